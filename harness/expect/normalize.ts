@@ -1,0 +1,62 @@
+// Log normalization applied before matching, diffing and writing goldens, so that
+// values that change from boot to boot or kernel to kernel do not fail scenarios.
+
+import type { Normalize } from '../scenario/types.js';
+
+export interface NormalizeRule {
+  name: string;
+  /** One line for the README. */
+  description: string;
+  example: { before: string; after: string };
+  apply(text: string): string;
+}
+
+// Helper ids are small (the bpf_func_id enum, < 1000 for the foreseeable future);
+// kfunc ids are BTF type ids in the tens of thousands. Only the latter vary.
+const KFUNC_CALL = /\bcall ([^\s#]*)#(\d+)\b/g;
+const MIN_BTF_ID = 1000;
+
+// 0xffff + 12 hex digits, or a bare 16-digit ffff... word (dmesg register dumps).
+const KADDR = /\b(?:0x)?ffff[0-9a-f]{12}\b/gi;
+// The top 1 MiB of the address space is never a kernel address; values there are
+// negative numbers and masks the verifier prints (r=0xfffffffffffffffe).
+const NOT_KADDR = /^(?:0x)?fffffffffff/i;
+
+export const BUILTIN_RULES: readonly NormalizeRule[] = [
+  {
+    name: 'kfunc-btf-id',
+    description: `kfunc BTF ids in calls (ids >= ${MIN_BTF_ID}); helper ids stay`,
+    example: { before: 'call scx_bpf_consume#135437', after: 'call scx_bpf_consume#<btf_id>' },
+    apply: (text) =>
+      text.replace(KFUNC_CALL, (m, name: string, id: string) =>
+        Number(id) >= MIN_BTF_ID ? `call ${name}#<btf_id>` : m),
+  },
+  {
+    name: 'kernel-address',
+    description: 'kernel addresses: 0xffff followed by 12 hex digits, or a bare 16-digit ffff... word (not the top 1 MiB: those are negative numbers)',
+    example: { before: 'r1 = 0xffff88810433a800', after: 'r1 = <kaddr>' },
+    apply: (text) => text.replace(KADDR, (m) => (NOT_KADDR.test(m) ? m : '<kaddr>')),
+  },
+  {
+    name: 'verification-time',
+    description: 'the verifier\'s timing line',
+    example: { before: 'verification time 988 usec', after: 'verification time <N> usec' },
+    apply: (text) => text.replace(/verification time \d+ usec/g, 'verification time <N> usec'),
+  },
+];
+
+/** Strips \r and trailing blanks, applies the built-in rules, then the scenario's own. */
+export function normalizeLog(text: string, extra: Normalize[] = []): string {
+  let out = text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '');
+  for (const rule of BUILTIN_RULES) out = rule.apply(out);
+  for (const rule of extra) {
+    let re: RegExp;
+    try {
+      re = new RegExp(rule.match, 'g');
+    } catch (e) {
+      throw new Error(`normalize: bad regular expression ${JSON.stringify(rule.match)}: ${(e as Error).message}`);
+    }
+    out = out.replace(re, rule.replace);
+  }
+  return out;
+}

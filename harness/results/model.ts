@@ -1,0 +1,68 @@
+// The result model every reporter reads. One ScenarioResult per (scenario x kernel).
+
+export type Outcome = 'pass' | 'fail' | 'skip' | 'error';
+
+/** Why one expectation failed, with enough context to act on it. */
+export interface Failure {
+  /** Which expectation: "log[1]", "not_log[0]", "loaded", "errno", "exit", "stdout[0]", "insns", "log_file". */
+  expectation: string;
+  /** One line: what was expected and what was seen. */
+  message: string;
+  /** The pattern that failed, as written in the scenario. */
+  pattern?: string;
+  /** 1-based line of the normalized log where matching stopped (the line after the last match). */
+  stoppedAtLine?: number;
+  /** Unified diff (expected vs actual), for log_file goldens or a short listing of the log around the stop. */
+  diff?: string;
+}
+
+export interface VerifierStats {
+  insns: number;
+  states: number;
+  peakStates?: number;
+}
+
+export interface StepResult {
+  id: string;
+  kind: 'load' | 'run' | 'dmesg';
+  outcome: Outcome;
+  durationMs: number;
+  /** load: whether every program loaded; errno name (EACCES, EINVAL, ...) when not. */
+  loaded?: boolean;
+  errno?: string;
+  /** run: exit code, stdout, stderr. */
+  exit?: number;
+  stdout?: string;
+  stderr?: string;
+  /** Normalized verifier log (load) or kernel messages (dmesg). */
+  log?: string;
+  stats?: VerifierStats;
+  failures: Failure[];
+  /** Artifact files written for this step, relative to the run's --out dir. */
+  artifacts: string[];
+  skipReason?: string;
+}
+
+export interface ScenarioResult {
+  /** Scenario file, relative to the working directory. */
+  file: string;
+  name: string;
+  kernel: string;
+  outcome: Outcome;
+  durationMs: number;
+  steps: StepResult[];
+  /** skip: the unmet requirement; error: what broke (infrastructure). */
+  reason?: string;
+  /** Last lines of the guest console, attached to infrastructure errors. */
+  consoleTail?: string;
+}
+
+export interface RunResult {
+  startedAt: string;
+  durationMs: number;
+  target: string;
+  accel?: string;
+  scenarios: ScenarioResult[];
+  /** Directory holding the artifacts (verifier logs, console log, plan). */
+  outDir: string;
+}

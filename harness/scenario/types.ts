@@ -1,0 +1,81 @@
+// The scenario file (v1 contract in DESIGN.md) after validation. The zod schema in
+// schema.ts must produce exactly these shapes; the runner only reads these types.
+
+/** A log pattern as the kernel selftests' __msg: plain substring, or {{ERE}} parts. */
+export type Pattern = string;
+
+/** "<= 1000", "< 50", ">= 3", "== 12", or a bare number meaning "==". */
+export type Comparison = string;
+
+export type Privilege =
+  | 'root'
+  | 'user'
+  | { caps: string[] }
+  | { token: { cmds?: string[]; maps?: string[]; progs?: string[]; attachs?: string[] } };
+
+export interface Expect {
+  /** load steps */
+  loaded?: boolean;
+  errno?: string;
+  log?: Pattern[];
+  not_log?: Pattern[];
+  insns?: Comparison;
+  states?: Comparison;
+  /** run steps */
+  exit?: number;
+  stdout?: Pattern[];
+  stderr?: Pattern[];
+  /** any step: expect_by_kernel may set skip: true to skip this step on that kernel */
+  skip?: boolean;
+}
+
+interface StepBase {
+  id: string;              // given, or "step-N" (1-based) when the file has none
+  as: Privilege;           // default 'root'
+  expect: Expect;          // default {}
+  /** 1-based position of the step's node in the file, for messages. */
+  line: number;
+  col: number;
+}
+
+export interface LoadStep extends StepBase {
+  kind: 'load';
+  load: string;                    // key of programs:
+  via: 'prog' | 'struct_ops';      // default 'prog'
+  log_file?: string;               // golden file, relative to the scenario file's directory
+}
+
+export interface RunStep extends StepBase {
+  kind: 'run';
+  run: string;
+  timeout_ms?: number;             // from "timeout: 10s"
+}
+
+export interface DmesgStep extends StepBase {
+  kind: 'dmesg';
+  within_ms: number;               // from "dmesg: {within: 5s}"
+}
+
+export type Step = LoadStep | RunStep | DmesgStep;
+
+export interface Normalize {
+  /** JS regex source (no slashes), applied with the global flag */
+  match: string;
+  replace: string;
+}
+
+export interface Scenario {
+  /** Absolute path of the file. */
+  file: string;
+  name: string;
+  seed?: string;
+  tags: string[];
+  kernels: string[];
+  requires: { kconfig: string[] };
+  /** name -> absolute path of the BPF C source */
+  programs: Record<string, string>;
+  steps: Step[];
+  /** kernel name -> step id -> expect override (replaces the listed keys of that step's expect) */
+  expect_by_kernel: Record<string, Record<string, Expect>>;
+  normalize: Normalize[];
+}

@@ -1,0 +1,146 @@
+// One ssh2 connection per target, one channel per command.
+import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+
+export interface ExecResult {
+  exit: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  /** Bytes fed to the command's stdin, then EOF. */
+  input?: Buffer | string;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  /** Pinned host key, OpenSSH public line; anything else is refused. */
+  hostKey?: string;
+  readyTimeoutMs?: number;
+}
+
+export class SshTimeoutError extends Error {}
+export class SshLostError extends Error {}
+
+function keyBlob(line: string): Buffer {
+  const b64 = line.trim().split(/\s+/)[1];
+  if (!b64) throw new Error(`not an OpenSSH public key line: ${line}`);
+  return Buffer.from(b64, 'base64');
+}
+
+export class SshConnection {
+  private closed = false;
+  private lostReason?: string;
+
+  private constructor(private readonly client: ssh2.Client, readonly describe: string) {
+    client.on('close', () => {
+      this.closed = true;
+    });
+    client.on('error', (e) => {
+      this.lostReason = e.message;
+    });
+  }
+
+  static connect(opts: ConnectOptions): Promise<SshConnection> {
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      const pinned = opts.hostKey ? keyBlob(opts.hostKey) : undefined;
+      let settled = false;
+      // ssh2 may emit several errors for one failed attempt; the first decides.
+      const onError = (e: Error) => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        reject(e);
+      };
+      client.on('error', onError);
+      client.once('ready', () => {
+        if (settled) return client.end();
+        settled = true;
+        client.removeListener('error', onError);
+        resolve(new SshConnection(client, `${opts.username}@${opts.host}:${opts.port}`));
+      });
+      client.connect({
+        host: opts.host,
+        port: opts.port,
+        username: opts.username,
+        privateKey: opts.privateKey,
+        readyTimeout: opts.readyTimeoutMs ?? 20000,
+        keepaliveInterval: 5000,
+        keepaliveCountMax: 3,
+        hostVerifier: pinned ? (key: Buffer) => key.equals(pinned) : undefined,
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const t0 = Date.now();
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new SshLostError(`SSH connection to ${this.describe} is closed${this.lostReason ? `: ${this.lostReason}` : ''}`));
+      this.client.exec(cmd, (err, ch: ClientChannel) => {
+        if (err) return reject(new SshLostError(`SSH exec on ${this.describe} failed: ${err.message}`));
+        const out: Buffer[] = [];
+        const errb: Buffer[] = [];
+        let exit: number | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        const onClientClose = () => {
+          clearTimeout(timer);
+          reject(new SshLostError(`SSH connection to ${this.describe} lost while running: ${cmd}`));
+        };
+        this.client.once('close', onClientClose);
+        if (opts.timeoutMs) {
+          timer = setTimeout(() => {
+            this.client.removeListener('close', onClientClose);
+            ch.signal('KILL');
+            ch.close();
+            reject(new SshTimeoutError(`command timed out after ${opts.timeoutMs} ms: ${cmd}`));
+          }, opts.timeoutMs);
+        }
+        ch.on('data', (d: Buffer) => out.push(d));
+        ch.stderr.on('data', (d: Buffer) => errb.push(d));
+        ch.on('exit', (code: number | null, signal?: string) => {
+          exit = code ?? (signal ? 128 + 9 : 255);
+        });
+        ch.on('close', () => {
+          clearTimeout(timer);
+          this.client.removeListener('close', onClientClose);
+          resolve({
+            exit: exit ?? 255,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errb).toString('utf8'),
+            durationMs: Date.now() - t0,
+          });
+        });
+        if (opts.input !== undefined) ch.end(opts.input);
+        else ch.end();
+      });
+    });
+  }
+
+  /** Push one file's bytes through an exec stream (the guest has no SFTP server). */
+  async push(data: Buffer, guestPath: string, mode = 0o644): Promise<void> {
+    const q = shellQuote(guestPath);
+    const dir = shellQuote(guestPath.replace(/\/[^/]*$/, '') || '/');
+    const r = await this.exec(`mkdir -p ${dir} && cat > ${q} && chmod ${mode.toString(8)} ${q}`, { input: data, timeoutMs: 60000 });
+    if (r.exit !== 0) throw new Error(`pushing ${guestPath} failed (exit ${r.exit}): ${r.stderr}`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.end();
+  }
+}
+
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,14 @@
+// What a kernel recipe turns into: everything needed to boot it and to build programs for it.
+export interface KernelArtifacts {
+  /** Recipe name, e.g. debian-6.12. */
+  name: string;
+  /** `uname -r` of the kernel. */
+  release: string;
+  /** Human description of where it came from (package and version, or source hash). */
+  origin: string;
+  bzImage: string;
+  /** The kernel's .config. */
+  config: string;
+  /** Root of an extracted /lib/modules/<release> tree with modules.dep, if the kernel has modules. */
+  modulesDir?: string;
+}

@@ -1,0 +1,108 @@
+// Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
+// `apt-get download` and unpacked into the cache, keyed by package version.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+import { BadInputError, InfraError } from '../../harness/errors.js';
+import type { KernelArtifacts } from '../artifacts.js';
+
+interface PackageChoice {
+  pkg: string;
+  version: string;
+  note?: string;
+}
+
+async function candidateVersion(pkg: string): Promise<string | undefined> {
+  const r = await execa('apt-cache', ['policy', pkg], { reject: false });
+  const m = /Candidate:\s*(\S+)/.exec(r.stdout);
+  return m && m[1] !== '(none)' ? m[1] : undefined;
+}
+
+/** linux-image-6.12.117+deb12-amd64 -> packages of the same series (6.12, amd64 flavour). */
+function seriesPattern(pkg: string): RegExp | undefined {
+  const m = /^linux-image-(\d+\.\d+)\.[^-]+(?:-\d+)?(?:\+deb\d+)?-amd64$/.exec(pkg) ??
+    /^linux-image-(\d+\.\d+)\.\d+-\d+-amd64$/.exec(pkg);
+  if (!m) return undefined;
+  const series = m[1]!.replace('.', '\\.');
+  return new RegExp(`^linux-image-${series}\\.[0-9][0-9.+a-z-]*-amd64$`);
+}
+
+async function newestOfSeries(pkg: string): Promise<PackageChoice | undefined> {
+  const re = seriesPattern(pkg);
+  if (!re) return undefined;
+  const r = await execa('apt-cache', ['search', '--names-only', '^linux-image-'], { reject: false });
+  const names = r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => re.test(n) && !/-(cloud|rt|dbg|unsigned)-/.test(n));
+  let best: PackageChoice | undefined;
+  for (const name of names) {
+    const version = await candidateVersion(name);
+    if (!version) continue;
+    if (!best || (await execa('dpkg', ['--compare-versions', version, 'gt', best.version], { reject: false })).exitCode === 0) {
+      best = { pkg: name, version };
+    }
+  }
+  return best && { ...best, note: `${pkg} is no longer in the archive; using the newest of its series, ${best.pkg}` };
+}
+
+async function choosePackage(pkg: string, recipeFile: string): Promise<PackageChoice> {
+  const version = await candidateVersion(pkg);
+  if (version) return { pkg, version };
+  const newest = await newestOfSeries(pkg);
+  if (newest) return newest;
+  throw new BadInputError(
+    `${recipeFile}: debian-image package ${pkg} is not available from apt and no package of its series is`,
+    { file: recipeFile, hint: 'run `apt-get update`, or name a package listed by `apt-cache search --names-only ^linux-image-`' },
+  );
+}
+
+/** Extract one deb into dir (atomically: unpack aside, then rename). */
+async function unpack(deb: string, dir: string): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await execa('dpkg-deb', ['-x', deb, tmp]);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
+  const choice = await choosePackage(pkg, recipeFile);
+  if (choice.note) progress(choice.note);
+  const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`);
+  const stamp = join(dir, 'artifacts.json');
+  if (existsSync(stamp)) return { ...(JSON.parse(readFileSync(stamp, 'utf8')) as KernelArtifacts), name };
+
+  const debs = cacheDir('debs');
+  mkdirSync(debs, { recursive: true });
+  const debName = `${choice.pkg}_${choice.version.replace(/:/g, '%3a')}_amd64.deb`;
+  if (!existsSync(join(debs, debName))) {
+    progress(`downloading ${choice.pkg} ${choice.version} with apt-get download`);
+    const r = await execa('apt-get', ['download', `${choice.pkg}=${choice.version}`], { cwd: debs, reject: false, all: true });
+    if (r.exitCode !== 0 || !existsSync(join(debs, debName))) {
+      throw new InfraError(`apt-get download ${choice.pkg}=${choice.version} failed:\n${r.all ?? ''}`);
+    }
+  }
+  progress(`unpacking ${debName}`);
+  const root = `${dir}.root`;
+  await unpack(join(debs, debName), root);
+  const boot = readdirSync(join(root, 'boot'));
+  const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+  const config = boot.find((f) => f.startsWith('config-'));
+  if (!vmlinuz || !config) throw new InfraError(`${debName} holds no boot/vmlinuz-* or boot/config-*`);
+  const release = vmlinuz.slice('vmlinuz-'.length);
+  // The package ships no modules.dep (postinst makes it); the guest needs it to load modules in order.
+  await execa('depmod', ['-b', root, release]);
+  mkdirSync(dir, { recursive: true });
+  const art: KernelArtifacts = {
+    name,
+    release,
+    origin: `Debian ${choice.pkg} ${choice.version}`,
+    bzImage: join(root, 'boot', vmlinuz),
+    config: join(root, 'boot', config),
+    modulesDir: join(root, 'lib', 'modules', release),
+  };
+  writeFileSync(stamp, JSON.stringify(art, null, 2));
+  return art;
+}

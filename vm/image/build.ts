@@ -1,0 +1,137 @@
+// The guest image: an initramfs of busybox, dropbear, bpftool (with their shared
+// libraries), the kernel's network modules, and the init scripts in vm/guest/.
+// Cached by a hash of its content; the SSH host key is made once per image.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { cacheDir, repoRoot } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import { clientKey } from '../../harness/transport/keys.js';
+import { findHostBinary, sharedLibraries } from './host-files.js';
+import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
+
+export interface GuestImage {
+  initramfs: string;
+  /** The image's SSH host key, OpenSSH public key line ("ssh-ed25519 AAAA..."). */
+  hostKey: string;
+  hash: string;
+}
+
+interface FileEntry {
+  guest: string;
+  /** Host file to copy, or literal content. */
+  host?: string;
+  content?: string;
+  mode?: number;
+}
+
+function hostTools() {
+  return {
+    busybox: findHostBinary(['/bin/busybox', '/usr/bin/busybox'], 'busybox-static'),
+    dropbear: findHostBinary(['/usr/sbin/dropbear'], 'dropbear-bin'),
+    bpftool: findHostBinary(['/usr/sbin/bpftool'], 'bpftool'),
+  };
+}
+
+async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
+  const tools = hostTools();
+  const files: FileEntry[] = [
+    { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
+    { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
+    { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
+  ];
+  const libs = new Set<string>();
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
+
+  const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];
+  for (const m of modules) files.push({ guest: `/lib/modules/${m}`, host: join(kernel.modulesDir!, m), mode: 0o644 });
+  const guestSrc = join(repoRoot, 'vm', 'guest');
+  files.push(
+    { guest: '/etc/inittab', host: join(guestSrc, 'inittab'), mode: 0o644 },
+    { guest: '/etc/init.d/rcS', host: join(guestSrc, 'rcS'), mode: 0o755 },
+    { guest: '/etc/modules-load', content: modules.map((m) => m.replace(/\.(xz|zst|gz)$/, '')).join('\n') + '\n' },
+    { guest: '/etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' },
+    { guest: '/etc/group', content: 'root:x:0:\nuser:x:1000:\n' },
+    { guest: '/etc/shells', content: '/bin/sh\n' },
+    { guest: '/root/.ssh/authorized_keys', content: authorizedKey + '\n', mode: 0o600 },
+  );
+  return files;
+}
+
+function hashFiles(files: FileEntry[]): string {
+  const h = createHash('sha256');
+  h.update('bpf-harness-image-v1\0');
+  for (const f of files) {
+    h.update(`${f.guest}\0${f.mode ?? 0}\0`);
+    h.update(f.host ? readFileSync(f.host) : f.content ?? '');
+    h.update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+async function decompressModule(src: string, dest: string): Promise<void> {
+  const tool = src.endsWith('.xz') ? 'xz' : src.endsWith('.zst') ? 'zstd' : src.endsWith('.gz') ? 'gzip' : undefined;
+  if (!tool) return copyFileSync(src, dest);
+  // busybox insmod cannot read compressed modules.
+  await execa(tool, ['-dc', src], { stdout: { file: dest } });
+}
+
+async function stage(root: string, files: FileEntry[]): Promise<void> {
+  for (const d of ['proc', 'sys', 'dev', 'tmp', 'run', 'root', 'home/user', 'etc/dropbear', 'var/log', 'lib/modules']) {
+    mkdirSync(join(root, d), { recursive: true });
+  }
+  chmodSync(join(root, 'root'), 0o700);
+  for (const f of files) {
+    const dest = join(root, f.guest.replace(/\.(xz|zst|gz)$/, ''));
+    mkdirSync(dirname(dest), { recursive: true });
+    if (f.host && /\.ko\.(xz|zst|gz)$/.test(f.host)) await decompressModule(f.host, dest);
+    else if (f.host) copyFileSync(f.host, dest);
+    else writeFileSync(dest, f.content ?? '');
+    chmodSync(dest, f.mode ?? 0o644);
+  }
+  chmodSync(join(root, 'root', '.ssh'), 0o700);
+  // One directory for every command; the usual names point at it.
+  for (const alias of ['sbin', 'usr/bin', 'usr/sbin']) {
+    mkdirSync(dirname(join(root, alias)), { recursive: true });
+    symlinkSync(alias.startsWith('usr/') ? '../bin' : 'bin', join(root, alias));
+  }
+  const applets = (await execa(join(root, 'bin', 'busybox'), ['--list'])).stdout.split('\n').filter(Boolean);
+  for (const a of applets) if (!existsSync(join(root, 'bin', a))) symlinkSync('busybox', join(root, 'bin', a));
+  symlinkSync('bin/busybox', join(root, 'init'));
+}
+
+/** Build (or find in the cache) the guest image for this kernel. */
+export async function guestImage(kernel: KernelArtifacts): Promise<GuestImage> {
+  const key = await clientKey();
+  const files = await imageFiles(kernel, key.publicLine);
+  const hash = hashFiles(files);
+  const dir = cacheDir('images', hash);
+  const done = join(dir, 'image.json');
+  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as GuestImage;
+
+  progress(`building guest image ${hash} for ${kernel.name}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const root = join(tmp, 'root');
+  mkdirSync(root, { recursive: true });
+  await stage(root, files);
+  // The host key is made here once and pinned by the client for this image's lifetime.
+  const kg = await execa('dropbearkey', ['-t', 'ed25519', '-f', join(root, 'etc', 'dropbear', 'host_key')]);
+  const hostKey = /^(ssh-ed25519 \S+)/m.exec(kg.stdout)?.[1];
+  if (!hostKey) throw new Error(`dropbearkey printed no public key:\n${kg.stdout}`);
+  const list = (await execa('find', ['.', '-mindepth', '1'], { cwd: root })).stdout.split('\n').sort().join('\n') + '\n';
+  await execa('cpio', ['--quiet', '-o', '-H', 'newc', '-R', '0:0'], {
+    cwd: root, input: list, stdout: { file: join(tmp, 'initramfs.cpio') },
+  });
+  rmSync(root, { recursive: true, force: true });
+  const image: GuestImage = { initramfs: join(dir, 'initramfs.cpio'), hostKey, hash };
+  writeFileSync(join(tmp, 'image.json'), JSON.stringify(image, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return image;
+}

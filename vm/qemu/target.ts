@@ -1,0 +1,142 @@
+// A QEMU guest as a Target: -nodefaults, serial console to a log file, user-mode
+// network with SSH forwarded on 127.0.0.1, ready when an SSH command has run.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InfraError } from '../../harness/errors.js';
+import { progress } from '../../harness/progress.js';
+import type { Target } from '../../harness/target.js';
+import { clientKey } from '../../harness/transport/keys.js';
+import { SshConnection, type ExecOptions, type ExecResult } from '../../harness/transport/ssh.js';
+import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import type { GuestImage } from '../image/build.js';
+import { ACCEL_ARGS, type Accel } from './accel.js';
+import { ConsoleLog } from './console.js';
+import { freePort } from './ports.js';
+import { spawnGuarded } from './processes.js';
+
+export interface QemuOptions {
+  accel: Accel;
+  memoryMiB?: number;
+  cpus?: number;
+  /** Directory for console.log. */
+  logDir: string;
+  bootTimeoutMs?: number;
+  /** Extra kernel command line. */
+  append?: string;
+}
+
+export const DEFAULT_MEMORY_MIB = 256;
+
+/** Kernel command line: console on the serial port, no reboot loops, quiet boot (serial output is slow under TCG). */
+const BASE_APPEND = 'console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 no_timer_check tsc=reliable random.trust_cpu=on';
+
+export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions, port: number): string[] {
+  return [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    ...ACCEL_ARGS[opts.accel],
+    '-m', String(opts.memoryMiB ?? DEFAULT_MEMORY_MIB),
+    '-smp', String(opts.cpus ?? 2),
+    '-serial', 'stdio',
+    '-kernel', kernel.bzImage,
+    '-initrd', image.initramfs,
+    '-append', `${BASE_APPEND} ${opts.append ?? ''}`.trim(),
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
+    // romfile= skips the iPXE option ROM probe that SeaBIOS would otherwise run.
+    '-device', 'virtio-net-pci,netdev=n0,romfile=',
+  ];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class QemuTarget implements Target {
+  private constructor(
+    readonly describe: string,
+    readonly release: string,
+    private readonly proc: ReturnType<typeof spawnGuarded>,
+    private readonly ssh: SshConnection,
+    private readonly console: ConsoleLog,
+    readonly port: number,
+    readonly bootMs: number,
+  ) {}
+
+  static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
+    mkdirSync(opts.logDir, { recursive: true });
+    const key = await clientKey();
+    const t0 = Date.now();
+    const port = await freePort();
+    const cons = new ConsoleLog(join(opts.logDir, 'console.log'));
+    const proc = spawnGuarded('qemu-system-x86_64', qemuArgs(kernel, image, opts, port));
+    let stderr = '';
+    let exited: string | undefined;
+    proc.stdout?.on('data', (d: Buffer) => cons.write(d));
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    void proc.then((r) => {
+      exited = `qemu exited with ${r.signal ?? `code ${r.exitCode}`}`;
+    });
+    const fail = async (what: string): Promise<never> => {
+      proc.kill('SIGKILL');
+      await proc;
+      await cons.close();
+      const panicked = /Kernel panic|end Kernel panic/.test(cons.text());
+      throw new InfraError(
+        `${panicked ? 'boot failed (kernel panic)' : what} for ${kernel.name} (${kernel.release})` +
+          `${stderr.trim() ? `\nqemu stderr:\n${stderr.trim()}` : ''}\nconsole log: ${cons.path}`,
+        cons.lastLines(40),
+      );
+    };
+
+    const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 120000);
+    let lastErr = '';
+    for (;;) {
+      if (exited) return fail(exited);
+      if (Date.now() - t0 > timeout) return fail(`guest not SSH-ready within ${timeout / 1000}s (last SSH error: ${lastErr})`);
+      try {
+        const ssh = await SshConnection.connect({
+          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 3000,
+        });
+        const r = await ssh.exec('uname -r', { timeoutMs: 10000 });
+        if (r.exit !== 0) {
+          ssh.close();
+          return fail(`uname -r failed in the guest: ${r.stderr}`);
+        }
+        const bootMs = Date.now() - t0;
+        return new QemuTarget(`qemu ${kernel.name} (${opts.accel})`, r.stdout.trim(), proc, ssh, cons, port, bootMs);
+      } catch (e) {
+        lastErr = (e as Error).message;
+        await sleep(100);
+      }
+    }
+  }
+
+  exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.ssh.exec(cmd, opts);
+  }
+
+  push(data: Buffer, guestPath: string, mode?: number): Promise<void> {
+    return this.ssh.push(data, guestPath, mode);
+  }
+
+  consoleTail(lines = 40): string {
+    return this.console.lastLines(lines);
+  }
+
+  get consolePath(): string {
+    return this.console.path;
+  }
+
+  async close(): Promise<void> {
+    this.ssh.close();
+    this.proc.kill('SIGKILL');
+    await this.proc;
+    await this.console.close();
+  }
+}
+
+export async function bootGuest(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
+  progress(`booting ${kernel.name} (${kernel.release}) under ${opts.accel.toUpperCase()}`);
+  const t = await QemuTarget.boot(kernel, image, opts);
+  progress(`guest ready over SSH in ${(t.bootMs / 1000).toFixed(1)}s`);
+  return t;
+}
