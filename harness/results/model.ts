@@ -12,6 +12,8 @@ export interface Failure {
   pattern?: string;
   /** 1-based line of the normalized log where matching stopped (the line after the last match). */
   stoppedAtLine?: number;
+  /** Ordered patterns of the same list that matched before this one failed, with their 1-based lines. */
+  matchedBefore?: { index: number; pattern: string; line: number }[];
   /** Unified diff (expected vs actual), for log_file goldens or a short listing of the log around the stop. */
   diff?: string;
 }

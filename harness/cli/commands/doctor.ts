@@ -1,0 +1,37 @@
+// bpf-harness doctor: what the host lacks, and the apt-get line that brings it.
+import { execa } from 'execa';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../paths.js';
+
+async function hasCommand(cmd: string): Promise<boolean> {
+  if (cmd.startsWith('/')) return existsSync(cmd);
+  const r = await execa('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd} || test -x /sbin/${cmd}`], { reject: false });
+  return r.exitCode === 0;
+}
+
+export async function doctor(): Promise<number> {
+  const lines = readFileSync(join(repoRoot, 'scripts', 'debian-packages.txt'), 'utf8').split('\n');
+  const missing: string[] = [];
+  for (const line of lines) {
+    const [pkg, cmd] = line.trim().split(/\s+/);
+    if (!pkg || pkg.startsWith('#') || !cmd) continue;
+    const ok = await hasCommand(cmd);
+    process.stdout.write(`${ok ? 'ok     ' : 'MISSING'} ${cmd.padEnd(36)} (${pkg})\n`);
+    if (!ok) missing.push(pkg);
+  }
+  let kvm = 'no /dev/kvm: guests run under TCG';
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    kvm = '/dev/kvm opens; `run --accel auto` probes it by booting and falls back to TCG if it fails';
+  } catch {
+    /* keep message */
+  }
+  process.stdout.write(`info    ${kvm}\n`);
+  if (missing.length) {
+    process.stdout.write(`\nmissing packages; install them with:\n  apt-get update && apt-get install -y ${missing.join(' ')}\n(or run: bash scripts/setup.sh)\n`);
+    return 1;
+  }
+  process.stdout.write('\nall set\n');
+  return 0;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// bpf-harness command line. Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 infrastructure.
+import { Command, CommanderError, Option } from 'commander';
+import { BadInputError, InfraError } from '../errors.js';
+import { EXIT } from './exit-codes.js';
+import { runCommand, type RunFlags } from './commands/run.js';
+import { kernelBuild, kernelList } from './commands/kernel.js';
+import { vmUp } from './commands/vm.js';
+import { doctor } from './commands/doctor.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function program(setExit: (n: number) => void): Command {
+  const p = new Command('bpf-harness')
+    .description('Boot real kernels in QEMU, load BPF programs with bpftool over SSH, and check the verifier logs against YAML scenarios.')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  p.command('run')
+    .description('run scenario files (default: everything under scenarios/) on their kernels')
+    .argument('[path...]', 'scenario files or directories')
+    .option('-k, --kernel <name|file>', 'kernel recipe to run on (repeatable); overrides the scenarios\' kernels:', collect, [])
+    .option('--target <target>', 'where to run: qemu (a guest per kernel)', 'qemu')
+    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
+    .option('-o, --out <dir>', 'artifacts directory (verifier logs, console log, plan, results.json)', undefined)
+    .option('-j, --jobs <n>', 'guests to run in parallel per kernel', '1')
+    .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)')
+    .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches')
+    .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
+    .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('-m, --memory <MiB>', 'guest memory', '256')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
+
+  const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
+  kernel.command('list').description('list the kernel recipes').action(() => setExit(kernelList()));
+  kernel.command('build')
+    .description('fetch or build a kernel into the cache (debian-image recipes: apt-get download and unpack)')
+    .argument('<name|file>')
+    .action(async (name: string) => setExit(await kernelBuild(name)));
+
+  const vm = p.command('vm').description('a guest to reproduce things by hand');
+  vm.command('up')
+    .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C')
+    .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
+    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('-m, --memory <MiB>', 'guest memory', '256')
+    .action(async (o: { kernel: string; accel: string; memory: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory))));
+
+  p.command('doctor').description('check the host for what the harness needs, and say how to get what is missing')
+    .action(async () => setExit(await doctor()));
+  return p;
+}
+
+async function main(): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await program((n) => (code = n)).parseAsync(process.argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.badInput;
+    }
+    if (e instanceof BadInputError) {
+      process.stderr.write(`${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      return EXIT.badInput;
+    }
+    if (e instanceof InfraError) {
+      process.stderr.write(`infrastructure error: ${e.message}\n${e.consoleTail ? `--- console tail ---\n${e.consoleTail}\n` : ''}`);
+      return EXIT.infra;
+    }
+    process.stderr.write(`internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT.infra;
+  }
+}
+
+process.exitCode = await main();

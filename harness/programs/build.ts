@@ -1,0 +1,64 @@
+// BPF programs are compiled on the host with clang-19 -target bpf, cached by
+// everything that decides the object: source and sibling headers, flags, clang version.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { BadInputError } from '../errors.js';
+import { cacheDir } from '../paths.js';
+
+export const CLANG = process.env.BPF_HARNESS_CLANG || 'clang-19';
+
+const FLAGS = ['-target', 'bpf', '-O2', '-g', '-mcpu=v3', '-D__TARGET_ARCH_x86', '-Wall', '-Wno-unused-function'];
+const INCLUDES = ['-I/usr/include/x86_64-linux-gnu'];
+
+let clangVersion: Promise<string> | undefined;
+
+function versionOfClang(): Promise<string> {
+  clangVersion ??= execa(CLANG, ['--version']).then(
+    (r) => r.stdout.split('\n')[0] ?? '',
+    () => {
+      throw new BadInputError(`${CLANG} is not installed`, { hint: 'run `bash scripts/setup.sh` (installs clang-19), or set BPF_HARNESS_CLANG' });
+    },
+  );
+  return clangVersion;
+}
+
+/** Hash of the source and every header beside it (scenario programs include their own helpers). */
+function sourceHash(src: string): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(src));
+  const dir = dirname(src);
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.h')).sort()) {
+    h.update(`\0${f}\0`);
+    h.update(readFileSync(join(dir, f)));
+  }
+  return h.digest('hex');
+}
+
+/** Compile one program source to a BPF object; returns the object path in the cache. */
+export async function buildProgram(src: string): Promise<string> {
+  const version = await versionOfClang();
+  const key = createHash('sha256')
+    .update(`${sourceHash(src)}\0${version}\0${FLAGS.join(' ')}\0${INCLUDES.join(' ')}`)
+    .digest('hex')
+    .slice(0, 20);
+  const dir = cacheDir('objects');
+  const obj = join(dir, `${key}.o`);
+  if (existsSync(obj)) return obj;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${obj}.${process.pid}.tmp`;
+  const r = await execa(CLANG, [...FLAGS, ...INCLUDES, '-I', dirname(src), '-c', src, '-o', tmp], { reject: false, all: true });
+  if (r.exitCode !== 0) {
+    const rel = relative(process.cwd(), src);
+    const first = /^(.*?):(\d+):(\d+): error: (.*)$/m.exec(r.all ?? '');
+    throw new BadInputError(`${rel}: does not compile with ${CLANG}:\n${(r.all ?? '').trim()}`, {
+      file: rel,
+      line: first ? Number(first[2]) : undefined,
+      col: first ? Number(first[3]) : undefined,
+      hint: 'fix the program source (the compiler output above names the line)',
+    });
+  }
+  renameSync(tmp, obj);
+  return obj;
+}

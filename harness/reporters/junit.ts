@@ -1,0 +1,74 @@
+// JUnit XML as CI systems read it: a <testsuite> per kernel, a <testcase> per
+// scenario, <failure> for failed expectations, <error> for infrastructure errors.
+
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import type { RunResult, ScenarioResult } from '../results/model.js';
+import type { Reporter } from './reporter.js';
+import { countOutcomes, formatScenarioDetails, headline } from './format.js';
+
+// XML 1.0 cannot hold most C0 controls (console logs have ANSI escapes).
+const INVALID_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+const clean = (s: string) => s.replace(INVALID_XML, '');
+const secs = (ms: number) => (ms / 1000).toFixed(3);
+
+function stepLogs(r: ScenarioResult): string {
+  const parts: string[] = [];
+  for (const s of r.steps) {
+    const text = s.log ?? [s.stdout, s.stderr].filter(Boolean).join('\n');
+    if (text) parts.push(`== step ${s.id} (${s.kind}) ==\n${text.replace(/\n$/, '')}`);
+  }
+  return parts.join('\n');
+}
+
+function addCase(suite: XMLBuilder, r: ScenarioResult): void {
+  const tc = suite.ele('testcase', {
+    name: r.name,
+    classname: r.file.replace(/\.ya?ml$/, '').replace(/\//g, '.'),
+    file: r.file,
+    time: secs(r.durationMs),
+  });
+  const details = clean(formatScenarioDetails(r, '').join('\n'));
+  if (r.outcome === 'fail') {
+    const first = r.steps.flatMap((s) => s.failures)[0];
+    tc.ele('failure', { message: clean(headline(r)), type: first?.expectation ?? 'fail' }).txt(details);
+  } else if (r.outcome === 'error') {
+    tc.ele('error', { message: clean(r.reason ?? 'error'), type: 'infrastructure' }).txt(details);
+  } else if (r.outcome === 'skip') {
+    tc.ele('skipped', { message: clean(r.reason ?? '') });
+  }
+  const logs = clean(stepLogs(r));
+  if (logs) tc.ele('system-out').txt(logs);
+}
+
+export function junitXml(run: RunResult): string {
+  const all = countOutcomes(run.scenarios);
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
+    name: 'bpf-harness',
+    tests: all.total, failures: all.fail, errors: all.error, skipped: all.skip,
+    time: secs(run.durationMs),
+    timestamp: run.startedAt,
+  });
+  const byKernel = new Map<string, ScenarioResult[]>();
+  for (const r of run.scenarios) byKernel.set(r.kernel, [...(byKernel.get(r.kernel) ?? []), r]);
+  for (const [kernel, results] of byKernel) {
+    const c = countOutcomes(results);
+    const suite = root.ele('testsuite', {
+      name: kernel,
+      tests: c.total, failures: c.fail, errors: c.error, skipped: c.skip,
+      time: secs(results.reduce((t, r) => t + r.durationMs, 0)),
+      timestamp: run.startedAt,
+    });
+    suite.ele('properties').ele('property', { name: 'target', value: run.target })
+      .up().ele('property', { name: 'accel', value: run.accel ?? '' });
+    for (const r of results) addCase(suite, r);
+  }
+  return root.end({ prettyPrint: true }) + '\n';
+}
+
+export class JunitReporter implements Reporter {
+  scenarioFinished(_r: ScenarioResult): void {}
+  runFinished(run: RunResult): string {
+    return junitXml(run);
+  }
+}

@@ -1,0 +1,43 @@
+// The reporter interface and its factory. spec and tap write to `out` as scenarios
+// finish; junit and json build one document at the end. In every case runFinished
+// returns what is still to be written, and the caller writes it (to `out`, or to a
+// file under --out).
+
+import type { RunResult, ScenarioResult } from '../results/model.js';
+import { JsonReporter } from './json.js';
+import { JunitReporter } from './junit.js';
+import { SpecReporter } from './spec.js';
+import { TapReporter } from './tap.js';
+
+export interface ScenarioRef {
+  file: string;
+  name: string;
+  kernel: string;
+}
+
+export interface Reporter {
+  scenarioStarted?(s: ScenarioRef): void;
+  scenarioFinished(r: ScenarioResult): void;
+  /** The final text to write: spec's summary, tap's plan, the whole junit/json document. */
+  runFinished(run: RunResult): string;
+}
+
+export type ReporterName = 'spec' | 'tap' | 'junit' | 'json';
+export const REPORTERS: readonly ReporterName[] = ['spec', 'tap', 'junit', 'json'];
+
+export interface ReporterOptions {
+  /** spec only; default: out is a TTY and NO_COLOR is unset. */
+  color?: boolean;
+}
+
+export function makeReporter(name: ReporterName, out: NodeJS.WritableStream, opts: ReporterOptions = {}): Reporter {
+  switch (name) {
+    case 'spec': {
+      const tty = (out as NodeJS.WritableStream & { isTTY?: boolean }).isTTY === true;
+      return new SpecReporter(out, opts.color ?? (tty && !process.env.NO_COLOR));
+    }
+    case 'tap': return new TapReporter(out);
+    case 'junit': return new JunitReporter();
+    case 'json': return new JsonReporter();
+  }
+}

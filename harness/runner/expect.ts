@@ -1,0 +1,7 @@
+// A step's expectation on one kernel: the step's own, with expect_by_kernel's keys on top.
+import type { Expect, Scenario, Step } from '../scenario/types.js';
+
+export function effectiveExpect(scenario: Scenario, step: Step, kernel: string): Expect {
+  const override = scenario.expect_by_kernel[kernel]?.[step.id];
+  return override ? { ...step.expect, ...override } : step.expect;
+}

@@ -1,0 +1,129 @@
+// A whole run: plan entries grouped by kernel; per kernel, fetch it, build the guest
+// image, boot --jobs guests and hand them scenarios; a guest that lost SSH is replaced.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readKconfig, unmetKconfig } from './kconfig.js';
+import { runScenario } from './scenario.js';
+import { InfraError } from '../errors.js';
+import type { PlanEntry } from '../plan.js';
+import { buildProgram } from '../programs/build.js';
+import type { Reporter } from '../reporters/reporter.js';
+import type { RunResult, ScenarioResult } from '../results/model.js';
+import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import { kernelArtifacts } from '../../kernels/resolve.js';
+import { guestImage } from '../../vm/image/build.js';
+import { chooseAccel, type Accel } from '../../vm/qemu/accel.js';
+import { bootGuest, type QemuTarget } from '../../vm/qemu/target.js';
+
+export interface RunOptions {
+  outDir: string;
+  jobs: number;
+  accel: 'auto' | Accel;
+  memoryMiB?: number;
+  update: boolean;
+  reporter: Reporter;
+}
+
+// bpffs refuses names with dots, and pins live under these names.
+const slug = (s: string) => s.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+
+/** Compile every program of every planned scenario before anything boots (a compile error is bad input). */
+async function buildAll(entries: PlanEntry[]): Promise<Map<string, Map<string, string>>> {
+  const byFile = new Map<string, Map<string, string>>();
+  for (const { scenario } of entries) {
+    if (byFile.has(scenario.file)) continue;
+    const objs = new Map<string, string>();
+    for (const [name, src] of Object.entries(scenario.programs)) objs.set(name, await buildProgram(src));
+    byFile.set(scenario.file, objs);
+  }
+  return byFile;
+}
+
+function errorResult(e: PlanEntry, reason: string, consoleTail?: string): ScenarioResult {
+  return { file: e.relFile, name: e.scenario.name, kernel: e.kernel, outcome: 'error', durationMs: 0, steps: [], reason, consoleTail };
+}
+
+export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {
+  const t0 = Date.now();
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileSync(join(opts.outDir, 'plan.json'), JSON.stringify(entries.map((e) => ({
+    file: e.relFile, name: e.scenario.name, kernel: e.kernel, steps: e.scenario.steps.map((s) => s.id),
+  })), null, 2));
+  const objects = await buildAll(entries);
+  const results: ScenarioResult[] = [];
+  const finish = (r: ScenarioResult) => {
+    results.push(r);
+    opts.reporter.scenarioFinished(r);
+  };
+  let accelUsed: Accel | undefined;
+
+  const kernels = [...new Set(entries.map((e) => e.kernel))];
+  for (const kernel of kernels) {
+    const mine = entries.filter((e) => e.kernel === kernel);
+    let art: KernelArtifacts;
+    try {
+      art = await kernelArtifacts(kernel);
+    } catch (e) {
+      if (!(e instanceof InfraError)) throw e;
+      mine.forEach((m) => finish(errorResult(m, e.message)));
+      continue;
+    }
+    const config = readKconfig(art.config);
+    const runnable: PlanEntry[] = [];
+    for (const e of mine) {
+      const unmet = unmetKconfig(e.scenario.requires.kconfig, config);
+      if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
+      else runnable.push(e);
+    }
+    if (!runnable.length) continue;
+    const image = await guestImage(art);
+    const accel = await chooseAccel(opts.accel, art.bzImage);
+    accelUsed ??= accel;
+    const queue = [...runnable];
+    const worker = async (n: number) => {
+      let guest: QemuTarget | undefined;
+      let boots = 0;
+      try {
+        while (queue.length) {
+          if (!guest) {
+            try {
+              boots++;
+              guest = await bootGuest(art, image, {
+                accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(kernel), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
+              });
+            } catch (e) {
+              if (!(e instanceof InfraError)) throw e;
+              // A kernel that cannot boot fails everything planned on it, with the console tail.
+              queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
+              return;
+            }
+          }
+          const entry = queue.shift()!;
+          opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel });
+          const artifactRel = join(slug(kernel), slug(entry.relFile));
+          const r = await runScenario({
+            target: guest, scenario: entry.scenario, kernel,
+            objects: objects.get(entry.scenario.file)!,
+            guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
+            pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
+            artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update,
+          }, entry.relFile);
+          finish(r);
+          if (r.outcome === 'error') {
+            await guest.close();
+            guest = undefined;
+          }
+        }
+      } finally {
+        await guest?.close();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, runnable.length)) }, (_, i) => worker(i + 1)));
+  }
+  const run: RunResult = {
+    startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: 'qemu',
+    accel: accelUsed, scenarios: results, outDir: opts.outDir,
+  };
+  writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(run, null, 2));
+  return run;
+}

@@ -1,0 +1,52 @@
+// One scenario on one ready target: steps in order, then its pins and files removed.
+import { mkdirSync } from 'node:fs';
+import { InfraError } from '../errors.js';
+import type { ScenarioResult, StepResult } from '../results/model.js';
+import { SshLostError, SshTimeoutError } from '../transport/ssh.js';
+import type { ScenarioContext } from './context.js';
+import { effectiveExpect } from './expect.js';
+import { runLoadStep, runRunStep } from './steps.js';
+
+export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const { scenario, kernel, target } = ctx;
+  mkdirSync(ctx.artifactDir, { recursive: true });
+  const steps: StepResult[] = [];
+  const result = (): ScenarioResult => {
+    const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error');
+    return {
+      file: relFile, name: scenario.name, kernel,
+      outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
+    };
+  };
+  try {
+    for (const step of scenario.steps) {
+      const expect = effectiveExpect(scenario, step, kernel);
+      if (expect.skip) {
+        steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: `expect_by_kernel.${kernel}.${step.id}.skip` });
+        continue;
+      }
+      try {
+        if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect));
+        else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect));
+        else throw new Error(`step kind ${step.kind} is not supported yet`);
+      } catch (e) {
+        if (e instanceof SshTimeoutError) {
+          steps.push({ id: step.id, kind: step.kind, outcome: 'fail', durationMs: 0, artifacts: [], failures: [{ expectation: 'timeout', message: e.message }] });
+          continue;
+        }
+        throw e;
+      }
+    }
+    await target.exec(`rm -rf ${ctx.pinDir} ${ctx.guestDir}`, { timeoutMs: 30000 });
+    return result();
+  } catch (e) {
+    const r = result();
+    const lost = e instanceof SshLostError || e instanceof InfraError;
+    return {
+      ...r, outcome: 'error',
+      reason: lost ? (e as Error).message : `internal error: ${(e as Error).stack ?? e}`,
+      consoleTail: target.consoleTail(40),
+    };
+  }
+}

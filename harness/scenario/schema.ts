@@ -1,0 +1,406 @@
+// The scenario file v1 (DESIGN.md "Scenario file") as a zod schema. Its output is the
+// Scenario of types.ts. Custom issues carry params {hint, at: 'key'} for load.ts.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { displayPath } from '../errors.js';
+import type { Expect, Scenario, Step } from './types.js';
+
+export type Path = (string | number)[];
+export type Locate = (p: Path) => { line: number; col: number };
+export interface IssueParams {
+  hint?: string;
+  /** Point at the key of the last path segment instead of its value. */
+  at?: 'key';
+}
+
+/** A strict object whose unknown-key issues carry the known keys (load.ts shows them). */
+export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `known: ${known}` : undefined),
+  });
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// --- scalars ---------------------------------------------------------------
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
+const DURATION_MSG = 'expected a duration like 5s, 500ms, 2m or a number of seconds';
+const ERRNO_MSG = 'expected an errno name like EACCES or EPERM';
+const ID_MSG = 'a step id is letters, digits, _ . - (starting with a letter or digit)';
+export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
+const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
+
+/** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
+export function parseDuration(v: number | string): number {
+  if (typeof v === 'number') return Math.round(v * 1000);
+  const m = DURATION_RE.exec(v.trim());
+  if (!m) throw new Error(`bad duration ${JSON.stringify(v)}`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+}
+
+export const duration = z
+  .union([z.number().nonnegative({ error: DURATION_MSG }), z.string().regex(DURATION_RE, { error: DURATION_MSG })], {
+    error: DURATION_MSG,
+  })
+  .transform(parseDuration)
+  .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds.');
+
+const CMP_RE = /^\s*(<=|>=|==|<|>)?\s*(\d+)\s*$/;
+const CMP_MSG = 'expected a comparison like "<= 1000", "< 50", ">= 3", "== 12" or a number';
+
+/** Hints for format messages (zod's format issues carry no params). */
+export const FORMAT_HINTS: Record<string, string> = {
+  [DURATION_MSG]: 'write e.g. 5s, 500ms or 2m',
+  [CMP_MSG]: 'write an operator and a count, e.g. "<= 1000", or just the count',
+  [ERRNO_MSG]: 'write the errno name (errno(3)) in capitals, e.g. EACCES',
+  [ID_MSG]: 'rename the step, e.g. id: load-enqueue',
+  [KERNEL_MSG]: 'name a kernel as its recipe names it (kernels/NAME.yaml)',
+  [KCONFIG_MSG]: 'write e.g. CONFIG_BPF_SYSCALL or CONFIG_SCHED_CLASS_EXT=y',
+};
+
+const comparison = z
+  .union([z.number().int({ error: CMP_MSG }).nonnegative({ error: CMP_MSG }), z.string().regex(CMP_RE, { error: CMP_MSG })], {
+    error: CMP_MSG,
+  })
+  // One spelling for the comparator: "<= 1000", or "12" for equality.
+  .transform((v) => {
+    if (typeof v === 'number') return String(v);
+    const m = CMP_RE.exec(v);
+    return m?.[1] ? `${m[1]} ${m[2]}` : (m?.[2] ?? v);
+  });
+
+/** Why a log pattern is bad (an unterminated or non-compiling {{...}}), or undefined. */
+export function patternProblem(p: string): string | undefined {
+  for (let i = 0; ; ) {
+    const open = p.indexOf('{{', i);
+    if (open < 0) return undefined;
+    const close = p.indexOf('}}', open + 2);
+    if (close < 0) return `unterminated "{{" at offset ${open} (regex parts are written {{...}})`;
+    const src = p.slice(open + 2, close);
+    try {
+      new RegExp(src);
+    } catch (e) {
+      return `bad regex {{${src}}}: ${(e as Error).message}`;
+    }
+    i = close + 2;
+  }
+}
+
+const pattern = z.string().superRefine((s, ctx) => {
+  const problem = patternProblem(s);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: problem, params: { hint: 'the part inside {{ }} must be a valid regular expression; text outside it matches literally' } });
+});
+const patterns = (what: string) =>
+  z.array(pattern).describe(`${what} Plain text matches as a substring; {{...}} parts are extended regexes (kernel selftests' __msg rules).`);
+
+const regexSource = z.string().superRefine((s, ctx) => {
+  try {
+    new RegExp(s, 'g');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message, params: { hint: 'write a JavaScript regular expression source, without slashes' } });
+  }
+});
+
+// --- expect ------------------------------------------------------------------
+
+export const expectShape = {
+  loaded: z.boolean().optional().describe('load steps: true if the program must load, false if the load must fail.'),
+  errno: z
+    .string()
+    .regex(/^E[A-Z0-9]+$/, { error: ERRNO_MSG })
+    .optional()
+    .describe('load steps: the errno a failing load must report, e.g. EACCES.'),
+  log: patterns('Patterns the log must contain, in this order.').optional(),
+  not_log: patterns('Patterns the log must not contain.').optional(),
+  insns: comparison.optional().describe('load steps: the verifier\'s "processed N insns", e.g. "<= 1000".'),
+  states: comparison.optional().describe('load steps: the verifier\'s "total_states N", e.g. "< 50".'),
+  exit: z.number().int().optional().describe('run steps: the exit status.'),
+  stdout: patterns('run steps: patterns stdout must contain, in order.').optional(),
+  stderr: patterns('run steps: patterns stderr must contain, in order.').optional(),
+  skip: z.boolean().optional().describe('Skip this step (meant for expect_by_kernel).'),
+};
+export const expectSchema = strict(expectShape).describe('What the step must produce.');
+
+export type Kind = 'load' | 'run' | 'dmesg';
+export const EXPECT_KEYS: Record<Kind, (keyof Expect)[]> = {
+  load: ['loaded', 'errno', 'log', 'not_log', 'insns', 'states', 'skip'],
+  run: ['exit', 'stdout', 'stderr', 'skip'],
+  dmesg: ['log', 'not_log', 'skip'],
+};
+
+function checkExpectKeys(expect: unknown, kind: Kind, at: Path, ctx: z.RefinementCtx): void {
+  if (!isObj(expect)) return;
+  for (const key of Object.keys(expect)) {
+    if (key in expectShape && !EXPECT_KEYS[kind].includes(key as keyof Expect))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at, key],
+        message: `"${key}" does not apply to a ${kind} step (${kind} steps take: ${EXPECT_KEYS[kind].join(', ')})`,
+        params: { at: 'key', hint: 'remove it, or move it to a step of the kind it belongs to' },
+      });
+  }
+  if (kind === 'load' && expect['loaded'] === true && expect['errno'] !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: [...at, 'errno'],
+      message: 'errno is only checked when the load fails, but loaded is true',
+      params: { at: 'key', hint: 'set loaded: false, or remove errno' },
+    });
+}
+
+// --- privilege -----------------------------------------------------------------
+
+// Linux capability names (include/uapi/linux/capability.h), lower case without CAP_.
+const CAPS = [
+  'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
+  'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner',
+  'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice',
+  'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap',
+  'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf',
+  'checkpoint_restore',
+];
+const capability = z
+  .string()
+  .transform((s, ctx) => {
+    const name = s.toLowerCase().replace(/^cap_/, '');
+    if (!CAPS.includes(name))
+      ctx.addIssue({ code: 'custom', message: `unknown capability "${s}"`, params: { hint: 'write a Linux capability name such as bpf, perfmon, net_admin, sys_admin' } });
+    return name;
+  })
+  .describe('A capability: bpf, perfmon, net_admin, sys_admin, ... (CAP_ prefix optional); normalized to lower case without CAP_.');
+
+const delegation = (what: string) => z.array(z.string().min(1)).optional().describe(`BPF token: ${what} (bpffs delegate_* values, "any" for all).`);
+const AS_MSG = 'expected root, user, {caps: [...]} or {token: {cmds, maps, progs, attachs}}';
+
+export const privilege = z
+  .union(
+    [
+      z.enum(['root', 'user']),
+      strict({ caps: z.array(capability).describe('An unprivileged user holding these capabilities.') }),
+      strict({
+        token: strict({
+          cmds: delegation('commands, e.g. prog_load, map_create, btf_load'),
+          maps: delegation('map types'),
+          progs: delegation('program types, e.g. xdp'),
+          attachs: delegation('attach types'),
+        }).describe('A user in a user namespace loading through a BPF token from a delegated bpffs.'),
+      }),
+    ],
+    { error: AS_MSG },
+  )
+  .describe('Who runs the step: root (default), user, {caps: [...]} or {token: {...}}.');
+
+// --- steps -------------------------------------------------------------------
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const KINDS: Kind[] = ['load', 'run', 'dmesg'];
+// Step keys that belong to one kind only.
+const ONLY: Record<string, Kind> = { via: 'load', log_file: 'load', timeout: 'run' };
+
+export function stepKinds(step: Record<string, unknown>): Kind[] {
+  return KINDS.filter((k) => step[k] !== undefined);
+}
+
+const stepShape = {
+  id: z
+    .string()
+    .regex(ID_RE, { error: ID_MSG })
+    .optional()
+    .describe('Step id, used by expect_by_kernel and in reports; default "step-N".'),
+  load: z.string().min(1).optional().describe('Load this program (a key of programs:) with bpftool.'),
+  run: z.string().min(1).optional().describe('A shell command to run in the guest.'),
+  dmesg: strict({ within: duration })
+    .optional()
+    .describe('Wait up to `within` for kernel messages (since the scenario began) matching expect.log.'),
+  via: z.enum(['prog', 'struct_ops']).optional().describe('load steps: prog (bpftool prog loadall, default) or struct_ops.'),
+  as: privilege.optional(),
+  expect: expectSchema.optional(),
+  log_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('load steps: golden file (relative to this file) holding the whole normalized log; --update rewrites it.'),
+  timeout: duration.optional().describe('run steps: give up after this long.'),
+};
+
+export const stepSchema = strict(stepShape)
+  .meta({
+    description: 'One step: exactly one of load:, run:, dmesg:.',
+    oneOf: KINDS.map((k) => ({ required: [k] })),
+  })
+  .superRefine((step, ctx) => {
+    const kinds = stepKinds(step);
+    const [kind, second] = kinds;
+    if (!kind) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'none of load:, run:, dmesg: given',
+        params: { hint: 'give exactly one: load: PROGRAM, run: COMMAND or dmesg: {within: 5s}' },
+      });
+      return;
+    }
+    if (second) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [second],
+        message: `both "${kind}:" and "${second}:" given; a step does one thing`,
+        params: { at: 'key', hint: 'split it into two steps' },
+      });
+      return;
+    }
+    for (const [key, only] of Object.entries(ONLY))
+      if (only !== kind && step[key as keyof typeof step] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" applies to ${only} steps only, this is a ${kind} step`,
+          params: { at: 'key', hint: 'remove it' },
+        });
+    checkExpectKeys(step.expect, kind, ['expect'], ctx);
+  });
+
+// --- the file ------------------------------------------------------------------
+
+const KERNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+export const kernelName = z.string().regex(KERNEL_RE, { error: KERNEL_MSG });
+const kconfigItem = z
+  .string()
+  .regex(/^CONFIG_[A-Z0-9_]+(=.+)?$/, { error: KCONFIG_MSG })
+  .describe('CONFIG_X (set to y or m) or CONFIG_X=value.');
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Cross-key checks; runs even when other parts failed, so it reads the input defensively. */
+function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
+  if (!isObj(doc)) return;
+  const steps = Array.isArray(doc['steps']) ? (doc['steps'] as unknown[]) : [];
+  const programs = doc['programs'] === undefined ? {} : doc['programs'];
+  const known = isObj(programs) ? Object.keys(programs) : undefined;
+  const ids = new Map<string, { index: number; kind: Kind | undefined }>();
+  steps.forEach((s, i) => {
+    if (!isObj(s)) return;
+    const id = typeof s['id'] === 'string' ? s['id'] : `step-${i + 1}`;
+    const first = ids.get(id);
+    if (first)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, ...(s['id'] === undefined ? [] : ['id'])],
+        message: `duplicate step id "${id}" (step ${first.index + 1} has it too)`,
+        params: { hint: 'give every step its own id' },
+      });
+    else ids.set(id, { index: i, kind: stepKinds(s).length === 1 ? stepKinds(s)[0] : undefined });
+    if (typeof s['load'] === 'string' && known && !known.includes(s['load']))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'load'],
+        message: `"${s['load']}" is not a program of this scenario (programs: ${known.join(', ') || 'none'})`,
+        params: { hint: 'name a key of programs:, or add it there' },
+      });
+  });
+  const byKernel = doc['expect_by_kernel'];
+  if (!isObj(byKernel)) return;
+  for (const [kernel, overrides] of Object.entries(byKernel)) {
+    if (!isObj(overrides)) continue;
+    for (const [id, expect] of Object.entries(overrides)) {
+      const step = ids.get(id);
+      if (!step)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect_by_kernel', kernel, id],
+          message: `no step "${id}" in this scenario (steps: ${[...ids.keys()].join(', ') || 'none'})`,
+          params: { at: 'key', hint: 'use a step id; steps without id: are "step-N", N counting from 1' },
+        });
+      else if (step.kind) checkExpectKeys(expect, step.kind, ['expect_by_kernel', kernel, id], ctx);
+    }
+  }
+}
+
+export interface ScenarioSchemaOptions {
+  /** The scenario file; programs resolve against its directory and must exist. */
+  file?: string;
+  /** Positions of nodes, for Step.line/col. */
+  locate?: Locate;
+}
+
+/** The scenario schema; without options (JSON Schema generation) program files are not checked. */
+export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
+  const dir = opts.file ? path.dirname(opts.file) : undefined;
+  const locate: Locate = opts.locate ?? (() => ({ line: 0, col: 0 }));
+  const program = z
+    .string()
+    .min(1)
+    .transform((p, ctx) => {
+      if (!dir) return p;
+      const abs = path.resolve(dir, p);
+      if (!isFile(abs))
+        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'programs: paths are relative to the scenario file' } });
+      return abs;
+    })
+    .describe('Path of a BPF C source, relative to this file.');
+
+  return strict({
+    name: z.string().min(1).describe('What the scenario shows, one line.'),
+    seed: z.string().optional().describe('The seed system it reproduces (free text).'),
+    tags: z.array(z.string().min(1)).default([]).describe('Tags for selecting scenarios.'),
+    kernels: z.array(kernelName).min(1).default(['debian-6.12']).describe('Kernels (names of kernels/*.yaml) to run on; --kernel overrides.'),
+    requires: strict({ kconfig: z.array(kconfigItem).default([]).describe('Options the kernel must have; unmet: the scenario is skipped.') })
+      .default({ kconfig: [] })
+      .describe('What a kernel needs for this scenario to apply.'),
+    programs: z.record(z.string().min(1), program).default({}).describe('Programs by name: BPF C sources built per kernel, against its BTF.'),
+    steps: z.array(stepSchema).min(1, { error: 'a scenario needs at least one step' }).describe('What to do, in order.'),
+    expect_by_kernel: z
+      .record(kernelName, z.record(z.string(), expectSchema))
+      .default({})
+      .describe('Per kernel, per step id: expect keys replacing those of the step.'),
+    normalize: z
+      .array(
+        strict({
+          match: regexSource.describe('A JavaScript regex source (no slashes), applied globally.'),
+          replace: z.string().describe('The replacement ($1 etc. allowed).'),
+        }),
+      )
+      .default([])
+      .describe('Extra replacements applied to logs before matching and diffing.'),
+  })
+    .meta({
+      title: 'bpf-harness scenario',
+      description: 'A bpf-harness scenario (v1): BPF programs to load, commands to run and kernel messages to wait for, with the outcomes expected per kernel.',
+    })
+    .superRefine(crossCheck, { when: () => true })
+    .transform((d): Scenario => ({
+      file: opts.file ?? '',
+      name: d.name,
+      ...(d.seed !== undefined ? { seed: d.seed } : {}),
+      tags: d.tags,
+      kernels: d.kernels,
+      requires: d.requires,
+      programs: d.programs,
+      steps: d.steps.map((s, i) => toStep(s, i, locate)),
+      expect_by_kernel: d.expect_by_kernel,
+      normalize: d.normalize,
+    }));
+}
+
+type StepInput = z.output<typeof stepSchema>;
+
+function toStep(s: StepInput, i: number, locate: Locate): Step {
+  const base = { id: s.id ?? `step-${i + 1}`, as: s.as ?? 'root', expect: s.expect ?? {}, ...locate(['steps', i]) };
+  if (s.load !== undefined)
+    return { ...base, kind: 'load', load: s.load, via: s.via ?? 'prog', ...(s.log_file !== undefined ? { log_file: s.log_file } : {}) };
+  if (s.run !== undefined) return { ...base, kind: 'run', run: s.run, ...(s.timeout !== undefined ? { timeout_ms: s.timeout } : {}) };
+  if (s.dmesg !== undefined) return { ...base, kind: 'dmesg', within_ms: s.dmesg.within };
+  throw new Error('unreachable: step without a kind passed validation');
+}

@@ -1,0 +1,68 @@
+// The kernel recipe v1 (DESIGN.md "Kernel recipe") as a zod schema. Paths stay as
+// written (relative to the recipe file); the kernel builder resolves them.
+import { z } from 'zod';
+import { kernelName, strict } from '../harness/scenario/schema.js';
+
+const SOURCES = ['debian-source', 'git', 'path', 'debian-image'] as const;
+
+const source = strict({
+  'debian-source': z.string().min(1).optional().describe("Debian's source package, e.g. linux-source-6.12 (offline default)."),
+  git: strict({
+    url: z.string().min(1).describe('Repository URL.'),
+    ref: z.string().min(1).describe('Branch, tag or commit.'),
+  })
+    .optional()
+    .describe('A git tree.'),
+  path: z.string().min(1).optional().describe('A local kernel tree, relative to this file.'),
+  'debian-image': z.string().min(1).optional().describe('A prebuilt Debian kernel package, e.g. linux-image-6.12.117+deb12-amd64 (no build).'),
+})
+  .meta({ description: 'Where the kernel comes from: exactly one of debian-source, git, path, debian-image.', oneOf: SOURCES.map((k) => ({ required: [k] })) })
+  .superRefine((s, ctx) => {
+    const given = SOURCES.filter((k) => s[k] !== undefined);
+    if (given.length === 0)
+      ctx.addIssue({ code: 'custom', message: `no source given (one of ${SOURCES.join(', ')})`, params: { hint: 'add e.g. debian-source: linux-source-6.12' } });
+    else if (given.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1]!],
+        message: `both "${given[0]}" and "${given[1]}" given; a recipe has exactly one source`,
+        params: { at: 'key', hint: 'keep one source; make a second recipe for the other' },
+      });
+  });
+
+const config = strict({
+  base: z.string().min(1).describe('tinyconfig | defconfig | a .config path (relative to this file).'),
+  fragments: z.array(z.string().min(1)).default([]).describe('Config fragments merged in order (relative to this file).'),
+}).describe('The kernel configuration.');
+
+export const recipeSchema = strict({
+  name: kernelName.describe('The kernel name scenarios and --kernel use; the file is kernels/NAME.yaml.'),
+  extends: kernelName.optional().describe('Inherit everything from this recipe, then add.'),
+  source: source.optional(),
+  config: config.optional(),
+  patches: z.array(z.string().min(1)).default([]).describe('Dirs of *.patch or mbox files (relative to this file), applied in order with git am --3way.'),
+})
+  .meta({ title: 'bpf-harness kernel recipe', description: 'How to get a kernel: its source, config and patches, or a recipe to extend.' })
+  .superRefine((r, ctx) => {
+    if (r.extends !== undefined && r.extends === r.name)
+      ctx.addIssue({ code: 'custom', path: ['extends'], message: 'a recipe cannot extend itself', params: { hint: 'name the recipe to inherit from' } });
+    const prebuilt = r.source?.['debian-image'] !== undefined;
+    if (r.extends === undefined && r.source === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a recipe without extends: needs source:', params: { hint: 'add source: {debian-source: linux-source-6.12}, or extends: ANOTHER' } });
+    if (r.extends === undefined && r.source !== undefined && !prebuilt && r.config === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a recipe that builds needs config:', params: { hint: 'add config: {base: tinyconfig, fragments: [...]}' } });
+    for (const key of ['config', 'patches'] as const)
+      if (prebuilt && (key === 'config' ? r.config !== undefined : r.patches.length > 0))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" needs a build, but a debian-image source is prebuilt`,
+          params: { at: 'key', hint: 'use debian-source for a build, or remove it' },
+        });
+  });
+
+export type Recipe = z.output<typeof recipeSchema>;
+export interface RecipeFile extends Recipe {
+  /** Absolute path of the recipe file; relative paths in it resolve against its directory. */
+  file: string;
+}
