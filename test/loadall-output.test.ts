@@ -98,3 +98,22 @@ t.test('formats of other libbpf versions and truncated logs', async (t) => {
   const c = parseLoadallOutput(cut);
   t.match(c.programs[0]?.log, /\nR1 offset is outsi$/, 'a partial last line before the END marker');
 });
+
+t.test('debian-6.12 guest recordings (test/fixtures/loadall-debian-6.12)', async (t) => {
+  const dir = path.join(root, 'test/fixtures/loadall-debian-6.12');
+  for (const [file, prog, loaded, errno, text] of [
+    ['xdp_pass.txt', 'xdp_ipv4_only', true, undefined, 'processed'],
+    ['bounded_loop.txt', 'xdp_bounded_loop', true, undefined, 'processed'],
+    ['xdp_unchecked.txt', 'xdp_unchecked_read', false, 'EACCES', 'invalid access to packet'],
+    ['uninit_reg.txt', 'xdp_uninit_r3', false, 'EACCES', 'R3 !read_ok'],
+    ['map_null.txt', 'xdp_no_null_check', false, 'EACCES', "invalid mem access 'map_value_or_null'"],
+    ['infinite_loop.txt', 'xdp_spin', false, 'EINVAL', 'infinite loop detected at insn 1'],
+  ] as const) {
+    const r = parseLoadallOutput(readFileSync(path.join(dir, file), 'utf8'));
+    t.equal(r.loaded, loaded, `${file}: loaded`);
+    t.equal(r.errno, errno, `${file}: errno`);
+    t.same(r.programs.map((p) => [p.name, p.loaded]), [[prog, loaded]], `${file}: programs`);
+    t.match(r.programs[0]?.log, text, `${file}: log`);
+    t.match(r.combinedLog, new RegExp(`^# prog ${prog}\\nfunc#0 @0\\n[^]*\\nprocessed \\d+ insns .*\\n$`), `${file}: whole log`);
+  }
+});

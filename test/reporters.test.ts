@@ -39,6 +39,35 @@ function makeRun(): RunResult {
   return { startedAt: '2026-11-23T06:20:00.000Z', durationMs: 3370, target: 'qemu', accel: 'tcg', scenarios, outDir: 'out/run-1' };
 }
 
+// xmlbuilder2's parser is lenient, so well-formedness is checked here: one root,
+// balanced tags, unique quoted attributes, only predefined or numeric entities.
+function assertWellFormed(xml: string): void {
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const TOKEN = /<\/([\w:.-]+)\s*>|<([\w:.-]+)((?:\s+[\w:.-]+="[^"<]*")*)\s*(\/?)>|([^<]+)|(<)/g;
+  const BAD_ENTITY = /&(?!(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);)/i;
+  const stack: string[] = [];
+  let roots = 0;
+  for (const m of body.matchAll(TOKEN)) {
+    const at = `at offset ${m.index}`;
+    if (m[6]) throw new Error(`stray '<' ${at}`);
+    if (m[5] !== undefined) {
+      if (stack.length === 0 && m[5].trim()) throw new Error(`text outside the root ${at}`);
+      if (BAD_ENTITY.test(m[5]) || /[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(m[5])) throw new Error(`bad text ${at}`);
+    } else if (m[1]) {
+      if (stack.pop() !== m[1]) throw new Error(`unbalanced </${m[1]}> ${at}`);
+    } else {
+      if (stack.length === 0 && ++roots > 1) throw new Error(`second root ${at}`);
+      const names = [...(m[3] ?? '').matchAll(/([\w:.-]+)="([^"]*)"/g)].map((a) => {
+        if (BAD_ENTITY.test(a[2] ?? '')) throw new Error(`bad attribute ${a[1]} ${at}`);
+        return a[1];
+      });
+      if (new Set(names).size !== names.length) throw new Error(`duplicate attribute ${at}`);
+      if (!m[4]) stack.push(m[2]!);
+    }
+  }
+  if (stack.length || roots !== 1) throw new Error(`unclosed ${stack.join(', ')}`);
+}
+
 function drive(name: ReporterName, run: RunResult): { streamed: string; final: string } {
   const out = new PassThrough();
   let streamed = '';
@@ -60,7 +89,7 @@ t.test('spec', async (t) => {
   t.match(streamed, '      step load (load):\n        - expected the load to succeed, but it failed with EACCES\n');
   t.match(streamed, '        - log[1] "invalid access # to packet" not found after log[0] matched on line 2\n');
   t.match(streamed, '          pattern: invalid access # to packet\n          stopped at line 3; matched before it: [0] line 2\n');
-  t.match(streamed, /\n            >> 3 \| Live regs before insn:\n/);
+  t.match(streamed, /\n {10}  >>  3 \| Live regs before insn:\n/, 'excerpt indented under its failure');
   t.match(streamed, /\n          -R3 !read_ok\n          \+R2 !read_ok\n/, 'golden diff, indented');
   t.match(streamed, '\nSKIP  token/x.yaml [debian-6.1]  requires CONFIG_BPF_TOKEN=y\n');
   t.match(streamed, '\nERROR basics/xdp-pass.yaml [debian-6.1]  3.00s\n      SSH connection lost\n      console:\n        Kernel panic');
@@ -120,28 +149,37 @@ t.test('junit', async (t) => {
   t.equal(streamed, '', 'written at the end only');
   t.match(final, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites /);
   t.notMatch(final, /\x1b/, 'control characters removed');
-  const doc = create(final).end({ format: 'object' }) as Record<string, any>;
-  const suites = doc.testsuites;
-  t.same([suites['@tests'], suites['@failures'], suites['@errors'], suites['@skipped']], ['4', '1', '1', '1']);
-  const bySuite = suites.testsuite as any[];
-  t.same(bySuite.map((s) => [s['@name'], s['@tests'], s['@failures'], s['@errors'], s['@skipped']]), [
+  t.doesNotThrow(() => assertWellFormed(final), 'well-formed');
+  t.throws(() => assertWellFormed('<a><b></a>'), /unbalanced/, 'the checker checks');
+  t.throws(() => assertWellFormed('<a x="&bogus;"/>'), /bad attribute/);
+
+  // Read back through a DOM, which decodes entities.
+  const root = create(final).root().node as unknown as Element;
+  const attrs = (e: Element, ...names: string[]) => names.map((n) => e.getAttribute(n));
+  const child = (e: Element, tag: string) => [...e.childNodes].find((n) => n.nodeName === tag) as Element;
+  t.equal(root.nodeName, 'testsuites');
+  t.same(attrs(root, 'tests', 'failures', 'errors', 'skipped', 'time'), ['4', '1', '1', '1', '3.370']);
+  const suites = [...root.childNodes].filter((n) => n.nodeName === 'testsuite') as Element[];
+  t.same(suites.map((s) => attrs(s, 'name', 'tests', 'failures', 'errors', 'skipped')), [
     ['debian-6.12', '2', '1', '0', '0'],
     ['debian-6.1', '2', '0', '1', '1'],
   ]);
-  const [pass, fail] = bySuite[0].testcase as any[];
-  t.equal(pass['@name'], 'xdp pass');
-  t.equal(pass['@classname'], 'basics.xdp-pass');
-  t.equal(pass['@time'], '0.120');
-  t.match(pass['system-out'], /^== step load \(load\) ==\n# prog xdp_pass\n/);
-  t.equal(fail['@name'], 'uninit <reg> & "quotes" #1', 'escaped and read back');
-  t.equal(fail.failure['@type'], 'loaded');
-  t.match(fail.failure['@message'], /^step load: expected the load to succeed/);
-  t.match(fail.failure['#'], /log\[1\] "invalid access # to packet" not found[^]*>> 3 \| Live regs before insn:/);
-  const [skip, error] = bySuite[1].testcase as any[];
-  t.equal(skip.skipped['@message'], 'requires CONFIG_BPF_TOKEN=y');
-  t.equal(error.error['@message'], 'SSH connection lost');
-  t.equal(error.error['@type'], 'infrastructure');
-  t.match(error.error['#'], 'Kernel panic - not syncing[0m');
+  const cases = (s: Element) => [...s.childNodes].filter((n) => n.nodeName === 'testcase') as Element[];
+  const [pass, fail] = cases(suites[0]!);
+  t.same(attrs(pass!, 'name', 'classname', 'file', 'time'), ['xdp pass', 'basics.xdp-pass', 'basics/xdp-pass.yaml', '0.120']);
+  t.match(child(pass!, 'system-out').textContent, /^== step load \(load\) ==\n# prog xdp_pass\nfunc#0 @0\n/);
+  t.equal(child(pass!, 'failure'), undefined);
+  t.equal(fail!.getAttribute('name'), 'uninit <reg> & "quotes" #1', 'escaped and read back');
+  const failure = child(fail!, 'failure');
+  t.equal(failure.getAttribute('type'), 'loaded');
+  t.match(failure.getAttribute('message'), /^step load: expected the load to succeed, but it failed with EACCES \(\+2 more\)$/);
+  t.match(failure.textContent, /log\[1\] "invalid access # to packet" not found[^]*>> +3 \| Live regs before insn:/);
+  t.match(failure.textContent, /\n +-R3 !read_ok\n +\+R2 !read_ok\n/);
+  const [skip, error] = cases(suites[1]!);
+  t.equal(child(skip!, 'skipped').getAttribute('message'), 'requires CONFIG_BPF_TOKEN=y');
+  const err = child(error!, 'error');
+  t.same(attrs(err, 'message', 'type'), ['SSH connection lost', 'infrastructure']);
+  t.match(err.textContent, 'Kernel panic - not syncing[0m');
 });
 
 t.test('json', async (t) => {

@@ -98,6 +98,17 @@ function translate(iss: Issue, prefix: Path, c: Ctx): Problem[] {
     { file: c.file, ...where, message, hint: hint ?? FORMAT_HINTS[iss.message] ?? `see ${c.schemaRef}` },
   ];
 
+  // A required key that is absent (zod reports a type or union mismatch on undefined).
+  const last = p[p.length - 1];
+  if ((iss.code === 'invalid_type' || iss.code === 'invalid_union') && typeof last === 'string' && get(c.data, p) === undefined) {
+    const parent = p.slice(0, -1);
+    return one(
+      `missing key "${last}"${parent.length ? ` in ${subj(parent)}` : ' at top level'}`,
+      `add "${last}:" (${c.schemaRef} describes it)`,
+      pos(parent),
+    );
+  }
+
   switch (iss.code) {
     case 'unrecognized_keys': {
       const known = iss.message.startsWith('known: ') ? ` (${iss.message})` : '';
@@ -111,14 +122,6 @@ function translate(iss: Issue, prefix: Path, c: Ctx): Problem[] {
     }
     case 'invalid_type': {
       const value = get(c.data, p);
-      const parent = p.slice(0, -1);
-      const last = p[p.length - 1];
-      if (value === undefined && typeof last === 'string')
-        return one(
-          `missing key "${last}"${parent.length ? ` in ${subj(parent)}` : ' at top level'}`,
-          `add "${last}:" (${c.schemaRef} describes it)`,
-          pos(parent),
-        );
       if (p.length === 0 && value == null) return one('the file is empty', `start with "name:" (${c.schemaRef} describes the format)`);
       const expected = EXPECTED[iss.expected] ?? iss.expected;
       return one(`${subj(p) || 'the file'}: expected ${expected}, got ${describe(value)}`, `write ${expected} here`);

@@ -1,0 +1,324 @@
+// Scenario and recipe schemas: every bad input names its problem at the right line:col.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { z } from 'zod';
+import { BadInputError } from '../harness/errors.js';
+import { loadScenario } from '../harness/scenario/load.js';
+import { scenarioSchema } from '../harness/scenario/schema.js';
+import type { Scenario } from '../harness/scenario/types.js';
+import { loadRecipeFile } from '../kernels/recipe-load.js';
+import { recipeSchema } from '../kernels/recipe-schema.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'scenario-schema-'));
+mkdirSync(path.join(dir, 'progs'));
+writeFileSync(path.join(dir, 'progs/cap.bpf.c'), '// tiny\nchar LICENSE[] SEC("license") = "GPL";\n');
+writeFileSync(path.join(dir, 'progs/scx_cap_test.bpf.c'), '// tiny\n');
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function put(yaml: string, ext = 'yaml'): string {
+  const file = path.join(dir, `case-${++n}.${ext}`);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+function failure(load: () => unknown): BadInputError {
+  try {
+    load();
+  } catch (e) {
+    if (e instanceof BadInputError) return e;
+    throw e;
+  }
+  throw new Error('expected a BadInputError');
+}
+
+// Lines 1-4; the first step is on line 5, its keys at column 5.
+const HEAD = 'name: t\nprograms:\n  cap: progs/cap.bpf.c\nsteps:\n';
+
+interface Bad {
+  name: string;
+  yaml: string;
+  at: string; // line:col of the first problem
+  message: string; // the first problem's text after "error: "
+}
+
+const badScenarios: Bad[] = [
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, steps, expect_by_kernel, normalize)' },
+  {
+    name: 'unknown expect key',
+    yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
+    at: '8:7',
+    message: 'unknown key "loded" in step "register" expect (known: loaded, errno, log, not_log, insns, states, exit, stdout, stderr, skip)',
+  },
+  { name: 'unknown step key', yaml: `${HEAD}  - id: register\n    load: cap\n    exepct: {}\n`, at: '7:5', message: 'unknown key "exepct" in step "register" (known: id, load, run, dmesg, via, as, expect, log_file, timeout)' },
+  { name: 'wrong type for loaded', yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loaded: yes\n`, at: '8:15', message: 'step "register" expect.loaded: expected true or false, got the string "yes"' },
+  { name: 'empty value for loaded points at the key', yaml: `${HEAD}  - load: cap\n    expect:\n      loaded:\n`, at: '7:7', message: 'step "step-1" expect.loaded: expected true or false, got nothing' },
+  { name: 'step with both load and run', yaml: `${HEAD}  - load: cap\n    run: ls\n`, at: '6:5', message: 'step "step-1": both "load:" and "run:" given; a step does one thing' },
+  { name: 'step with none of load, run, dmesg', yaml: `${HEAD}  - expect: {exit: 0}\n`, at: '5:5', message: 'step "step-1": none of load:, run:, dmesg: given' },
+  { name: 'load naming an unknown program', yaml: `${HEAD}  - load: capp\n`, at: '5:11', message: 'step "step-1" load: "capp" is not a program of this scenario (programs: cap)' },
+  { name: 'missing program file', yaml: 'name: t\nprograms:\n  cap: progs/missing.bpf.c\nsteps:\n  - load: cap\n', at: '3:8', message: `programs.cap: no such file: ${path.join(dir, 'progs/missing.bpf.c')}` },
+  { name: 'bad duration', yaml: `${HEAD}  - dmesg: {within: 5 sec}\n`, at: '5:21', message: 'step "step-1" dmesg.within: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "5 sec"' },
+  { name: 'duration of the wrong type', yaml: `${HEAD}  - run: ls\n    timeout: true\n`, at: '6:14', message: 'step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got boolean true' },
+  { name: 'bad errno', yaml: `${HEAD}  - load: cap\n    expect: {loaded: false, errno: eacces}\n`, at: '6:36', message: 'step "step-1" expect.errno: expected an errno name like EACCES or EPERM, got the string "eacces"' },
+  {
+    name: 'bad regex inside {{}} points at the list item',
+    yaml: `${HEAD}  - load: cap\n    expect:\n      log: ["ok", "processed {{[0-9+}} insns"]\n`,
+    at: '7:19',
+    message: 'step "step-1" expect.log[1]: bad regex {{[0-9+}}: Invalid regular expression: /[0-9+/: Unterminated character class',
+  },
+  { name: 'unterminated {{', yaml: `${HEAD}  - load: cap\n    expect:\n      not_log:\n        - "x {{[0-9]+"\n`, at: '8:11', message: 'step "step-1" expect.not_log[0]: unterminated "{{" at offset 2' },
+  { name: 'duplicate step id', yaml: `${HEAD}  - load: cap\n    id: a\n  - run: ls\n    id: a\n`, at: '8:9', message: 'step "a" id: duplicate step id "a" (step 1 has it too)' },
+  { name: 'default id collides', yaml: `${HEAD}  - load: cap\n  - run: ls\n    id: step-1\n`, at: '7:9', message: 'step "step-1" id: duplicate step id "step-1" (step 1 has it too)' },
+  { name: 'expect_by_kernel naming an unknown step', yaml: `${HEAD}  - load: cap\n    id: a\nexpect_by_kernel:\n  k1:\n    b: {skip: true}\n`, at: '9:5', message: 'expect_by_kernel.k1: no step "b" in this scenario (steps: a)' },
+  { name: 'expect_by_kernel with a key of another step kind', yaml: `${HEAD}  - load: cap\n    id: a\nexpect_by_kernel:\n  k1:\n    a: {exit: 1}\n`, at: '9:9', message: 'expect_by_kernel.k1.a: "exit" does not apply to a load step' },
+  { name: 'bad comparison', yaml: `${HEAD}  - load: cap\n    expect: {insns: "about 1000"}\n`, at: '6:21', message: 'step "step-1" expect.insns: expected a comparison like "<= 1000", "< 50", ">= 3", "== 12" or a number' },
+  { name: 'bad kconfig item', yaml: 'name: t\nrequires: {kconfig: [CONFIG_A=y, config_b]}\nsteps:\n  - run: ls\n', at: '2:34', message: 'requires.kconfig[1]: expected CONFIG_NAME or CONFIG_NAME=value, got the string "config_b"' },
+  { name: 'YAML syntax error: unclosed flow list', yaml: 'name: t\ntags: [a, b\nsteps:\n  - run: ls\n', at: '3:1', message: 'invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]' },
+  { name: 'YAML syntax error: duplicate key', yaml: 'name: t\nname: u\nsteps:\n  - run: ls\n', at: '2:1', message: 'invalid YAML: Map keys must be unique' },
+  { name: 'bad as value', yaml: `${HEAD}  - load: cap\n    as: admin\n`, at: '6:9', message: 'step "step-1" as: expected root, user, {caps: [...]} or {token: {cmds, maps, progs, attachs}}, got the string "admin"' },
+  { name: 'bad token key', yaml: `${HEAD}  - load: cap\n    as: {token: {cmd: [prog_load]}}\n`, at: '6:18', message: 'unknown key "cmd" in step "step-1" as.token (known: cmds, maps, progs, attachs)' },
+  { name: 'unknown capability', yaml: `${HEAD}  - load: cap\n    as: {caps: [bpf, CAP_PERFMON, cap_foo]}\n`, at: '6:35', message: 'step "step-1" as.caps[2]: unknown capability "cap_foo"' },
+  { name: 'empty steps', yaml: 'name: t\nsteps: []\n', at: '2:8', message: 'steps: a scenario needs at least one step' },
+  { name: 'normalize bad regex', yaml: `${HEAD}  - load: cap\nnormalize:\n  - {match: "(", replace: x}\n`, at: '7:13', message: 'normalize[0].match: Invalid regular expression: /(/g: Unterminated group' },
+  { name: 'tab indentation', yaml: 'name: t\n\tseed: x\nsteps:\n  - run: ls\n', at: '2:1', message: 'invalid YAML: Tabs are not allowed as indentation' },
+  { name: 'bad indentation in a step', yaml: 'name: t\nsteps:\n  - run: ls\n   expect: {}\n', at: '4:1', message: 'invalid YAML: Sequence item without - indicator' },
+  { name: 'missing name points at the parent mapping', yaml: 'seed: x\nsteps:\n  - run: ls\n', at: '1:1', message: 'missing key "name" at top level' },
+  { name: 'missing dmesg.within', yaml: `${HEAD}  - dmesg: {}\n`, at: '5:12', message: 'missing key "within" in step "step-1" dmesg' },
+  { name: 'via on a run step', yaml: `${HEAD}  - run: ls\n    via: prog\n`, at: '6:5', message: 'step "step-1": "via" applies to load steps only, this is a run step' },
+  { name: 'errno with loaded: true', yaml: `${HEAD}  - load: cap\n    expect: {loaded: true, errno: EPERM}\n`, at: '6:28', message: 'step "step-1" expect: errno is only checked when the load fails, but loaded is true' },
+  { name: 'bad step id', yaml: `${HEAD}  - load: cap\n    id: "bad id"\n`, at: '6:9', message: 'step "bad id" id: a step id is letters, digits, _ . - (starting with a letter or digit)' },
+  { name: 'bad kernel name key', yaml: `${HEAD}  - load: cap\nexpect_by_kernel:\n  "bad kernel": {}\n`, at: '7:3', message: 'expect_by_kernel: key "bad kernel": a kernel name is letters' },
+  { name: 'file that is a list', yaml: '- a\n- b\n', at: '1:1', message: 'the file: expected a mapping, got a list' },
+  { name: 'empty file', yaml: '', at: '1:1', message: 'the file is empty' },
+  { name: 'whole number expected', yaml: `${HEAD}  - run: ls\n    expect: {exit: 1.5}\n`, at: '6:20', message: 'step "step-1" expect.exit: expected a whole number, got number 1.5' },
+];
+
+t.test('bad scenarios', async (t) => {
+  for (const c of badScenarios) {
+    t.test(c.name, async (t) => {
+      const e = failure(() => loadScenario(put(c.yaml)));
+      t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
+      t.match(e.message, `:${c.at}: error: ${c.message}`);
+      t.match(e.message, /\n {2}hint: \S/, 'a hint line');
+      t.notMatch(e.message, /\n\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
+      t.ok(e.hint, 'hint field set');
+    });
+  }
+});
+
+t.test('several problems: all reported in file order, the first in the fields', async (t) => {
+  const yaml = `${HEAD}  - run: ls\n    via: prog\n    timeout: 10 parsecs\n    expect: {loaded: true}\ncolour: red\n`;
+  const e = failure(() => loadScenario(put(yaml)));
+  const lines = e.message.split('\n').filter((l) => l.includes(': error: '));
+  t.same(
+    lines.map((l) => l.replace(/^.*?:(\d+:\d+): error: /, '$1 ')),
+    [
+      '6:5 step "step-1": "via" applies to load steps only, this is a run step',
+      '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
+      '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, steps, expect_by_kernel, normalize)',
+    ],
+  );
+  t.equal(e.problems.length, 4);
+  t.equal(`${e.line}:${e.col}`, '6:5');
+  t.equal(e.file, path.join(dir, `case-${n}.yaml`));
+});
+
+t.test('cross-key checks still run when other parts have type errors', async (t) => {
+  const yaml = `${HEAD}  - load: cap\n    expect: {loaded: "no"}\n  - load: nope\nexpect_by_kernel:\n  k: {step-9: {}}\n`;
+  const e = failure(() => loadScenario(put(yaml)));
+  t.same(
+    e.problems.map((p) => `${p.line}:${p.col} ${p.message}`),
+    [
+      '6:22 step "step-1" expect.loaded: expected true or false, got the string "no"',
+      '7:11 step "step-2" load: "nope" is not a program of this scenario (programs: cap)',
+      '9:7 expect_by_kernel.k: no step "step-9" in this scenario (steps: step-1, step-2)',
+    ],
+  );
+});
+
+t.test('path in the message is relative to the cwd when inside it', async (t) => {
+  const file = put('name: t\n');
+  const cwd = process.cwd();
+  process.chdir(dir);
+  t.teardown(() => process.chdir(cwd));
+  const e = failure(() => loadScenario(path.basename(file)));
+  t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: missing key "steps" at top level`);
+  t.equal(e.file, file, 'the field stays absolute');
+});
+
+t.test('a file that does not exist', async (t) => {
+  const e = failure(() => loadScenario(path.join(dir, 'nope.yaml')));
+  t.match(e.message, 'nope.yaml: error: cannot read the file (ENOENT)');
+});
+
+// The DESIGN.md example, with real files.
+const designExample = `# scenarios/sched_ext/cap-test.yaml
+name: dispatch-only kfunc called from ops.enqueue
+seed: bpf-internal-capabilities     # the seed system it reproduces (free text)
+tags: [sched_ext]
+kernels: [scx-6.12, scx-6.12-kfunc-filter]   # defaults; --kernel overrides
+requires:                            # unmet -> the scenario is SKIPPED, with the reason
+  kconfig: [CONFIG_SCHED_CLASS_EXT=y]
+programs:                            # built on the host per kernel, against its BTF
+  cap_test: progs/scx_cap_test.bpf.c
+steps:
+  - id: register
+    load: cap_test                   # an entry of programs:
+    via: struct_ops                  # prog (bpftool prog loadall, default) | struct_ops
+    as: root                         # root (default) | user | {caps: [bpf, perfmon]}
+                                     # | {token: {cmds: [...], maps: [...], progs: [...], attachs: [...]}}
+    expect:
+      loaded: true                   # false: the load must fail (then errno: EACCES etc.)
+      log: ["call scx_bpf_consume", "processed {{[0-9]+}} insns"]   # ordered; {{ERE}} inside
+      not_log: ["invalid"]           # must not appear
+  - id: ejected
+    dmesg: {within: 5s}              # kernel messages since the scenario began
+    expect:
+      log: ['sched_ext: BPF scheduler "simple" disabled (runtime error)']
+  - run: cat /sys/kernel/sched_ext/state   # shell in the guest (as root unless as: says)
+    expect: {exit: 0, stdout: [disabled]}
+expect_by_kernel:                    # A/B: per-kernel overrides of a step's expect, by step id
+  scx-6.12-kfunc-filter:
+    register: {loaded: false, errno: EACCES, log: ["calling kernel function scx_bpf_consume is not allowed"]}
+    ejected: {skip: true}
+`;
+
+t.test('the DESIGN.md example parses to the expected Scenario', async (t) => {
+  const file = put(designExample);
+  const expected: Scenario = {
+    file,
+    name: 'dispatch-only kfunc called from ops.enqueue',
+    seed: 'bpf-internal-capabilities',
+    tags: ['sched_ext'],
+    kernels: ['scx-6.12', 'scx-6.12-kfunc-filter'],
+    requires: { kconfig: ['CONFIG_SCHED_CLASS_EXT=y'] },
+    programs: { cap_test: path.join(dir, 'progs/scx_cap_test.bpf.c') },
+    steps: [
+      {
+        kind: 'load',
+        id: 'register',
+        load: 'cap_test',
+        via: 'struct_ops',
+        as: 'root',
+        expect: { loaded: true, log: ['call scx_bpf_consume', 'processed {{[0-9]+}} insns'], not_log: ['invalid'] },
+        line: 11,
+        col: 5,
+      },
+      {
+        kind: 'dmesg',
+        id: 'ejected',
+        within_ms: 5000,
+        as: 'root',
+        expect: { log: ['sched_ext: BPF scheduler "simple" disabled (runtime error)'] },
+        line: 20,
+        col: 5,
+      },
+      { kind: 'run', id: 'step-3', run: 'cat /sys/kernel/sched_ext/state', as: 'root', expect: { exit: 0, stdout: ['disabled'] }, line: 24, col: 5 },
+    ],
+    expect_by_kernel: {
+      'scx-6.12-kfunc-filter': {
+        register: { loaded: false, errno: 'EACCES', log: ['calling kernel function scx_bpf_consume is not allowed'] },
+        ejected: { skip: true },
+      },
+    },
+    normalize: [],
+  };
+  t.strictSame(loadScenario(file), expected);
+});
+
+t.test('defaults and value normalization', async (t) => {
+  const file = put(
+    [
+      'name: minimal',
+      'programs: {cap: progs/cap.bpf.c}',
+      'steps:',
+      '  - load: cap',
+      '    log_file: golden/cap.log',
+      '    as: {caps: [CAP_BPF, perfmon]}',
+      '    expect: {insns: "<=1000", states: 12}',
+      '  - run: "true"',
+      '    timeout: 2m',
+      '    as: {token: {cmds: [prog_load], progs: [xdp], attachs: [any]}}',
+      '  - dmesg: {within: 3}',
+      '    as: user',
+      '  - dmesg: {within: 250ms}',
+      'normalize:',
+      '  - {match: "id=\\\\d+", replace: "id=N"}',
+      '',
+    ].join('\n'),
+  );
+  const s = loadScenario(file);
+  t.same(s.kernels, ['debian-6.12']);
+  t.same(s.tags, []);
+  t.same(s.requires, { kconfig: [] });
+  t.same(s.expect_by_kernel, {});
+  t.equal(s.seed, undefined);
+  t.notOk('seed' in s, 'no seed key when absent');
+  t.same(s.normalize, [{ match: 'id=\\d+', replace: 'id=N' }]);
+  t.strictSame(s.steps, [
+    { kind: 'load', id: 'step-1', load: 'cap', via: 'prog', log_file: 'golden/cap.log', as: { caps: ['bpf', 'perfmon'] }, expect: { insns: '<= 1000', states: '12' }, line: 4, col: 5 },
+    { kind: 'run', id: 'step-2', run: 'true', timeout_ms: 120000, as: { token: { cmds: ['prog_load'], progs: ['xdp'], attachs: ['any'] } }, expect: {}, line: 8, col: 5 },
+    { kind: 'dmesg', id: 'step-3', within_ms: 3000, as: 'user', expect: {}, line: 11, col: 5 },
+    { kind: 'dmesg', id: 'step-4', within_ms: 250, as: 'root', expect: {}, line: 13, col: 5 },
+  ]);
+});
+
+t.test('JSON Schema of the scenario file', async (t) => {
+  const json = z.toJSONSchema(scenarioSchema(), { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  t.equal(json['$schema'], 'https://json-schema.org/draft/2020-12/schema');
+  t.equal(json['title'], 'bpf-harness scenario');
+  t.same(json['required'], ['name', 'steps']);
+  t.equal(json['additionalProperties'], false);
+  t.same(json['properties'].steps.items.oneOf, [{ required: ['load'] }, { required: ['run'] }, { required: ['dmesg'] }]);
+  t.type(json['properties'].steps.items.properties.via.description, 'string');
+});
+
+// --- kernel recipes ---------------------------------------------------------
+
+const badRecipes: Bad[] = [
+  { name: 'two sources', yaml: 'name: k\nsource:\n  debian-source: linux-source-6.12\n  path: ../linux\nconfig: {base: tinyconfig}\n', at: '4:3', message: 'source: both "debian-source" and "path" given; a recipe has exactly one source' },
+  { name: 'empty source', yaml: 'name: k\nsource: {}\nconfig: {base: tinyconfig}\n', at: '2:9', message: 'source: no source given (one of debian-source, git, path, debian-image)' },
+  { name: 'no source and no extends', yaml: 'name: k\nconfig: {base: tinyconfig}\n', at: '1:1', message: 'a recipe without extends: needs source:' },
+  { name: 'unknown key in git', yaml: 'name: k\nsource:\n  git: {url: https://example.org/linux.git, ref: v6.12, depth: 1}\nconfig: {base: defconfig}\n', at: '3:57', message: 'unknown key "depth" in source.git (known: url, ref)' },
+  { name: 'git without ref', yaml: 'name: k\nsource:\n  git:\n    url: https://example.org/linux.git\nconfig: {base: defconfig}\n', at: '4:5', message: 'missing key "ref" in source.git' },
+  { name: 'patches on a prebuilt image', yaml: 'name: k\nsource: {debian-image: linux-image-6.12.117+deb12-amd64}\npatches: [patches/x]\n', at: '3:1', message: '"patches" needs a build, but a debian-image source is prebuilt' },
+  { name: 'fragments of the wrong type', yaml: 'name: k\nextends: base\nconfig:\n  base: tinyconfig\n  fragments: config/bpf.config\n', at: '5:14', message: 'config.fragments: expected a list, got the string "config/bpf.config"' },
+  { name: 'building recipe without config', yaml: 'name: k\nsource: {debian-source: linux-source-6.12}\n', at: '1:1', message: 'a recipe that builds needs config:' },
+  { name: 'bad name', yaml: 'name: my kernel\nextends: base\n', at: '1:7', message: 'name: a kernel name is letters' },
+];
+
+t.test('bad recipes', async (t) => {
+  for (const c of badRecipes) {
+    t.test(c.name, async (t) => {
+      const e = failure(() => loadRecipeFile(put(c.yaml)));
+      t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
+      t.match(e.message, `:${c.at}: error: ${c.message}`);
+      t.match(e.message, /\n {2}hint: \S/, 'a hint line');
+    });
+  }
+});
+
+t.test('good recipes', async (t) => {
+  const base = put(
+    'name: scx-6.12\nsource:\n  debian-source: linux-source-6.12\nconfig:\n  base: tinyconfig\n  fragments: [config/vm.config, config/bpf.config]\n',
+  );
+  t.strictSame(loadRecipeFile(base), {
+    file: base,
+    name: 'scx-6.12',
+    source: { 'debian-source': 'linux-source-6.12' },
+    config: { base: 'tinyconfig', fragments: ['config/vm.config', 'config/bpf.config'] },
+    patches: [],
+  });
+  const child = put('name: scx-6.12-kfunc-filter\nextends: scx-6.12\npatches: [patches/scx-kfunc-filter]\n');
+  t.strictSame(loadRecipeFile(child), { file: child, name: 'scx-6.12-kfunc-filter', extends: 'scx-6.12', patches: ['patches/scx-kfunc-filter'] });
+  const image = put('name: debian-6.12\nsource: {debian-image: linux-image-6.12.117+deb12-amd64}\n');
+  t.strictSame(loadRecipeFile(image), { file: image, name: 'debian-6.12', source: { 'debian-image': 'linux-image-6.12.117+deb12-amd64' }, patches: [] });
+  const git = put('name: bpf-next\nsource:\n  git: {url: https://git.kernel.org/pub/scm/linux/kernel/git/bpf/bpf-next.git, ref: master}\nconfig: {base: defconfig}\n');
+  t.equal(loadRecipeFile(git).source?.git?.ref, 'master');
+  const json = z.toJSONSchema(recipeSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, any>;
+  t.equal(json['title'], 'bpf-harness kernel recipe');
+  t.equal(json['properties'].source.oneOf.length, 4);
+});
