@@ -62,7 +62,9 @@ async function main(): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.badInput;
     }
     if (e instanceof BadInputError) {
-      process.stderr.write(`${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      // Errors built from problems carry their hints in the message already.
+      const hint = e.hint && !e.problems.length ? `hint: ${e.hint}\n` : '';
+      process.stderr.write(`${e.message}\n${hint}`);
       return EXIT.badInput;
     }
     if (e instanceof InfraError) {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-/** Modules the guest init loads, by module name; skipped when built in. */
-export const GUEST_MODULES = ['virtio_net'];
+/** Modules the guest init loads, by module name; skipped when built in (6.12 builds in virtio_pci, 6.1 does not). */
+export const GUEST_MODULES = ['virtio_pci', 'virtio_net'];
 
 const moduleName = (path: string) => basename(path).replace(/\.ko(\.xz|\.zst|\.gz)?$/, '').replace(/-/g, '_');
 

@@ -87,10 +87,12 @@ export class QemuTarget implements Target {
       );
     };
 
-    const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 120000);
+    const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
     let lastErr = '';
     for (;;) {
       if (exited) return fail(exited);
+      const netFail = /bpf-harness: network setup failed.*/.exec(cons.text());
+      if (netFail) return fail(netFail[0].replace('bpf-harness: ', 'guest '));
       if (Date.now() - t0 > timeout) return fail(`guest not SSH-ready within ${timeout / 1000}s (last SSH error: ${lastErr})`);
       try {
         const ssh = await SshConnection.connect({
