@@ -89,7 +89,7 @@ t.test('spec', async (t) => {
   t.match(streamed, '      step load (load):\n        - expected the load to succeed, but it failed with EACCES\n');
   t.match(streamed, '        - log[1] "invalid access # to packet" not found after log[0] matched on line 2\n');
   t.match(streamed, '          pattern: invalid access # to packet\n          stopped at line 3; matched before it: [0] line 2\n');
-  t.match(streamed, /\n {10}  >>  3 \| Live regs before insn:\n/, 'excerpt indented under its failure');
+  t.match(streamed, /\n {10}-invalid access # to packet\n {11}Live regs before insn:\n/, 'diff indented under its failure');
   t.match(streamed, /\n          -R3 !read_ok\n          \+R2 !read_ok\n/, 'golden diff, indented');
   t.match(streamed, '\nSKIP  token/x.yaml [debian-6.1]  requires CONFIG_BPF_TOKEN=y\n');
   t.match(streamed, '\nERROR basics/xdp-pass.yaml [debian-6.1]  3.00s\n      SSH connection lost\n      console:\n        Kernel panic');
@@ -173,7 +173,7 @@ t.test('junit', async (t) => {
   const failure = child(fail!, 'failure');
   t.equal(failure.getAttribute('type'), 'loaded');
   t.match(failure.getAttribute('message'), /^step load: expected the load to succeed, but it failed with EACCES \(\+2 more\)$/);
-  t.match(failure.textContent, /log\[1\] "invalid access # to packet" not found[^]*>> +3 \| Live regs before insn:/);
+  t.match(failure.textContent, /log\[1\] "invalid access # to packet" not found[^]*\n +-invalid access # to packet\n +Live regs before insn:/);
   t.match(failure.textContent, /\n +-R3 !read_ok\n +\+R2 !read_ok\n/);
   const [skip, error] = cases(suites[1]!);
   t.equal(child(skip!, 'skipped').getAttribute('message'), 'requires CONFIG_BPF_TOKEN=y');

@@ -6,7 +6,7 @@ import type { Comparison, Expect, Pattern } from '../scenario/types.js';
 import type { Failure, VerifierStats } from '../results/model.js';
 import { errnoName } from '../bpftool/errno.js';
 import { findForbidden, matchOrdered } from './patterns.js';
-import { excerpt, tail } from './excerpt.js';
+import { excerpt, missingPatternDiff, tail } from './excerpt.js';
 
 export interface LoadActual {
   loaded: boolean;
@@ -79,7 +79,7 @@ export function checkPatterns(key: string, patterns: Pattern[] | undefined, text
     pattern: r.pattern,
     stoppedAtLine: r.stoppedAtLine,
     matchedBefore: r.matched,
-    diff: excerpt(text, r.stoppedAtLine, r.matched.map((m) => m.line)),
+    diff: missingPatternDiff(text, r.stoppedAtLine, r.pattern, key),
   }];
 }
 

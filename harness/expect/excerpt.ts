@@ -1,6 +1,6 @@
-// Numbered log listings for failure reports. An ordered-pattern failure is better
-// explained by showing the log where the search stopped than by a diff against a
-// list of patterns, which are not lines.
+// Log listings for failure reports: numbered excerpts, and a unified diff that shows
+// a missing pattern as the line the log lacks at the point where matching stopped.
+import { createPatch } from 'diff';
 
 const WINDOW = 40;
 const BEFORE = 10;
@@ -38,4 +38,18 @@ export function excerpt(text: string, line: number, matched: number[] = []): str
 export function tail(text: string, count = WINDOW): string {
   const lines = splitLines(text);
   return render(lines, Math.max(1, lines.length - count + 1), lines.length, () => '    ');
+}
+
+/**
+ * Unified diff of the normalized log against "the log as expected": the same log with
+ * the missing pattern inserted where matching stopped (1-based line), so the hunk
+ * shows both what the kernel printed there and what was expected.
+ */
+export function missingPatternDiff(text: string, stoppedAtLine: number, pattern: string, label = 'log'): string {
+  const lines = splitLines(text);
+  const at = Math.max(0, Math.min(lines.length, stoppedAtLine - 1));
+  const expected = [...lines.slice(0, at), pattern, ...lines.slice(at)];
+  const patch = createPatch(label, `${expected.join('\n')}\n`, `${lines.join('\n')}\n`, 'expected', 'actual (normalized)', { context: 6 });
+  // Drop the "Index:" and "====" header lines jsdiff adds; keep ---/+++ and hunks.
+  return patch.split('\n').slice(2).join('\n').trimEnd();
 }

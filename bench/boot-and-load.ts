@@ -1,0 +1,120 @@
+// Bench: boot-to-ready and per-scenario time of the harness beside a raw baseline
+// measured in the same run on the same machine (these machines are noisy, so only the
+// ratios mean much). Raw boot: the same QEMU command line, polled with OpenSSH until
+// `true` runs. Raw load: `bpftool -d prog loadall` over one open OpenSSH ControlMaster
+// connection, pins removed in the same command. Harness: QemuTarget.boot and runScenario.
+//   node dist/bench/boot-and-load.js [--rounds N] [--loads N] [--kernel NAME]
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildProgram } from '../harness/programs/build.js';
+import { repoRoot } from '../harness/paths.js';
+import { setQuiet } from '../harness/progress.js';
+import { runScenario } from '../harness/runner/scenario.js';
+import { loadScenario } from '../harness/scenario/load.js';
+import { clientKey } from '../harness/transport/keys.js';
+import { kernelArtifacts } from '../kernels/resolve.js';
+import { guestImage } from '../vm/image/build.js';
+import { chooseAccel } from '../vm/qemu/accel.js';
+import { freePort } from '../vm/qemu/ports.js';
+import { spawnGuarded } from '../vm/qemu/processes.js';
+import { QemuTarget, qemuArgs } from '../vm/qemu/target.js';
+
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, loads: { type: 'string', default: '10' }, kernel: { type: 'string', default: 'debian-6.12' } },
+});
+const rounds = Number(values.rounds);
+const loads = Number(values.loads);
+setQuiet(true);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const art = await kernelArtifacts(values.kernel!);
+const image = await guestImage(art);
+const accel = await chooseAccel('auto', art.bzImage);
+const key = await clientKey();
+const scenarioFile = join(repoRoot, 'scenarios', 'basics', 'uninit-register.yaml');
+const scenario = loadScenario(scenarioFile);
+const object = await buildProgram(Object.values(scenario.programs)[0]!);
+const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bench-'));
+const knownHosts = join(work, 'known_hosts');
+
+function sshArgs(port: number, extra: string[] = []): string[] {
+  return ['-i', key.privateKeyPath, '-p', String(port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=2', ...extra, 'root@127.0.0.1'];
+}
+
+async function rawRound(): Promise<{ bootMs: number; loadMs: number[] }> {
+  const port = await freePort();
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${image.hostKey}\n`);
+  const t0 = Date.now();
+  const qemu = spawnGuarded('qemu-system-x86_64', qemuArgs(art, image, { accel, logDir: work }, port));
+  try {
+    for (;;) {
+      const r = await execa('ssh', [...sshArgs(port), 'true'], { reject: false });
+      if (r.exitCode === 0) break;
+      if (Date.now() - t0 > 120000) throw new Error(`raw boot: no SSH in 120 s: ${r.stderr}`);
+      await sleep(100);
+    }
+    const bootMs = Date.now() - t0;
+    const sock = join(work, `ctl-${port}`);
+    await execa('ssh', [...sshArgs(port, ['-M', '-S', sock, '-f', '-N'])]);
+    const ctl = (cmd: string, input?: Buffer) => execa('ssh', [...sshArgs(port, ['-S', sock]), cmd], { input });
+    await ctl('cat > /tmp/bench.o', readFileSync(object));
+    const loadMs: number[] = [];
+    for (let i = 0; i < loads; i++) {
+      const t = Date.now();
+      await ctl('mkdir -p /sys/fs/bpf/bench && bpftool -d prog loadall /tmp/bench.o /sys/fs/bpf/bench 2>&1; rm -rf /sys/fs/bpf/bench', undefined).catch(() => undefined);
+      loadMs.push(Date.now() - t);
+    }
+    await execa('ssh', [...sshArgs(port, ['-S', sock, '-O', 'exit'])], { reject: false });
+    return { bootMs, loadMs };
+  } finally {
+    qemu.kill('SIGKILL');
+    await qemu;
+  }
+}
+
+async function harnessRound(): Promise<{ bootMs: number; loadMs: number[] }> {
+  const t = await QemuTarget.boot(art, image, { accel, logDir: work });
+  try {
+    const loadMs: number[] = [];
+    for (let i = 0; i < loads; i++) {
+      const r = await runScenario({
+        target: t, scenario, kernel: art.name, objects: new Map([[Object.keys(scenario.programs)[0]!, object]]),
+        guestDir: '/tmp/bench', pinDir: '/sys/fs/bpf/bench', artifactDir: join(work, 'artifacts'), artifactRel: 'artifacts', update: false,
+      }, relative(repoRoot, scenarioFile));
+      if (r.outcome !== 'pass') throw new Error(`bench scenario did not pass: ${JSON.stringify(r.steps)}`);
+      loadMs.push(r.durationMs);
+    }
+    return { bootMs: t.bootMs, loadMs };
+  } finally {
+    await t.close();
+  }
+}
+
+const raw = { boot: [] as number[], load: [] as number[] };
+const harness = { boot: [] as number[], load: [] as number[] };
+for (let i = 0; i < rounds; i++) {
+  // Alternate which goes first so drift in machine load hits both alike.
+  const order = i % 2 ? [harnessRound, rawRound] : [rawRound, harnessRound];
+  for (const f of order) {
+    const r = await f();
+    const into = f === rawRound ? raw : harness;
+    into.boot.push(r.bootMs);
+    into.load.push(...r.loadMs);
+  }
+  process.stderr.write(`round ${i + 1}/${rounds} done\n`);
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+const row = (what: string, h: number[], r: number[], target: string) =>
+  `${what.padEnd(28)} harness ${fmt(median(h)).padStart(9)}   raw ${fmt(median(r)).padStart(9)}   ratio ${(median(h) / median(r)).toFixed(2)}x   ${target}`;
+process.stdout.write(
+  `kernel ${art.name} (${art.release}), accel ${accel}, ${rounds} rounds x ${loads} loads, medians\n` +
+    `${row('boot to SSH-ready', harness.boot, raw.boot, '(target: <= 3 s TCG, <= 0.8 s KVM)')}\n` +
+    `${row('per scenario (1 load step)', harness.load, raw.load, '(target: <= 1.10x raw)')}\n`,
+);
