@@ -17,4 +17,11 @@ export interface ScenarioContext {
   artifactRel: string;
   /** --update: rewrite log_file goldens from what the kernel printed. */
   update: boolean;
+  /** Programs already pushed to guestDir in this scenario. */
+  pushed?: Set<string>;
+  /** Set once the guest-side cleanup ran (folded into the last step's command). */
+  cleaned?: boolean;
 }
+
+/** The command that removes a scenario's pins and pushed files. */
+export const cleanupCommand = (ctx: ScenarioContext) => `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
 import { SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import type { ScenarioContext } from './context.js';
+import { cleanupCommand, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runLoadStep, runRunStep } from './steps.js';
 
@@ -20,15 +20,16 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
     };
   };
   try {
-    for (const step of scenario.steps) {
+    for (const [i, step] of scenario.steps.entries()) {
+      const last = i === scenario.steps.length - 1;
       const expect = effectiveExpect(scenario, step, kernel);
       if (expect.skip) {
         steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: `expect_by_kernel.${kernel}.${step.id}.skip` });
         continue;
       }
       try {
-        if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect));
-        else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect));
+        if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect, last));
+        else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect, last));
         else throw new Error(`step kind ${step.kind} is not supported yet`);
       } catch (e) {
         if (e instanceof SshTimeoutError) {
@@ -38,7 +39,7 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
         throw e;
       }
     }
-    await target.exec(`rm -rf ${ctx.pinDir} ${ctx.guestDir}`, { timeoutMs: 30000 });
+    if (!ctx.cleaned) await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
     return result();
   } catch (e) {
     const r = result();

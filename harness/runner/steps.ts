@@ -7,7 +7,7 @@ import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepResult } from '../results/model.js';
 import type { Expect, LoadStep, RunStep } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
-import type { ScenarioContext } from './context.js';
+import { cleanupCommand, type ScenarioContext } from './context.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;
@@ -17,25 +17,37 @@ function writeArtifact(ctx: ScenarioContext, name: string, text: string): string
   return join(ctx.artifactRel, name);
 }
 
-async function pushedObject(ctx: ScenarioContext, prog: string): Promise<string> {
-  const guestPath = `${ctx.guestDir}/${prog}.o`;
+/**
+ * Round trips dominate a step's time under TCG (~54 ms a channel), so a step's command
+ * also carries the program's bytes on stdin the first time it is used, and the last
+ * step's command also removes the scenario's pins and files.
+ */
+function withCleanup(ctx: ScenarioContext, cmd: string, last: boolean): string {
+  return last ? `${cmd}; rc=$?; ${cleanupCommand(ctx)}; exit $rc` : cmd;
+}
+
+function objectUpload(ctx: ScenarioContext, prog: string): { path: string; prefix: string; input?: Buffer } {
+  const path = `${ctx.guestDir}/${prog}.o`;
+  ctx.pushed ??= new Set();
+  if (ctx.pushed.has(prog)) return { path, prefix: '' };
   const host = ctx.objects.get(prog);
   if (!host) throw new Error(`program ${prog} was not built`);
-  await ctx.target.push(readFileSync(host), guestPath);
-  return guestPath;
+  ctx.pushed.add(prog);
+  return { path, prefix: `mkdir -p ${shellQuote(ctx.guestDir)} && cat > ${shellQuote(path)} && `, input: readFileSync(host) };
 }
 
 function outcomeOf(failures: Failure[]): 'pass' | 'fail' {
   return failures.length ? 'fail' : 'pass';
 }
 
-export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: Expect): Promise<StepResult> {
+export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: Expect, last = false): Promise<StepResult> {
   const t0 = Date.now();
-  const obj = await pushedObject(ctx, step.load);
+  const obj = objectUpload(ctx, step.load);
   const pins = `${ctx.pinDir}/${step.id}`;
   // -d turns on libbpf's debug output and the verifier log (log_level 1+2+4) for every program.
-  const cmd = `{ mkdir -p ${shellQuote(pins)} && bpftool -d prog loadall ${shellQuote(obj)} ${shellQuote(pins)}; } 2>&1`;
-  const r = await ctx.target.exec(cmd, { timeoutMs: LOAD_TIMEOUT_MS });
+  const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)} && bpftool -d prog loadall ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
+  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
+  if (last) ctx.cleaned = true;
   const parsed = parseLoadallOutput(r.stdout, r.exit);
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
@@ -60,11 +72,15 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   };
 }
 
-export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Expect): Promise<StepResult> {
+export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Expect, last = false): Promise<StepResult> {
   const t0 = Date.now();
   // Commands find this scenario's pins (one dir per load step id) and pushed files here.
   const env = `export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)}; `;
-  const r = await ctx.target.exec(env + step.run, { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS });
+  // The user's command runs in a subshell so that its own `exit` cannot skip the cleanup.
+  const cmd = last ? `(${env}${step.run}
+)` : env + step.run;
+  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS });
+  if (last) ctx.cleaned = true;
   const artifacts = [
     writeArtifact(ctx, `${step.id}.run.txt`, `$ ${step.run}\n[stdout]\n${r.stdout}[stderr]\n${r.stderr}[exit ${r.exit}]\n`),
   ];

@@ -1,4 +1,5 @@
 // One ssh2 connection per target, one channel per command.
+import { connect } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 
@@ -66,7 +67,13 @@ export class SshConnection {
         client.removeListener('error', onError);
         resolve(new SshConnection(client, `${opts.username}@${opts.host}:${opts.port}`));
       });
+      // Our own socket, with Nagle off: a command's stdin followed by EOF otherwise waits
+      // out the peer's delayed ACK (~40 ms per command that carries input).
+      const sock = connect({ host: opts.host, port: opts.port });
+      sock.setNoDelay(true);
+      sock.on('error', onError);
       client.connect({
+        sock,
         host: opts.host,
         port: opts.port,
         username: opts.username,
