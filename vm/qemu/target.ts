@@ -48,6 +48,9 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const ATTEMPT_EVERY_MS = 100;
+const MAX_ATTEMPTS_IN_FLIGHT = 30;
+
 export class QemuTarget implements Target {
   private constructor(
     readonly describe: string,
@@ -89,27 +92,40 @@ export class QemuTarget implements Target {
 
     const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
     let lastErr = '';
-    for (;;) {
+    let ready: { ssh: SshConnection; release: string } | undefined;
+    let inFlight = 0;
+    // Until the guest listens, user-mode networking accepts a connection and then holds
+    // it; so instead of waiting each attempt out, a new one starts every ATTEMPT_EVERY_MS
+    // and the first that runs a command wins (later winners are closed).
+    const attempt = async () => {
+      inFlight++;
+      try {
+        const ssh = await SshConnection.connect({
+          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 5000,
+        });
+        const r = await ssh.exec('uname -r', { timeoutMs: 10000 });
+        if (r.exit !== 0 || ready) {
+          ssh.close();
+          if (r.exit !== 0) lastErr = `uname -r failed in the guest: ${r.stderr}`;
+          return;
+        }
+        ready = { ssh, release: r.stdout.trim() };
+      } catch (e) {
+        lastErr = (e as Error).message;
+      } finally {
+        inFlight--;
+      }
+    };
+    while (!ready) {
       if (exited) return fail(exited);
       const netFail = /bpf-harness: network setup failed.*/.exec(cons.text());
       if (netFail) return fail(netFail[0].replace('bpf-harness: ', 'guest '));
       if (Date.now() - t0 > timeout) return fail(`guest not SSH-ready within ${timeout / 1000}s (last SSH error: ${lastErr})`);
-      try {
-        const ssh = await SshConnection.connect({
-          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 3000,
-        });
-        const r = await ssh.exec('uname -r', { timeoutMs: 10000 });
-        if (r.exit !== 0) {
-          ssh.close();
-          return fail(`uname -r failed in the guest: ${r.stderr}`);
-        }
-        const bootMs = Date.now() - t0;
-        return new QemuTarget(`qemu ${kernel.name} (${opts.accel})`, r.stdout.trim(), proc, ssh, cons, port, bootMs);
-      } catch (e) {
-        lastErr = (e as Error).message;
-        await sleep(100);
-      }
+      if (inFlight < MAX_ATTEMPTS_IN_FLIGHT) void attempt();
+      await sleep(ATTEMPT_EVERY_MS);
     }
+    const bootMs = Date.now() - t0;
+    return new QemuTarget(`qemu ${kernel.name} (${opts.accel})`, ready.release, proc, ready.ssh, cons, port, bootMs);
   }
 
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
