@@ -50,3 +50,14 @@ t.test('an unknown kernel exits 2 listing the known ones', async (t) => {
   t.match(r.stderr, /unknown kernel "no-such-kernel"/);
   t.match(r.stderr, /debian-6\.12/);
 });
+
+t.test('--kernel takes a recipe file; expect_by_kernel follows the recipe name', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', 'scenarios/basics/xdp-unchecked-read.yaml', '--kernel', 'kernels/debian-6.1.yaml', '--reporter', 'json', '--out', out, '-q']);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  const run = JSON.parse(r.stdout);
+  t.equal(run.scenarios[0].kernel, 'debian-6.1');
+  t.equal(run.scenarios[0].outcome, 'pass');
+  // The 6.1 override's pattern, which 6.12 never prints, is what matched.
+  t.match(run.scenarios[0].steps[0].log, 'R1_w=pkt(off=0,r=0,imm=0)');
+});

@@ -72,7 +72,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     const runnable: PlanEntry[] = [];
     for (const e of mine) {
       const unmet = unmetKconfig(e.scenario.requires.kconfig, config);
-      if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
+      if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel: art.name, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
       else runnable.push(e);
     }
     if (!runnable.length) continue;
@@ -89,7 +89,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
             try {
               boots++;
               guest = await bootGuest(art, image, {
-                accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(kernel), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
+                accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
               });
             } catch (e) {
               if (!(e instanceof InfraError)) throw e;
@@ -99,10 +99,11 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
             }
           }
           const entry = queue.shift()!;
-          opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel });
-          const artifactRel = join(slug(kernel), slug(entry.relFile));
+          opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: art.name });
+          const artifactRel = join(slug(art.name), slug(entry.relFile));
+          // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
           const r = await runScenario({
-            target: guest, scenario: entry.scenario, kernel,
+            target: guest, scenario: entry.scenario, kernel: art.name,
             objects: objects.get(entry.scenario.file)!,
             guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
             pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
