@@ -11,4 +11,11 @@ export interface KernelArtifacts {
   config: string;
   /** Root of an extracted /lib/modules/<release> tree with modules.dep, if the kernel has modules. */
   modulesDir?: string;
+  /** Built kernels: the vmlinux with BTF, and the tree's own tools. */
+  vmlinux?: string;
+  /** bpftool for the guest, built from the same tree (else the host's). */
+  bpftool?: string;
+  /** -I dirs for BPF programs built for this kernel (libbpf headers, sched_ext include, vmlinux.h). */
+  includeDirs?: string[];
+  vmlinuxH?: string;
 }

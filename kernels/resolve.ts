@@ -5,7 +5,8 @@ import { BadInputError } from '../harness/errors.js';
 import { repoRoot } from '../harness/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
 import { fetchDebianImage } from './fetch/debian-image.js';
-import { loadRecipeFile } from './recipe-load.js';
+import { buildKernel } from './build/builder.js';
+import { resolveRecipe } from './recipe.js';
 
 export const RECIPE_DIR = join(repoRoot, 'kernels');
 
@@ -29,15 +30,11 @@ export function recipeFile(nameOrFile: string): string {
 
 /** Check every named kernel resolves to a valid recipe (before anything is fetched). */
 export function checkKernels(names: string[]): void {
-  for (const n of new Set(names)) loadRecipeFile(recipeFile(n));
+  for (const n of new Set(names)) resolveRecipe(recipeFile(n));
 }
 
 export async function kernelArtifacts(nameOrFile: string): Promise<KernelArtifacts> {
-  const file = recipeFile(nameOrFile);
-  const recipe = loadRecipeFile(file);
-  const src = recipe.source;
-  if (src && 'debian-image' in src && src['debian-image']) return fetchDebianImage(recipe.name, src['debian-image'], file);
-  throw new BadInputError(`${file}: kernels built from source (debian-source, git, path) are not supported by this version yet`, {
-    file, hint: 'use a debian-image recipe such as debian-6.12',
-  });
+  const recipe = resolveRecipe(recipeFile(nameOrFile));
+  if (recipe.source.kind === 'debian-image') return fetchDebianImage(recipe.name, recipe.source.pkg, recipe.file);
+  return buildKernel(recipe);
 }

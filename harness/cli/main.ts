@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { BadInputError, InfraError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { runCommand, type RunFlags } from './commands/run.js';
-import { kernelBuild, kernelList } from './commands/kernel.js';
+import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmUp } from './commands/vm.js';
 import { doctor } from './commands/doctor.js';
 
@@ -33,11 +33,16 @@ function program(setExit: (n: number) => void): Command {
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
-  kernel.command('list').description('list the kernel recipes').action(() => setExit(kernelList()));
+  kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')
+    .action(async () => setExit(await kernelList()));
   kernel.command('build')
-    .description('fetch or build a kernel into the cache (debian-image recipes: apt-get download and unpack)')
+    .description('build a recipe into the cache, or fetch a debian-image one (a cache hit runs no make)')
     .argument('<name|file>')
     .action(async (name: string) => setExit(await kernelBuild(name)));
+  kernel.command('gc')
+    .description('remove built kernels that no current recipe builds to')
+    .option('--all', 'remove every built kernel and the incremental build dirs too')
+    .action(async (o: { all?: boolean }) => setExit(await kernelGc(!!o.all)));
 
   const vm = p.command('vm').description('a guest to reproduce things by hand');
   vm.command('up')

@@ -1,23 +1,18 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { BadInputError, InfraError } from '../../harness/errors.js';
 import type { KernelArtifacts } from '../artifacts.js';
+import { candidateVersion, downloadDeb, unpackDeb } from './apt.js';
 
 interface PackageChoice {
   pkg: string;
   version: string;
   note?: string;
-}
-
-async function candidateVersion(pkg: string): Promise<string | undefined> {
-  const r = await execa('apt-cache', ['policy', pkg], { reject: false });
-  const m = /Candidate:\s*(\S+)/.exec(r.stdout);
-  return m && m[1] !== '(none)' ? m[1] : undefined;
 }
 
 /** linux-image-6.12.117+deb12-amd64 -> packages of the same series (6.12, amd64 flavour). */
@@ -57,16 +52,6 @@ async function choosePackage(pkg: string, recipeFile: string): Promise<PackageCh
   );
 }
 
-/** Extract one deb into dir (atomically: unpack aside, then rename). */
-async function unpack(deb: string, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  await execa('dpkg-deb', ['-x', deb, tmp]);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-}
-
 export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const choice = await choosePackage(pkg, recipeFile);
   if (choice.note) progress(choice.note);
@@ -74,23 +59,14 @@ export async function fetchDebianImage(name: string, pkg: string, recipeFile: st
   const stamp = join(dir, 'artifacts.json');
   if (existsSync(stamp)) return { ...(JSON.parse(readFileSync(stamp, 'utf8')) as KernelArtifacts), name };
 
-  const debs = cacheDir('debs');
-  mkdirSync(debs, { recursive: true });
-  const debName = `${choice.pkg}_${choice.version.replace(/:/g, '%3a')}_amd64.deb`;
-  if (!existsSync(join(debs, debName))) {
-    progress(`downloading ${choice.pkg} ${choice.version} with apt-get download`);
-    const r = await execa('apt-get', ['download', `${choice.pkg}=${choice.version}`], { cwd: debs, reject: false, all: true });
-    if (r.exitCode !== 0 || !existsSync(join(debs, debName))) {
-      throw new InfraError(`apt-get download ${choice.pkg}=${choice.version} failed:\n${r.all ?? ''}`);
-    }
-  }
-  progress(`unpacking ${debName}`);
+  const deb = await downloadDeb(choice.pkg, choice.version, 'amd64');
+  progress(`unpacking ${basename(deb)}`);
   const root = `${dir}.root`;
-  await unpack(join(debs, debName), root);
+  await unpackDeb(deb, root);
   const boot = readdirSync(join(root, 'boot'));
   const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
   const config = boot.find((f) => f.startsWith('config-'));
-  if (!vmlinuz || !config) throw new InfraError(`${debName} holds no boot/vmlinuz-* or boot/config-*`);
+  if (!vmlinuz || !config) throw new InfraError(`${basename(deb)} holds no boot/vmlinuz-* or boot/config-*`);
   const release = vmlinuz.slice('vmlinuz-'.length);
   // The package ships no modules.dep (postinst makes it); the guest needs it to load modules in order.
   await execa('depmod', ['-b', root, release]);

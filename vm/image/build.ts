@@ -29,16 +29,17 @@ interface FileEntry {
   mode?: number;
 }
 
-function hostTools() {
+/** Guest binaries: the host's busybox and dropbear; bpftool from the kernel's own tree when it was built. */
+function guestTools(kernel: KernelArtifacts) {
   return {
     busybox: findHostBinary(['/bin/busybox', '/usr/bin/busybox'], 'busybox-static'),
     dropbear: findHostBinary(['/usr/sbin/dropbear'], 'dropbear-bin'),
-    bpftool: findHostBinary(['/usr/sbin/bpftool'], 'bpftool'),
+    bpftool: kernel.bpftool ?? findHostBinary(['/usr/sbin/bpftool'], 'bpftool'),
   };
 }
 
 async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
-  const tools = hostTools();
+  const tools = guestTools(kernel);
   const files: FileEntry[] = [
     { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },

@@ -1,13 +1,33 @@
-// bpf-harness kernel list | kernel build NAME|FILE
-import { existsSync } from 'node:fs';
+// bpf-harness kernel list | kernel build NAME|FILE | kernel gc
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../../paths.js';
 import { kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
-import { loadRecipeFile } from '../../../kernels/recipe-load.js';
+import { resolveRecipe } from '../../../kernels/recipe.js';
+import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
 
-export function kernelList(): number {
+function duBytes(p: string): number {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(p).reduce((n, e) => n + duBytes(join(p, e)), 0);
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+export async function kernelList(): Promise<number> {
+  process.stdout.write(`${'NAME'.padEnd(24)} ${'SOURCE'.padEnd(14)} STATE\n`);
   for (const name of knownRecipes()) {
-    const r = loadRecipeFile(recipeFile(name));
-    const kind = r.source ? Object.keys(r.source)[0] : r.extends ? `extends ${r.extends}` : '?';
-    process.stdout.write(`${name.padEnd(24)} ${kind}\n`);
+    const r = resolveRecipe(recipeFile(name));
+    let state: string;
+    if (r.source.kind === 'debian-image') {
+      state = `prebuilt package ${r.source.pkg}`;
+    } else {
+      const key = await peekKey(r).catch(() => undefined);
+      const b = key ? readBuiltKernel(key) : undefined;
+      state = b ? `built ${b.createdAt.slice(0, 16).replace('T', ' ')}  ${b.release}  ${mb(duBytes(builtDir(b.key)))}  (${b.key})`
+        : key ? `not built (${key})` : 'not built (source not fetched yet)';
+    }
+    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}\n`);
   }
   return 0;
 }
@@ -15,6 +35,34 @@ export function kernelList(): number {
 export async function kernelBuild(nameOrFile: string): Promise<number> {
   const art = await kernelArtifacts(nameOrFile);
   process.stdout.write(`${art.name}: ${art.origin}\n  release  ${art.release}\n  bzImage  ${art.bzImage}\n  config   ${art.config}\n`);
-  if (art.modulesDir && existsSync(art.modulesDir)) process.stdout.write(`  modules  ${art.modulesDir}\n`);
+  for (const [label, p] of [['vmlinux', art.vmlinux], ['bpftool', art.bpftool], ['vmlinux.h', art.vmlinuxH], ['modules', art.modulesDir]] as const) {
+    if (p && existsSync(p)) process.stdout.write(`  ${label.padEnd(8)} ${p}\n`);
+  }
+  return 0;
+}
+
+/** Remove built kernels no current recipe builds to (all of them, and the build dirs, with --all). */
+export async function kernelGc(all: boolean): Promise<number> {
+  const keep = new Set<string>();
+  if (!all) {
+    for (const name of knownRecipes()) {
+      const r = resolveRecipe(recipeFile(name));
+      if (r.source.kind === 'debian-image') continue;
+      const key = await peekKey(r).catch(() => undefined);
+      if (key) keep.add(key);
+    }
+  }
+  let freed = 0;
+  const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
+  for (const dir of dirs.filter((d) => existsSync(d))) {
+    for (const e of readdirSync(dir)) {
+      if (keep.has(e)) continue;
+      const p = join(dir, e);
+      freed += duBytes(p);
+      rmSync(p, { recursive: true, force: true });
+      process.stdout.write(`removed ${p}\n`);
+    }
+  }
+  process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
 }

@@ -1,0 +1,162 @@
+// recipe -> built kernel in the cache: source tree, patch series, .config, make with an
+// out-of-tree O= dir kept per (source, config) for incremental rebuilds, ccache, the
+// tree's tools; published atomically under a key of everything that decides the build,
+// with a lock so two runs never build on one tree at once.
+import { execa } from 'execa';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { BadInputError } from '../../harness/errors.js';
+import { cacheDir } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+import type { KernelArtifacts } from '../artifacts.js';
+import type { ResolvedRecipe } from '../recipe.js';
+import { debianSource, debianSourceIdentity } from '../source/debian-source.js';
+import { gitCachedIdentity, gitSource } from '../source/git-source.js';
+import { pathSource } from '../source/path-source.js';
+import type { SourceTree } from '../source/tree.js';
+import { cacheKey, configHash, toolchainVersions } from './cache-key.js';
+import { configure } from './config.js';
+import { parseConfig } from './fragments.js';
+import { jobs, makeQuery, runMake } from './make.js';
+import { patchFiles, seriesBytes } from './patches.js';
+import { checkoutSeries } from './series.js';
+import { buildTools } from './tools.js';
+
+export interface BuiltKernel extends KernelArtifacts {
+  key: string;
+  createdAt: string;
+  buildLog: string;
+}
+
+export async function sourceTree(recipe: ResolvedRecipe): Promise<SourceTree> {
+  const s = recipe.source;
+  switch (s.kind) {
+    case 'debian-source': return debianSource(s.pkg, recipe.file);
+    case 'git': return gitSource(s.url, s.ref);
+    case 'path': return pathSource(s.dir, recipe.file);
+    default: throw new Error(`${s.kind} sources are not built`);
+  }
+}
+
+export const builtDir = (key: string) => cacheDir('kernels', 'built', key);
+
+function readBuilt(key: string, name: string): BuiltKernel | undefined {
+  const b = readBuiltKernel(key);
+  return b && { ...b, name };
+}
+
+let ccache: Promise<boolean> | undefined;
+const haveCcache = () => (ccache ??= execa('ccache', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false));
+
+function keyOf(recipe: ResolvedRecipe, sourceIdentity: string, patches: string[], toolchain: string[]): string {
+  return cacheKey({ sourceIdentity, patches: seriesBytes(patches), base: recipe.config!.base, fragments: recipe.config!.fragments, toolchain });
+}
+
+/**
+ * The key a recipe would build under now, without importing or fetching anything
+ * (a git source counts as its last fetch); undefined when that cannot be known.
+ */
+export async function peekKey(recipe: ResolvedRecipe): Promise<string | undefined> {
+  if (!recipe.config) return undefined;
+  const s = recipe.source;
+  const identity = s.kind === 'debian-source' ? (await debianSourceIdentity(s.pkg, recipe.file)).identity
+    : s.kind === 'git' ? await gitCachedIdentity(s.url, s.ref)
+      : s.kind === 'path' ? (await pathSource(s.dir, recipe.file)).identity : undefined;
+  return identity && keyOf(recipe, identity, patchFiles(recipe.patches), await toolchainVersions());
+}
+
+export function readBuiltKernel(key: string): BuiltKernel | undefined {
+  const f = join(builtDir(key), 'artifacts.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as BuiltKernel) : undefined;
+}
+
+/** The key this recipe builds under, and the tree it builds from. */
+export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; tree: SourceTree; patches: string[] }> {
+  if (!recipe.config) throw new BadInputError(`${recipe.file}: a recipe that builds needs config:`, { file: recipe.file });
+  const tree = await sourceTree(recipe);
+  const patches = patchFiles(recipe.patches);
+  if (!tree.owned && patches.length) {
+    throw new BadInputError(`${recipe.file}: patches cannot be applied to a path: source (the harness never modifies your tree)`, {
+      file: recipe.file, hint: 'apply them in your tree (git am), or use a git: or debian-source: source',
+    });
+  }
+  return { key: keyOf(recipe, tree.identity, patches, await toolchainVersions()), tree, patches };
+}
+
+export async function buildKernel(recipe: ResolvedRecipe, opts: { force?: boolean } = {}): Promise<BuiltKernel> {
+  const { key, tree, patches } = await recipeKey(recipe);
+  const hit = !opts.force && readBuilt(key, recipe.name);
+  if (hit) {
+    progress(`kernel ${recipe.name}: cached build ${key}`);
+    return hit;
+  }
+  mkdirSync(cacheDir('locks'), { recursive: true });
+  const lockTarget = cacheDir('locks', tree.dir.replace(/[^A-Za-z0-9]+/g, '_'));
+  writeFileSync(lockTarget, '');
+  const lockOpts = { stale: 60000, update: 10000 };
+  const release = await lockfile.lock(lockTarget, lockOpts).catch(() => {
+    progress(`kernel ${recipe.name}: another run is building on ${tree.dir}; waiting for it`);
+    return lockfile.lock(lockTarget, { ...lockOpts, retries: { retries: 720, minTimeout: 1000, maxTimeout: 5000 } });
+  });
+  try {
+    // Another run may have built it while we waited.
+    const again = !opts.force && readBuilt(key, recipe.name);
+    if (again) return again;
+    return await build(recipe, key, tree, patches);
+  } finally {
+    await release();
+  }
+}
+
+async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patches: string[]): Promise<BuiltKernel> {
+  const cfg = recipe.config!;
+  const label = `building ${recipe.name}`;
+  if (tree.owned) {
+    if (patches.length) progress(`kernel ${recipe.name}: applying ${patches.length} patch file(s) with git am --3way`);
+    await checkoutSeries(tree, patches);
+  }
+  const slug = tree.identity.replace(/[^A-Za-z0-9.+=-]+/g, '_').slice(-60);
+  const odir = cacheDir('build', `${slug}-${configHash(cfg.base, cfg.fragments)}`);
+  mkdirSync(odir, { recursive: true });
+  const log = join(odir, `build-${key}.log`);
+  rmSync(log, { force: true });
+  progress(`${label} (${key}) from ${tree.describe}; full log: ${log}`);
+  const t0 = Date.now();
+  const configText = await configure(tree.dir, odir, cfg, log, label);
+  const cc = (await haveCcache()) ? ['CC=ccache gcc', 'HOSTCC=ccache gcc'] : [];
+  const modules = parseConfig(configText).get('CONFIG_MODULES') === 'y';
+  await runMake(['-C', tree.dir, `O=${odir}`, `-j${jobs()}`, ...cc, 'bzImage', ...(modules ? ['modules'] : [])], {
+    cwd: tree.dir, log, label, stepsFile: join(odir, '.bpf-harness-steps'),
+  });
+  const kernelRelease = await makeQuery(tree.dir, odir, ['kernelrelease']);
+
+  const out = builtDir(key);
+  const tmp = `${out}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
+  copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
+  copyFileSync(join(odir, '.config'), join(tmp, 'config'));
+  let modulesDir: string | undefined;
+  if (modules) {
+    await runMake(['-C', tree.dir, `O=${odir}`, `INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'modules_install'], { cwd: tree.dir, log, label: `${label} (modules_install)` });
+    modulesDir = join(out, 'modules', 'lib', 'modules', kernelRelease);
+  }
+  const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
+  copyFileSync(log, join(tmp, 'build.log'));
+  // Paths point at the published location: tmp is renamed there below.
+  const at = (p: string) => p.replace(tmp, out);
+  const built: BuiltKernel = {
+    name: recipe.name, key, release: kernelRelease, origin: `${tree.describe}${patches.length ? ` + ${patches.length} patch file(s)` : ''}`,
+    bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
+    bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: at(tools.vmlinuxH),
+    createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
+  };
+  writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));
+  rmSync(out, { recursive: true, force: true });
+  renameSync(tmp, out);
+  const size = statSync(join(out, 'bzImage')).size;
+  progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
+  return built;
+}

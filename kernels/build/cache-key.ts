@@ -1,0 +1,45 @@
+// The build cache key: everything that decides the build's bytes. The resolved .config
+// is a function of these (source, patches, base, fragments, toolchain), so hashing the
+// inputs keys it without running kconfig first, and a cache hit stays cheap.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CLANG } from '../../harness/programs/build.js';
+import type { ConfigBase } from '../recipe.js';
+
+const TOOLCHAIN = [['gcc', '--version'], ['ld', '--version'], ['pahole', '--version'], ['make', '--version'], [CLANG, '--version']];
+
+/** First line of each tool's --version ("missing" when absent). */
+export async function toolchainVersions(): Promise<string[]> {
+  return Promise.all(TOOLCHAIN.map(async ([cmd, arg]) => {
+    const r = await execa(cmd!, [arg!], { reject: false });
+    return `${cmd}: ${r.exitCode === 0 ? r.stdout.split('\n')[0] : 'missing'}`;
+  }));
+}
+
+export interface KeyInputs {
+  sourceIdentity: string;
+  patches: Buffer[];
+  base: ConfigBase;
+  fragments: string[];
+  toolchain: string[];
+}
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+export function configHash(base: ConfigBase, fragments: string[]): string {
+  const h = createHash('sha256');
+  h.update(base.kind === 'file' ? `file:${sha(readFileSync(base.file))}` : base.kind);
+  for (const f of fragments) h.update(`\0${sha(readFileSync(f))}`);
+  return h.digest('hex').slice(0, 12);
+}
+
+export function cacheKey(k: KeyInputs): string {
+  return sha(JSON.stringify({
+    v: 1,
+    source: k.sourceIdentity,
+    patches: k.patches.map(sha),
+    config: configHash(k.base, k.fragments),
+    toolchain: k.toolchain,
+  })).slice(0, 16);
+}

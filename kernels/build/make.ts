@@ -1,0 +1,79 @@
+// Running kbuild: output to a log file, progress on stderr with an estimate from the
+// previous build of the same output dir, the log's tail when it fails.
+import { execa } from 'execa';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+import { InfraError } from '../../harness/errors.js';
+import { cacheDir } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+
+/** kbuild's quiet lines, one per build step: "  CC      kernel/fork.o". */
+const STEP = /^ {2}[A-Z][A-Z0-9_-]* +\S/;
+
+export const jobs = () => cpus().length + 1;
+
+/** Environment for reproducible, ccache-friendly builds. */
+export function buildEnv(): Record<string, string> {
+  return {
+    CCACHE_DIR: process.env.CCACHE_DIR ?? cacheDir('ccache'),
+    KBUILD_BUILD_TIMESTAMP: 'bpf-harness',
+    KBUILD_BUILD_USER: 'bpf-harness',
+    KBUILD_BUILD_HOST: 'bpf-harness',
+  };
+}
+
+export interface MakeOptions {
+  cwd: string;
+  log: string;
+  /** For progress lines, e.g. "building scx-6.12". */
+  label: string;
+  /** A file remembering how many steps this kind of build took, for the estimate. */
+  stepsFile?: string;
+}
+
+const fmtTime = (ms: number) => `${Math.floor(ms / 60000)}m${String(Math.round((ms % 60000) / 1000)).padStart(2, '0')}s`;
+
+/** Run make; returns the number of build steps it printed. */
+export async function runMake(args: string[], opts: MakeOptions): Promise<number> {
+  const log = createWriteStream(opts.log, { flags: 'a' });
+  log.write(`$ make ${args.join(' ')}\n`);
+  const expected = opts.stepsFile && existsSync(opts.stepsFile) ? Number(readFileSync(opts.stepsFile, 'utf8')) || undefined : undefined;
+  const t0 = Date.now();
+  let steps = 0;
+  let partial = '';
+  const tail: string[] = [];
+  const p = execa('make', args, { cwd: opts.cwd, env: buildEnv(), reject: false, all: true, buffer: false, stdin: 'ignore' });
+  p.all!.on('data', (d: Buffer) => {
+    log.write(d);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (STEP.test(l)) steps++;
+      tail.push(l);
+    }
+    if (tail.length > 200) tail.splice(0, tail.length - 200);
+  });
+  const ticker = setInterval(() => {
+    const el = Date.now() - t0;
+    const pct = expected ? Math.min(99, Math.round((100 * steps) / expected)) : undefined;
+    const left = expected && steps > 0 ? ` ~${fmtTime((el * Math.max(0, expected - steps)) / steps)} left` : '';
+    progress(`${opts.label}: ${steps}${expected ? `/~${expected}` : ''} steps${pct !== undefined ? ` (${pct}%)` : ''}, ${fmtTime(el)}${left}`);
+  }, 15000);
+  const r = await p;
+  clearInterval(ticker);
+  await new Promise<void>((res) => log.end(res));
+  if (r.exitCode !== 0) {
+    const last = [...tail, partial].filter(Boolean).slice(-30).join('\n');
+    throw new InfraError(`${opts.label}: make ${args.join(' ')} failed (exit ${r.exitCode ?? r.signal})\n--- last lines of the log ---\n${last}\n--- whole log: ${opts.log}`);
+  }
+  if (opts.stepsFile && steps > 0) writeFileSync(opts.stepsFile, String(steps));
+  return steps;
+}
+
+/** `make -s O=odir ARGS` with its output returned, for quick queries (kernelrelease). */
+export async function makeQuery(tree: string, odir: string, args: string[]): Promise<string> {
+  const r = await execa('make', ['-s', '-C', tree, `O=${odir}`, ...args], { env: buildEnv() });
+  return r.stdout.trim();
+}
+

@@ -1,0 +1,36 @@
+// Debian packages through apt: look up a version, download into the cache, unpack.
+// `apt-get download` and `dpkg-deb -x` need no root.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { InfraError } from '../../harness/errors.js';
+import { cacheDir } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+
+export async function candidateVersion(pkg: string): Promise<string | undefined> {
+  const r = await execa('apt-cache', ['policy', pkg], { reject: false });
+  const m = /Candidate:\s*(\S+)/.exec(r.stdout);
+  return m && m[1] !== '(none)' ? m[1] : undefined;
+}
+
+/** The .deb of pkg=version in the cache, downloaded if missing. */
+export async function downloadDeb(pkg: string, version: string, arch: string): Promise<string> {
+  const debs = cacheDir('debs');
+  mkdirSync(debs, { recursive: true });
+  const deb = join(debs, `${pkg}_${version.replace(/:/g, '%3a')}_${arch}.deb`);
+  if (existsSync(deb)) return deb;
+  progress(`downloading ${pkg} ${version} with apt-get download`);
+  const r = await execa('apt-get', ['download', `${pkg}=${version}`], { cwd: debs, reject: false, all: true });
+  if (r.exitCode !== 0 || !existsSync(deb)) throw new InfraError(`apt-get download ${pkg}=${version} failed:\n${r.all ?? ''}`);
+  return deb;
+}
+
+/** Extract one deb into dir, atomically (unpack aside, then rename). */
+export async function unpackDeb(deb: string, dir: string): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await execa('dpkg-deb', ['-x', deb, tmp]);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}

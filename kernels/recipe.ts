@@ -1,0 +1,71 @@
+// A recipe with `extends` followed and every path made absolute: what the kernel
+// fetchers and the builder work from.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { BadInputError } from '../harness/errors.js';
+import { loadRecipeFile } from './recipe-load.js';
+import type { RecipeFile } from './recipe-schema.js';
+
+export type Source =
+  | { kind: 'debian-image'; pkg: string }
+  | { kind: 'debian-source'; pkg: string }
+  | { kind: 'git'; url: string; ref: string }
+  | { kind: 'path'; dir: string };
+
+export type ConfigBase = { kind: 'tinyconfig' | 'defconfig' } | { kind: 'file'; file: string };
+
+export interface ResolvedRecipe {
+  name: string;
+  file: string;
+  source: Source;
+  config?: { base: ConfigBase; fragments: string[] };
+  /** Patch files or directories of them, in order, base recipe's first. */
+  patches: string[];
+  /** The chain of recipe files, this one first. */
+  chain: string[];
+}
+
+function sourceOf(r: RecipeFile): Source | undefined {
+  const s = r.source;
+  if (!s) return undefined;
+  const here = dirname(r.file);
+  if (s['debian-image']) return { kind: 'debian-image', pkg: s['debian-image'] };
+  if (s['debian-source']) return { kind: 'debian-source', pkg: s['debian-source'] };
+  if (s.git) return { kind: 'git', url: s.git.url, ref: s.git.ref };
+  if (s.path) return { kind: 'path', dir: resolve(here, s.path) };
+  return undefined;
+}
+
+function baseOf(base: string, here: string): ConfigBase {
+  return base === 'tinyconfig' || base === 'defconfig' ? { kind: base } : { kind: 'file', file: resolve(here, base) };
+}
+
+/** Follow `extends:` (looked up beside the recipe, as NAME.yaml) and resolve paths. */
+export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe {
+  const r = loadRecipeFile(file);
+  const here = dirname(r.file);
+  if (seen.includes(r.file)) {
+    throw new BadInputError(`${r.file}: extends forms a cycle: ${[...seen, r.file].join(' -> ')}`, { file: r.file, hint: 'break the cycle' });
+  }
+  let parent: ResolvedRecipe | undefined;
+  if (r.extends) {
+    const pfile = ['yaml', 'yml'].map((e) => join(here, `${r.extends}.${e}`)).find((p) => existsSync(p));
+    if (!pfile) throw new BadInputError(`${r.file}: extends: ${r.extends}, but there is no ${r.extends}.yaml beside it`, { file: r.file, hint: 'name a recipe in the same directory' });
+    parent = resolveRecipe(pfile, [...seen, r.file]);
+  }
+  const source = sourceOf(r) ?? parent?.source;
+  if (!source) throw new BadInputError(`${r.file}: no source`, { file: r.file });
+  const own = r.config && { base: baseOf(r.config.base, here), fragments: r.config.fragments.map((f) => resolve(here, f)) };
+  // A child's config adds fragments after its parent's; its base, when given, replaces the parent's.
+  const config = parent?.config && own
+    ? { base: own.base, fragments: [...parent.config.fragments, ...own.fragments] }
+    : own ?? parent?.config;
+  const patches = [...(parent?.patches ?? []), ...r.patches.map((p) => resolve(here, p))];
+  for (const p of patches) {
+    if (!existsSync(p)) throw new BadInputError(`${r.file}: patches: ${p} does not exist`, { file: r.file, hint: 'list directories of *.patch files or mbox files' });
+  }
+  for (const f of config?.fragments ?? []) {
+    if (!existsSync(f)) throw new BadInputError(`${r.file}: config fragment ${f} does not exist`, { file: r.file });
+  }
+  return { name: r.name, file: r.file, source, config, patches, chain: [r.file, ...(parent?.chain ?? [])] };
+}

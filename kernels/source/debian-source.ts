@@ -1,0 +1,56 @@
+// Sources of kind `debian-source`: Debian's linux-source-X.Y package (offline default).
+// Its tarball is imported into a git repository once, so patches apply with git am and
+// an unchanged file keeps its mtime across builds (make rebuilds only what a patch touched).
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadInputError } from '../../harness/errors.js';
+import { cacheDir } from '../../harness/paths.js';
+import { progress, timed } from '../../harness/progress.js';
+import { candidateVersion, downloadDeb, unpackDeb } from '../fetch/apt.js';
+import { git, type SourceTree } from './tree.js';
+
+/** pkg=version of the package apt would give now: the source's identity, known without importing it. */
+export async function debianSourceIdentity(pkg: string, recipeFile: string): Promise<{ identity: string; version: string }> {
+  const version = await candidateVersion(pkg);
+  if (!version) {
+    throw new BadInputError(`${recipeFile}: debian-source package ${pkg} is not available from apt`, {
+      file: recipeFile, hint: 'run `apt-get update`, or name one listed by `apt-cache search --names-only ^linux-source-`',
+    });
+  }
+  return { identity: `${pkg}=${version}`, version };
+}
+
+export async function debianSource(pkg: string, recipeFile: string): Promise<SourceTree> {
+  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+  const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`);
+  // Inside .git, so that cleaning the work tree never removes it.
+  const stamp = join(dir, '.git', 'bpf-harness-imported');
+  if (!existsSync(stamp)) await importTarball(pkg, version, dir);
+  const base = (await git(dir, ['rev-parse', 'refs/tags/bpf-harness-base'])).stdout.trim();
+  return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
+}
+
+async function importTarball(pkg: string, version: string, dir: string): Promise<void> {
+  const deb = await downloadDeb(pkg, version, 'all');
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  await timed(`importing ${pkg} ${version} into a git tree (once)`, async () => {
+    const unpacked = `${tmp}.deb`;
+    await unpackDeb(deb, unpacked);
+    const tarballs = readdirSync(join(unpacked, 'usr', 'src')).filter((f) => /^linux-source-.*\.tar\.(xz|gz|bz2)$/.test(f));
+    if (!tarballs[0]) throw new Error(`${deb} holds no usr/src/linux-source-*.tar.*`);
+    mkdirSync(tmp, { recursive: true });
+    await execa('tar', ['-xf', join(unpacked, 'usr', 'src', tarballs[0]), '-C', tmp, '--strip-components=1']);
+    rmSync(unpacked, { recursive: true, force: true });
+    await git(tmp, ['init', '-q']);
+    // -f: Debian's tarball carries a top-level .gitignore of "/*".
+    await git(tmp, ['add', '-A', '-f']);
+    await git(tmp, ['commit', '-q', '-m', `${pkg} ${version}`]);
+    await git(tmp, ['tag', 'bpf-harness-base']);
+    writeFileSync(join(tmp, '.git', 'bpf-harness-imported'), `${pkg}=${version}\n`);
+  });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  progress(`source tree ready: ${dir}`);
+}
