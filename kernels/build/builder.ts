@@ -116,7 +116,8 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     if (patches.length) progress(`kernel ${recipe.name}: applying ${patches.length} patch file(s) with git am --3way`);
     await checkoutSeries(tree, patches);
   }
-  const slug = tree.identity.replace(/[^A-Za-z0-9.+=-]+/g, '_').slice(-60);
+  // Plain characters only: make reads '=' in a path as an assignment.
+  const slug = tree.identity.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
   const odir = cacheDir('build', `${slug}-${configHash(cfg.base, cfg.fragments)}`);
   mkdirSync(odir, { recursive: true });
   const log = join(odir, `build-${key}.log`);

@@ -23,7 +23,8 @@ export async function debianSourceIdentity(pkg: string, recipeFile: string): Pro
 
 export async function debianSource(pkg: string, recipeFile: string): Promise<SourceTree> {
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
-  const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`);
+  // make mistakes '=' and worse in paths for assignments: keep tree paths to plain characters.
+  const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   // Inside .git, so that cleaning the work tree never removes it.
   const stamp = join(dir, '.git', 'bpf-harness-imported');
   if (!existsSync(stamp)) await importTarball(pkg, version, dir);

@@ -1,0 +1,77 @@
+// Recipes after `extends`, patch file order, and fragment requests against a .config.
+import t from 'tap';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError } from '../harness/errors.js';
+import { droppedOptions, parseFragment } from '../kernels/build/fragments.js';
+import { patchFiles } from '../kernels/build/patches.js';
+import { resolveRecipe } from '../kernels/recipe.js';
+import { repoRoot } from '../harness/paths.js';
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'bh-recipe-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(d, name, '..'), { recursive: true });
+    writeFileSync(join(d, name), text);
+  }
+  return d;
+}
+
+t.test('extends inherits source, config and patches, then adds', async (t) => {
+  const d = dir({
+    'base.yaml': 'name: base\nsource: {debian-source: linux-source-6.12}\nconfig: {base: tinyconfig, fragments: [a.config]}\npatches: [p1]\n',
+    'child.yaml': 'name: child\nextends: base\nconfig: {base: tinyconfig, fragments: [b.config]}\npatches: [p2]\n',
+    'a.config': 'CONFIG_A=y\n', 'b.config': 'CONFIG_B=y\n', 'p1/0001-x.patch': '', 'p2/0001-y.patch': '',
+  });
+  const r = resolveRecipe(join(d, 'child.yaml'));
+  t.equal(r.name, 'child');
+  t.same(r.source, { kind: 'debian-source', pkg: 'linux-source-6.12' });
+  t.same(r.config?.fragments, [join(d, 'a.config'), join(d, 'b.config')], 'parent fragments first');
+  t.same(r.patches, [join(d, 'p1'), join(d, 'p2')], 'parent patches first');
+  t.same(r.chain, [join(d, 'child.yaml'), join(d, 'base.yaml')]);
+});
+
+t.test('extends errors: missing parent, cycle, missing patch dir', async (t) => {
+  const d = dir({
+    'orphan.yaml': 'name: orphan\nextends: nowhere\n',
+    'a.yaml': 'name: a\nextends: b\n',
+    'b.yaml': 'name: b\nextends: a\n',
+    'nopatch.yaml': 'name: nopatch\nsource: {debian-source: linux-source-6.12}\nconfig: {base: tinyconfig}\npatches: [missing]\n',
+  });
+  t.throws(() => resolveRecipe(join(d, 'orphan.yaml')), /extends: nowhere, but there is no nowhere\.yaml beside it/);
+  t.throws(() => resolveRecipe(join(d, 'a.yaml')), /extends forms a cycle/);
+  const e = (() => { try { resolveRecipe(join(d, 'nopatch.yaml')); } catch (x) { return x; } })();
+  t.ok(e instanceof BadInputError);
+  t.match((e as Error).message, /patches: .*missing does not exist/);
+});
+
+t.test('the shipped recipes resolve', async (t) => {
+  const scx = resolveRecipe(join(repoRoot, 'kernels', 'scx-6.12.yaml'));
+  t.equal(scx.config?.base.kind, 'tinyconfig');
+  t.equal(scx.config?.fragments.length, 3);
+  t.equal(resolveRecipe(join(repoRoot, 'kernels', 'bpf-next.yaml')).source.kind, 'git');
+});
+
+t.test('patch files: directories sorted, files as given', async (t) => {
+  const d = dir({ 's/0002-b.patch': '', 's/0001-a.patch': '', 's/notes.txt': '', 's/0000-cover-letter.patch': '', 'x.mbox': '' });
+  t.same(patchFiles([join(d, 's'), join(d, 'x.mbox')]).map((f) => f.slice(d.length + 1)),
+    ['s/0000-cover-letter.patch', 's/0001-a.patch', 's/0002-b.patch', 'x.mbox']);
+});
+
+t.test('dropped options name the fragment line', async (t) => {
+  const d = dir({
+    'f1.config': '# comment\nCONFIG_BPF=y\nCONFIG_DEBUG_INFO_BTF=y\n# CONFIG_MODULES is not set\n',
+    'f2.config': 'CONFIG_NR_CPUS=8\nCONFIG_BPF=y\n',
+  });
+  t.same(parseFragment(join(d, 'f1.config')).map((r) => [r.option, r.value, r.line]),
+    [['CONFIG_BPF', 'y', 2], ['CONFIG_DEBUG_INFO_BTF', 'y', 3], ['CONFIG_MODULES', undefined, 4]]);
+  const finalConfig = 'CONFIG_BPF=y\nCONFIG_NR_CPUS=64\nCONFIG_MODULES=y\n# CONFIG_DEBUG_INFO_BTF is not set\n';
+  const p = droppedOptions([join(d, 'f1.config'), join(d, 'f2.config')], finalConfig);
+  t.same(p.map((x) => [x.file.slice(d.length + 1), x.line, x.message]), [
+    ['f1.config', 3, 'CONFIG_DEBUG_INFO_BTF=y was asked for, but the final .config has it unset'],
+    ['f1.config', 4, 'CONFIG_MODULES is not set was asked for, but the final .config has CONFIG_MODULES=y'],
+    ['f2.config', 1, 'CONFIG_NR_CPUS=8 was asked for, but the final .config has CONFIG_NR_CPUS=64'],
+  ]);
+  t.match(p[0]?.hint, /depends on/);
+});
