@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../harness/errors.js';
+import { repoRoot } from '../harness/paths.js';
 import { loadRecipeFile } from './recipe-load.js';
 import type { RecipeFile } from './recipe-schema.js';
 
@@ -49,8 +50,13 @@ export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe
   }
   let parent: ResolvedRecipe | undefined;
   if (r.extends) {
-    const pfile = ['yaml', 'yml'].map((e) => join(here, `${r.extends}.${e}`)).find((p) => existsSync(p));
-    if (!pfile) throw new BadInputError(`${r.file}: extends: ${r.extends}, but there is no ${r.extends}.yaml beside it`, { file: r.file, hint: 'name a recipe in the same directory' });
+    // Beside the recipe first, then the shipped recipes (so a recipe anywhere can extend scx-6.12).
+    const pfile = [here, join(repoRoot, 'kernels')].flatMap((d) => ['yaml', 'yml'].map((e) => join(d, `${r.extends}.${e}`))).find((p) => existsSync(p));
+    if (!pfile) {
+      throw new BadInputError(`${r.file}: extends: ${r.extends}, but there is no ${r.extends}.yaml beside it or in kernels/`, {
+        file: r.file, hint: 'name a recipe in the same directory or a shipped one (bpf-harness kernel list)',
+      });
+    }
     parent = resolveRecipe(pfile, [...seen, r.file]);
   }
   const source = sourceOf(r) ?? parent?.source;

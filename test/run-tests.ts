@@ -30,7 +30,7 @@ parser.on('child', (file: Parser) => {
   });
 });
 
-const tap = execa('npx', ['tap', '--disable-coverage', '--reporter=tap', '--timeout=900', '--jobs=2', ...files], {
+const tap = execa('npx', ['tap', '--disable-coverage', '--reporter=tap', '--timeout=1800', '--jobs=2', ...files], {
   cwd: repoRoot, reject: false, stdout: 'pipe', stderr: 'inherit',
 });
 tap.stdout!.on('data', (d: Buffer) => {

@@ -1,0 +1,52 @@
+// A real build of scx-6.12 from Debian's linux-source-6.12 through the CLI, booted:
+// sched_ext present and idle, the tree's own bpftool in the guest, the basics scenarios
+// passing on it; a second build is a cache hit that runs no make; the same kernel plus a
+// one-line patch builds incrementally and shows its changed message.
+import t from 'tap';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../harness/paths.js';
+import { cli, fixture, outDir } from './helpers/cli.js';
+
+const buildLogs = () => {
+  const d = cacheDir('build');
+  return existsSync(d) ? readdirSync(d).flatMap((o) => readdirSync(join(d, o)).filter((f) => f.endsWith('.log')).map((f) => join(d, o, f))) : [];
+};
+const mtimes = () => new Map(buildLogs().map((f) => [f, statSync(f).mtimeMs]));
+
+t.test('kernel build scx-6.12, then again: the second is a cache hit that runs no make', async (t) => {
+  const first = await cli(['kernel', 'build', 'scx-6.12']);
+  t.equal(first.exitCode, 0, 'first build', { output: first.all.slice(-4000) });
+  t.match(first.stdout, /^scx-6\.12: Debian linux-source-6\.12 /m);
+  t.match(first.stdout, /bpftool +\S+\/bin\/bpftool/);
+  t.match(first.stdout, /vmlinux\.h +\S+vmlinux\.h/);
+  const before = mtimes();
+  const second = await cli(['kernel', 'build', 'scx-6.12']);
+  t.equal(second.exitCode, 0, 'second build');
+  t.match(second.stderr, /kernel scx-6\.12: cached build [0-9a-f]{16}/);
+  t.notMatch(second.stderr, /building scx-6\.12/, 'no build step ran');
+  t.same(mtimes(), before, 'no build log was written: make did not run');
+  const list = await cli(['kernel', 'list']);
+  t.match(list.stdout, /^scx-6\.12 +debian-source +built \d{4}-\d\d-\d\d \d\d:\d\d +6\.12\.117/m);
+});
+
+t.test('scx-6.12 boots: sched_ext idle, the tree\'s bpftool, basics pass', async (t) => {
+  const r = await cli(['run', fixture('scenarios', 'sched-ext-idle.yaml'), 'scenarios/basics/loops.yaml', 'scenarios/basics/uninit-register.yaml',
+    '--kernel', 'scx-6.12', '--out', outDir(), '-q']);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  t.match(r.stdout, /PASS .*sched-ext-idle\.yaml \[scx-6\.12\]/);
+  t.match(r.stdout, /3 passed, 0 failed/);
+});
+
+t.test('scx-6.12 plus a one-line patch: incremental build, the message differs (A/B)', async (t) => {
+  const recipe = fixture('kernels', 'scx-6.12-loopmsg.yaml');
+  const b = await cli(['kernel', 'build', recipe]);
+  t.equal(b.exitCode, 0, 'patched build', { output: b.all.slice(-4000) });
+  t.match(b.stdout, /\+ 1 patch file/);
+  const r = await cli(['run', fixture('scenarios', 'loop-message-ab.yaml'), '--kernel', 'scx-6.12', '--kernel', recipe, '--reporter', 'json', '--out', outDir(), '-q']);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  const run = JSON.parse(r.stdout);
+  const byKernel = Object.fromEntries(run.scenarios.map((s: { kernel: string; steps: { log: string }[] }) => [s.kernel, s.steps[0]!.log]));
+  t.match(byKernel['scx-6.12'], /^infinite loop detected at insn 1$/m);
+  t.match(byKernel['scx-6.12-loopmsg'], /^infinite loop detected at insn 1 \(back-edge to a visited state\)$/m);
+});
