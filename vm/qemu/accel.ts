@@ -1,7 +1,10 @@
 // Pick the accelerator by actually booting: nested KVM on these machines either aborts
 // (`-cpu host`: failed to set MSR) or prints "KVM internal error" and hangs, so a
 // /dev/kvm that opens proves nothing. TCG is the fallback, announced once.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import { cacheDir, cacheRoot } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { spawnGuarded } from './processes.js';
 
@@ -49,6 +52,36 @@ async function probeKvm(bzImage: string, timeoutMs: number): Promise<{ ok: boole
   });
 }
 
+/**
+ * Whether KVM works is a property of the host, so a probe's answer is kept for a day,
+ * keyed by the host kernel, the QEMU binary and /dev/kvm: runs after the first skip the
+ * probe boot (up to 5 s where KVM hangs instead of failing).
+ */
+function hostFingerprint(): string {
+  const q = statSync(execPath('qemu-system-x86_64'));
+  const k = statSync('/dev/kvm', { throwIfNoEntry: false });
+  return `${release()}|${q.size}|${q.mtimeMs}|${k?.rdev ?? 'none'}`;
+}
+
+function execPath(cmd: string): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, cmd);
+    if (existsSync(p)) return p;
+  }
+  return cmd;
+}
+
+const PROBE_TTL_MS = 24 * 3600 * 1000;
+
+function cachedProbe(fp: string): { accel: Accel; why: string } | undefined {
+  try {
+    const c = JSON.parse(readFileSync(cacheDir('accel-probe.json'), 'utf8')) as { fp: string; at: number; accel: Accel; why: string };
+    return c.fp === fp && Date.now() - c.at < PROBE_TTL_MS ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** auto: KVM if a probe boot prints the kernel banner, else TCG. */
 export function chooseAccel(wanted: 'auto' | Accel, bzImage: string): Promise<Accel> {
   if (wanted !== 'auto') return Promise.resolve(wanted);
@@ -57,10 +90,18 @@ export function chooseAccel(wanted: 'auto' | Accel, bzImage: string): Promise<Ac
       progress('no usable /dev/kvm: guests run under TCG (software emulation, slower)');
       return 'tcg';
     }
+    const fp = hostFingerprint();
+    const cached = cachedProbe(fp);
+    if (cached) {
+      if (cached.accel === 'tcg') progress(`KVM failed its probe earlier today (${cached.why}): guests run under TCG; --accel kvm tries anyway`);
+      return cached.accel;
+    }
     const r = await probeKvm(bzImage, 5000);
-    if (r.ok) return 'kvm';
-    progress(`KVM probe failed (${r.why}): guests run under TCG (software emulation, slower)`);
-    return 'tcg';
+    const accel: Accel = r.ok ? 'kvm' : 'tcg';
+    mkdirSync(cacheRoot(), { recursive: true });
+    writeFileSync(cacheDir('accel-probe.json'), JSON.stringify({ fp, at: Date.now(), accel, why: r.why }));
+    if (!r.ok) progress(`KVM probe failed (${r.why}): guests run under TCG (software emulation, slower)`);
+    return accel;
   })();
   return probed;
 }
