@@ -117,3 +117,17 @@ t.test('debian-6.12 guest recordings (test/fixtures/loadall-debian-6.12)', async
     t.match(r.combinedLog, new RegExp(`^# prog ${prog}\\nfunc#0 @0\\n[^]*\\nprocessed \\d+ insns .*\\n$`), `${file}: whole log`);
   }
 });
+
+t.test('libbpf 1.5 wording (test/fixtures/loadall-debian-6.12-libbpf-1.5)', async (t) => {
+  const dir = path.join(root, 'test/fixtures/loadall-debian-6.12-libbpf-1.5');
+  const bad = parseLoadallOutput(readFileSync(path.join(dir, 'uninit_reg.txt'), 'utf8'), 255);
+  t.equal(bad.loaded, false);
+  t.equal(bad.errno, 'EACCES', '"BPF program load failed: Permission denied"');
+  t.same(bad.programs.map((p) => [p.name, p.loaded]), [['xdp_uninit_r3', false]]);
+  t.match(bad.combinedLog, /^# prog xdp_uninit_r3\n[^]*\nR3 !read_ok\n/);
+  t.notMatch(bad.combinedLog, /BPF token/, 'the token probe line is not part of the verifier log');
+  const good = parseLoadallOutput(readFileSync(path.join(dir, 'xdp_pass.txt'), 'utf8'), 0);
+  t.equal(good.loaded, true);
+  t.equal(good.errno, undefined);
+  t.match(good.combinedLog, /processed 16 insns/);
+});

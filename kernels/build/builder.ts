@@ -5,8 +5,8 @@
 import { execa } from 'execa';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { BadInputError } from '../../harness/errors.js';
+import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import type { KernelArtifacts } from '../artifacts.js';
@@ -91,22 +91,11 @@ export async function buildKernel(recipe: ResolvedRecipe, opts: { force?: boolea
     progress(`kernel ${recipe.name}: cached build ${key}`);
     return hit;
   }
-  mkdirSync(cacheDir('locks'), { recursive: true });
-  const lockTarget = cacheDir('locks', tree.dir.replace(/[^A-Za-z0-9]+/g, '_'));
-  writeFileSync(lockTarget, '');
-  const lockOpts = { stale: 60000, update: 10000 };
-  const release = await lockfile.lock(lockTarget, lockOpts).catch(() => {
-    progress(`kernel ${recipe.name}: another run is building on ${tree.dir}; waiting for it`);
-    return lockfile.lock(lockTarget, { ...lockOpts, retries: { retries: 720, minTimeout: 1000, maxTimeout: 5000 } });
-  });
-  try {
+  return withLock(tree.dir, `building on ${tree.dir}`, async () => {
     // Another run may have built it while we waited.
     const again = !opts.force && readBuilt(key, recipe.name);
-    if (again) return again;
-    return await build(recipe, key, tree, patches);
-  } finally {
-    await release();
-  }
+    return again || build(recipe, key, tree, patches);
+  });
 }
 
 async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patches: string[]): Promise<BuiltKernel> {
@@ -151,7 +140,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const built: BuiltKernel = {
     name: recipe.name, key, release: kernelRelease, origin: `${tree.describe}${patches.length ? ` + ${patches.length} patch file(s)` : ''}`,
     bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
-    bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: at(tools.vmlinuxH),
+    bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: tools.vmlinuxH && at(tools.vmlinuxH),
     createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
   };
   writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));

@@ -7,6 +7,7 @@ import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { BadInputError, InfraError } from '../../harness/errors.js';
 import type { KernelArtifacts } from '../artifacts.js';
+import { imageTools } from '../build/image-tools.js';
 import { candidateVersion, downloadDeb, unpackDeb } from './apt.js';
 
 interface PackageChoice {
@@ -52,7 +53,14 @@ async function choosePackage(pkg: string, recipeFile: string): Promise<PackageCh
   );
 }
 
+/** The unpacked image, with the bpftool and libbpf headers of its own source package when there is one. */
 export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
+  const art = await unpackedImage(name, pkg, recipeFile);
+  const tools = await imageTools(art.release);
+  return tools ? { ...art, bpftool: tools.bpftool, includeDirs: tools.includeDirs } : art;
+}
+
+async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const choice = await choosePackage(pkg, recipeFile);
   if (choice.note) progress(choice.note);
   const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`);

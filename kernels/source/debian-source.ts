@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../../harness/errors.js';
+import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
 import { progress, timed } from '../../harness/progress.js';
 import { candidateVersion, downloadDeb, unpackDeb } from '../fetch/apt.js';
@@ -27,7 +28,11 @@ export async function debianSource(pkg: string, recipeFile: string): Promise<Sou
   const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   // Inside .git, so that cleaning the work tree never removes it.
   const stamp = join(dir, '.git', 'bpf-harness-imported');
-  if (!existsSync(stamp)) await importTarball(pkg, version, dir);
+  if (!existsSync(stamp)) {
+    await withLock(dir, `importing ${pkg}`, async () => {
+      if (!existsSync(stamp)) await importTarball(pkg, version, dir);
+    });
+  }
   const base = (await git(dir, ['rev-parse', 'refs/tags/bpf-harness-base'])).stdout.trim();
   return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
 }

@@ -1,0 +1,48 @@
+// Debian's prebuilt kernels get the bpftool and libbpf headers of their own source
+// package (linux-source-6.12 for linux-image-6.12.*): the host's bpftool 7.1 (libbpf 1.1)
+// predates BPF tokens, 6.12's (libbpf 1.5) knows them.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withLock } from '../../harness/lock.js';
+import { cacheDir } from '../../harness/paths.js';
+import { progress } from '../../harness/progress.js';
+import { candidateVersion } from '../fetch/apt.js';
+import { debianSource } from '../source/debian-source.js';
+import { git } from '../source/tree.js';
+import { toolchainVersions } from './cache-key.js';
+import { buildTools, type TreeTools } from './tools.js';
+
+/** linux-image-6.12.117+deb12-amd64 or release 6.1.0-50-amd64 -> linux-source-6.12 / -6.1. */
+export function sourcePackageFor(release: string): string | undefined {
+  const m = /^(\d+\.\d+)/.exec(release);
+  return m ? `linux-source-${m[1]}` : undefined;
+}
+
+/** The tools, or undefined when no matching source package exists (the host's bpftool is used then). */
+export async function imageTools(release: string): Promise<TreeTools | undefined> {
+  const pkg = sourcePackageFor(release);
+  if (!pkg || !(await candidateVersion(pkg))) return undefined;
+  const tree = await debianSource(pkg, `(tools for ${release})`);
+  const key = createHash('sha256').update(JSON.stringify([tree.identity, await toolchainVersions()])).digest('hex').slice(0, 16);
+  const out = cacheDir('tools', `${pkg}-${key}`);
+  const stamp = join(out, 'tools.json');
+  if (existsSync(stamp)) return JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
+  return withLock(tree.dir, `building on ${tree.dir}`, async () => {
+    if (existsSync(stamp)) return JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
+    progress(`building bpftool and libbpf headers from ${tree.describe} for Debian's ${release}`);
+    await git(tree.dir, ['checkout', '-q', '-f', '--detach', tree.base]);
+    const tmp = `${out}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const odir = cacheDir('build', `tools-${pkg}`);
+    mkdirSync(odir, { recursive: true });
+    const t = await buildTools(tree.dir, odir, undefined, tmp, join(odir, 'build.log'), `bpftool for ${release}`);
+    const at = (p: string) => p.replace(tmp, out);
+    const tools: TreeTools = { bpftool: at(t.bpftool), includeDirs: t.includeDirs.map(at) };
+    writeFileSync(join(tmp, 'tools.json'), JSON.stringify(tools, null, 2));
+    rmSync(out, { recursive: true, force: true });
+    renameSync(tmp, out);
+    return tools;
+  });
+}
