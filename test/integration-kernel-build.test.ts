@@ -3,14 +3,17 @@
 // passing on it; a second build is a cache hit that runs no make; the same kernel plus a
 // one-line patch builds incrementally and shows its changed message.
 import t from 'tap';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../harness/paths.js';
 import { cli, fixture, outDir } from './helpers/cli.js';
 
+// The build logs of linux-source-6.12's O= dirs (not the tools dirs other test files may build in).
 const buildLogs = () => {
   const d = cacheDir('build');
-  return existsSync(d) ? readdirSync(d).flatMap((o) => readdirSync(join(d, o)).filter((f) => f.endsWith('.log')).map((f) => join(d, o, f))) : [];
+  return existsSync(d)
+    ? readdirSync(d).filter((o) => o.startsWith('linux-source-6.12_')).flatMap((o) => readdirSync(join(d, o)).filter((f) => f.endsWith('.log')).map((f) => join(d, o, f)))
+    : [];
 };
 const mtimes = () => new Map(buildLogs().map((f) => [f, statSync(f).mtimeMs]));
 
@@ -43,6 +46,16 @@ t.test('scx-6.12 plus a one-line patch: incremental build, the message differs (
   const b = await cli(['kernel', 'build', recipe]);
   t.equal(b.exitCode, 0, 'patched build', { output: b.all.slice(-4000) });
   t.match(b.stdout, /\+ 1 patch file/);
+  // Built now (not a cache hit from an earlier run): the same O= dir as scx-6.12, so only
+  // what the patch touched is compiled again.
+  const log = /full log: (\S+)/.exec(b.stderr)?.[1];
+  if (log) {
+    const compiled = readFileSync(log, 'utf8').split('\n').filter((l) => /^ {2}CC +/.test(l));
+    t.ok(compiled.some((l) => /kernel\/bpf\/verifier\.o$/.test(l)), 'verifier.o compiled');
+    t.ok(compiled.length < 100, `incremental: ${compiled.length} files compiled`);
+  } else {
+    t.match(b.stderr, /kernel scx-6\.12-loopmsg: cached build/, 'or cached from an earlier run');
+  }
   const r = await cli(['run', fixture('scenarios', 'loop-message-ab.yaml'), '--kernel', 'scx-6.12', '--kernel', recipe, '--reporter', 'json', '--out', outDir(), '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
   const run = JSON.parse(r.stdout);

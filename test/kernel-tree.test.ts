@@ -3,7 +3,7 @@
 // with the tree's merge_config.sh, including an option olddefconfig drops.
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../harness/errors.js';
@@ -18,7 +18,9 @@ import { git, type SourceTree } from '../kernels/source/tree.js';
 setQuiet(true);
 const fixture = (...p: string[]) => join(repoRoot, 'test', 'fixtures', ...p);
 const shared = await debianSource('linux-source-6.12', 'test');
-const dir = join(mkdtempSync(join(tmpdir(), 'bh-tree-')), 'linux');
+const scratch = mkdtempSync(join(tmpdir(), 'bh-tree-'));
+t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+const dir = join(scratch, 'linux');
 await execa('git', ['clone', '-q', '--shared', '--no-checkout', shared.dir, dir]);
 await git(dir, ['checkout', '-q', '--detach', 'bpf-harness-base']);
 const tree: SourceTree = { ...shared, dir, describe: 'linux-source-6.12 (test clone)' };
@@ -54,7 +56,8 @@ t.test('a patch that does not apply names the file and subject, and leaves the b
 t.test('fragments merged with merge_config.sh; a dropped option is named by fragment line', async (t) => {
   await checkoutSeries(tree, []);
   const frag = (n: string) => join(repoRoot, 'kernels', 'config', n);
-  const odir = mkdtempSync(join(tmpdir(), 'bh-odir-'));
+  const odir = join(scratch, 'odir');
+  mkdirSync(odir);
   const log = join(odir, 'log');
   const cfg = await configure(dir, odir, { base: { kind: 'tinyconfig' }, fragments: [frag('vm.config'), frag('bpf.config'), frag('sched-ext.config')] }, log, 'test');
   t.match(cfg, /^CONFIG_SCHED_CLASS_EXT=y$/m);
@@ -64,7 +67,8 @@ t.test('fragments merged with merge_config.sh; a dropped option is named by frag
   // sched_ext without BPF: SCHED_CLASS_EXT depends on BPF_SYSCALL, BPF_JIT and DEBUG_INFO_BTF.
   const bad = join(odir, 'bad.config');
   writeFileSync(bad, '# sched_ext alone\nCONFIG_SCHED_CLASS_EXT=y\n');
-  const odir2 = mkdtempSync(join(tmpdir(), 'bh-odir-'));
+  const odir2 = join(scratch, 'odir2');
+  mkdirSync(odir2);
   const err = await configure(dir, odir2, { base: { kind: 'tinyconfig' }, fragments: [bad] }, log, 'test').then(() => undefined, (e: unknown) => e);
   t.ok(err instanceof BadInputError, 'bad input');
   t.match((err as Error).message, /bad\.config:2:1: error: CONFIG_SCHED_CLASS_EXT=y was asked for, but the final \.config has it unset/);

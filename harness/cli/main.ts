@@ -64,7 +64,8 @@ async function main(): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.badInput;
+      // commander.help is a command given without its subcommand: usage, like any other slip.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
     }
     if (e instanceof BadInputError) {
       // Errors built from problems carry their hints in the message already.

@@ -24,10 +24,14 @@ function versionOfClang(): Promise<string> {
   return clangVersion;
 }
 
-/** Hash of the source and every header beside it (scenario programs include their own helpers). */
+/** libbpf-dev's headers, which every program includes: an upgrade must rebuild. */
+const LIBBPF_HEADERS = ['/usr/include/bpf/bpf_helpers.h', '/usr/include/bpf/bpf_helper_defs.h', '/usr/include/bpf/bpf_tracing.h', '/usr/include/linux/bpf.h'];
+
+/** Hash of the source, every header beside it (scenario programs include their own helpers), and libbpf's. */
 function sourceHash(src: string): string {
   const h = createHash('sha256');
   h.update(readFileSync(src));
+  for (const f of LIBBPF_HEADERS.filter((f) => existsSync(f))) h.update(`\0${f}\0`).update(readFileSync(f));
   const dir = dirname(src);
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.h')).sort()) {
     h.update(`\0${f}\0`);

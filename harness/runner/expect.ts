@@ -3,5 +3,9 @@ import type { Expect, Scenario, Step } from '../scenario/types.js';
 
 export function effectiveExpect(scenario: Scenario, step: Step, kernel: string): Expect {
   const override = scenario.expect_by_kernel[kernel]?.[step.id];
-  return override ? { ...step.expect, ...override } : step.expect;
+  if (!override) return step.expect;
+  const merged = { ...step.expect, ...override };
+  // An override that names an errno means "this load fails here", whatever the step said.
+  if (override.errno !== undefined && override.loaded === undefined) delete merged.loaded;
+  return merged;
 }

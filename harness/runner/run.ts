@@ -4,14 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKconfig, unmetKconfig } from './kconfig.js';
 import { runScenario } from './scenario.js';
-import { InfraError } from '../errors.js';
+import { BadInputError, InfraError } from '../errors.js';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
-import { guestImage } from '../../vm/image/build.js';
+import { guestImage, type GuestImage } from '../../vm/image/build.js';
 import { chooseAccel, type Accel } from '../../vm/qemu/accel.js';
 import { bootGuest, type QemuTarget } from '../../vm/qemu/target.js';
 
@@ -57,74 +57,107 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   };
   let accelUsed: Accel | undefined;
 
-  const kernels = [...new Set(entries.map((e) => e.kernel))];
-  for (const kernel of kernels) {
-    const mine = entries.filter((e) => e.kernel === kernel);
-    let art: KernelArtifacts;
-    try {
-      art = await kernelArtifacts(kernel);
-    } catch (e) {
-      if (!(e instanceof InfraError)) throw e;
-      mine.forEach((m) => finish(errorResult(m, e.message)));
-      continue;
-    }
-    const config = readKconfig(art.config);
-    const runnable: PlanEntry[] = [];
-    for (const e of mine) {
-      const unmet = unmetKconfig(e.scenario.requires.kconfig, config);
-      if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel: art.name, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
-      else runnable.push(e);
-    }
-    if (!runnable.length) continue;
-    const image = await guestImage(art);
-    const accel = await chooseAccel(opts.accel, art.bzImage);
-    accelUsed ??= accel;
-    const queue = [...runnable];
-    const worker = async (n: number) => {
-      let guest: QemuTarget | undefined;
-      let boots = 0;
-      try {
-        while (queue.length) {
-          if (!guest) {
-            try {
-              boots++;
-              guest = await bootGuest(art, image, {
-                accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
-              });
-            } catch (e) {
-              if (!(e instanceof InfraError)) throw e;
-              // A kernel that cannot boot fails everything planned on it, with the console tail.
-              queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
-              return;
-            }
-          }
-          const entry = queue.shift()!;
-          opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: art.name });
-          const artifactRel = join(slug(art.name), slug(entry.relFile));
-          // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
-          const r = await runScenario({
-            target: guest, scenario: entry.scenario, kernel: art.name,
-            objects: objects.get(entry.scenario.file)!,
-            guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
-            pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
-            artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update,
-          }, entry.relFile);
-          finish(r);
-          if (r.outcome === 'error') {
-            await guest.close();
-            guest = undefined;
-          }
-        }
-      } finally {
-        await guest?.close();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, runnable.length)) }, (_, i) => worker(i + 1)));
-  }
-  const run: RunResult = {
+  const done = (): RunResult => ({
     startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: 'qemu',
     accel: accelUsed, scenarios: results, outDir: opts.outDir,
+  });
+  try {
+    for (const kernel of new Set(entries.map((e) => e.kernel))) {
+      const mine = entries.filter((e) => e.kernel === kernel);
+      let prepared: Prepared | undefined;
+      try {
+        prepared = await prepareKernel(kernel, mine, opts, finish);
+      } catch (e) {
+        // Bad input (a patch that does not apply) stops the run with exit 2; anything else
+        // breaking this kernel fails its scenarios and the run goes on with the next kernel.
+        if (e instanceof BadInputError) throw e;
+        const msg = e instanceof InfraError ? e.message : `internal error preparing ${kernel}: ${(e as Error).stack ?? e}`;
+        mine.filter((m) => !results.some((r) => r.file === m.relFile && r.kernel === m.kernel)).forEach((m) => finish(errorResult(m, msg)));
+        continue;
+      }
+      if (!prepared) continue;
+      accelUsed ??= prepared.accel;
+      await runOnGuests(prepared, opts, objects, finish);
+    }
+  } finally {
+    // Whatever happened, the results so far are kept.
+    writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(done(), null, 2));
+  }
+  return done();
+}
+
+interface Prepared {
+  art: KernelArtifacts;
+  image: GuestImage;
+  accel: Accel;
+  runnable: PlanEntry[];
+}
+
+/** The kernel, its skips (unmet requires), and for the rest the guest image and accelerator; undefined if all skip. */
+async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<Prepared | undefined> {
+  const art = await kernelArtifacts(kernel);
+  const config = readKconfig(art.config);
+  const runnable: PlanEntry[] = [];
+  for (const e of mine) {
+    const unmet = unmetKconfig(e.scenario.requires.kconfig, config);
+    if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel: art.name, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
+    else runnable.push(e);
+  }
+  if (!runnable.length) return undefined;
+  return { art, image: await guestImage(art), accel: await chooseAccel(opts.accel, art.bzImage), runnable };
+}
+
+/** --jobs guests share the kernel's scenarios; a guest whose scenario broke it is replaced. */
+async function runOnGuests(
+  { art, image, accel, runnable }: Prepared,
+  opts: RunOptions, objects: Map<string, Map<string, string>>, finish: (r: ScenarioResult) => void,
+): Promise<void> {
+  const queue = [...runnable];
+  let live = 0;
+  const worker = async (n: number) => {
+    let guest: QemuTarget | undefined;
+    let boots = 0;
+    try {
+      while (queue.length) {
+        if (!guest) {
+          try {
+            boots++;
+            guest = await bootGuest(art, image, {
+              accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
+            });
+            live++;
+          } catch (e) {
+            if (!(e instanceof InfraError)) throw e;
+            // Other guests still running take the rest of the queue; if none is left, a
+            // kernel that cannot boot fails everything planned on it, with the console tail.
+            if (live === 0) queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
+            return;
+          }
+        }
+        const entry = queue.shift()!;
+        opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: art.name });
+        const artifactRel = join(slug(art.name), slug(entry.relFile));
+        // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
+        const r = await runScenario({
+          target: guest, scenario: entry.scenario, kernel: art.name,
+          objects: objects.get(entry.scenario.file)!,
+          guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
+          pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
+          artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update,
+        }, entry.relFile);
+        finish(r);
+        if (r.outcome === 'error') {
+          await guest.close();
+          guest = undefined;
+          live--;
+        }
+      }
+    } finally {
+      if (guest) {
+        live--;
+        await guest.close();
+      }
+    }
   };
-  writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(run, null, 2));
-  return run;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, runnable.length)) }, (_, i) => worker(i + 1)));
 }

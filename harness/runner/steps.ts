@@ -1,6 +1,6 @@
 // The step kinds: load (bpftool prog loadall over SSH) and run (a shell command).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
 import { checkGolden, checkLoad, checkRun, parseStats } from '../expect/check.js';
 import { normalizeLog } from '../expect/normalize.js';
@@ -28,12 +28,18 @@ function withCleanup(ctx: ScenarioContext, cmd: string, last: boolean): string {
 
 function objectUpload(ctx: ScenarioContext, prog: string): { path: string; prefix: string; input?: Buffer } {
   const path = `${ctx.guestDir}/${prog}.o`;
-  ctx.pushed ??= new Set();
-  if (ctx.pushed.has(prog)) return { path, prefix: '' };
+  if (ctx.pushed?.has(prog)) return { path, prefix: '' };
   const host = ctx.objects.get(prog);
   if (!host) throw new Error(`program ${prog} was not built`);
-  ctx.pushed.add(prog);
   return { path, prefix: `mkdir -p ${shellQuote(ctx.guestDir)} && cat > ${shellQuote(path)} && `, input: readFileSync(host) };
+}
+
+/** bpffs refuses names with dots, and step ids may have them. */
+export const pinName = (stepId: string) => stepId.replace(/\./g, '_');
+
+/** log_file's path for this kernel: "{kernel}" in it is replaced, so each kernel can keep its own golden. */
+export function goldenPath(ctx: ScenarioContext, logFile: string): string {
+  return resolve(dirname(ctx.scenario.file), logFile.replaceAll('{kernel}', ctx.kernel));
 }
 
 function outcomeOf(failures: Failure[]): 'pass' | 'fail' {
@@ -43,11 +49,13 @@ function outcomeOf(failures: Failure[]): 'pass' | 'fail' {
 export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: Expect, last = false): Promise<StepResult> {
   const t0 = Date.now();
   const obj = objectUpload(ctx, step.load);
-  const pins = `${ctx.pinDir}/${step.id}`;
+  const pins = `${ctx.pinDir}/${pinName(step.id)}`;
   // -d turns on libbpf's debug output and the verifier log (log_level 1+2+4) for every program.
   const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)} && bpftool -d prog loadall ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
   if (last) ctx.cleaned = true;
+  // A command that ran to its end has read the object from stdin (a timeout throws above).
+  if (obj.input) (ctx.pushed ??= new Set()).add(step.load);
   const parsed = parseLoadallOutput(r.stdout, r.exit);
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
@@ -57,10 +65,12 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   ];
   const failures = checkLoad(expect, { loaded: parsed.loaded, errno: parsed.errno, log, stats });
   if (step.log_file) {
-    const golden = resolve(dirname(ctx.scenario.file), step.log_file);
-    if (ctx.update) writeFileSync(golden, log);
-    else if (!existsSync(golden)) {
-      failures.push({ expectation: 'log_file', message: `golden file ${step.log_file} does not exist; run with --update to write it` });
+    const golden = goldenPath(ctx, step.log_file);
+    if (ctx.update) {
+      mkdirSync(dirname(golden), { recursive: true });
+      writeFileSync(golden, log);
+    } else if (!existsSync(golden)) {
+      failures.push({ expectation: 'log_file', message: `golden file ${relative(process.cwd(), golden)} does not exist; run with --update to write it` });
     } else {
       const f = checkGolden(readFileSync(golden, 'utf8'), log);
       if (f) failures.push(f);

@@ -4,7 +4,8 @@
 // with a lock so two runs never build on one tree at once.
 import { execa } from 'execa';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { BadInputError } from '../../harness/errors.js';
 import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
@@ -105,9 +106,10 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     if (patches.length) progress(`kernel ${recipe.name}: applying ${patches.length} patch file(s) with git am --3way`);
     await checkoutSeries(tree, patches);
   }
-  // Plain characters only: make reads '=' in a path as an assignment.
-  const slug = tree.identity.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
-  const odir = cacheDir('build', `${slug}-${configHash(cfg.base, cfg.fragments)}`);
+  // One O= dir per (tree location, config): a path: tree's edits or a git ref's new commits
+  // rebuild incrementally in it. Plain characters only: make reads '=' in a path as an assignment.
+  const where = `${basename(tree.dir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(tree.dir).digest('hex').slice(0, 8)}`;
+  const odir = cacheDir('build', `${where}-${configHash(cfg.base, cfg.fragments)}`);
   mkdirSync(odir, { recursive: true });
   const log = join(odir, `build-${key}.log`);
   rmSync(log, { force: true });
@@ -125,28 +127,33 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
-  copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
-  copyFileSync(join(odir, '.config'), join(tmp, 'config'));
-  let modulesDir: string | undefined;
-  if (modules) {
-    await runMake(['-C', tree.dir, `O=${odir}`, `INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'modules_install'], { cwd: tree.dir, log, label: `${label} (modules_install)` });
-    modulesDir = join(out, 'modules', 'lib', 'modules', kernelRelease);
+  try {
+    copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
+    copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
+    copyFileSync(join(odir, '.config'), join(tmp, 'config'));
+    let modulesDir: string | undefined;
+    if (modules) {
+      await runMake(['-C', tree.dir, `O=${odir}`, `INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'modules_install'], { cwd: tree.dir, log, label: `${label} (modules_install)` });
+      modulesDir = join(out, 'modules', 'lib', 'modules', kernelRelease);
+    }
+    const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
+    copyFileSync(log, join(tmp, 'build.log'));
+    // Paths point at the published location: tmp is renamed there below.
+    const at = (p: string) => p.replace(tmp, out);
+    const built: BuiltKernel = {
+      name: recipe.name, key, release: kernelRelease, origin: `${tree.describe}${patches.length ? ` + ${patches.length} patch file(s)` : ''}`,
+      bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
+      bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: tools.vmlinuxH && at(tools.vmlinuxH),
+      createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
+    };
+    writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));
+    // Under the tree lock, after checking: what is here is a leftover without artifacts.json.
+    rmSync(out, { recursive: true, force: true });
+    renameSync(tmp, out);
+    const size = statSync(join(out, 'bzImage')).size;
+    progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
+    return built;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
-  copyFileSync(log, join(tmp, 'build.log'));
-  // Paths point at the published location: tmp is renamed there below.
-  const at = (p: string) => p.replace(tmp, out);
-  const built: BuiltKernel = {
-    name: recipe.name, key, release: kernelRelease, origin: `${tree.describe}${patches.length ? ` + ${patches.length} patch file(s)` : ''}`,
-    bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
-    bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: tools.vmlinuxH && at(tools.vmlinuxH),
-    createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
-  };
-  writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));
-  rmSync(out, { recursive: true, force: true });
-  renameSync(tmp, out);
-  const size = statSync(join(out, 'bzImage')).size;
-  progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
-  return built;
 }

@@ -17,6 +17,13 @@ export async function toolchainVersions(): Promise<string[]> {
   }));
 }
 
+/** Environment that changes what kbuild produces (make reads these from the environment). */
+const BUILD_ENV = /^(ARCH|CROSS_COMPILE|LLVM|LLVM_IAS|CC|HOSTCC|LD|KCFLAGS|KCPPFLAGS|KAFLAGS|KRUSTFLAGS|KBUILD_\w+|INSTALL_MOD_STRIP)$/;
+
+export function buildEnvironment(): string[] {
+  return Object.entries(process.env).filter(([k]) => BUILD_ENV.test(k)).map(([k, v]) => `${k}=${v}`).sort();
+}
+
 export interface KeyInputs {
   sourceIdentity: string;
   patches: Buffer[];
@@ -41,5 +48,7 @@ export function cacheKey(k: KeyInputs): string {
     patches: k.patches.map(sha),
     config: configHash(k.base, k.fragments),
     toolchain: k.toolchain,
+    // Only when set, so keys made before this input was added stay valid.
+    ...(buildEnvironment().length ? { env: buildEnvironment() } : {}),
   })).slice(0, 16);
 }

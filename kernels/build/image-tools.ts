@@ -2,10 +2,11 @@
 // package (linux-source-6.12 for linux-image-6.12.*): the host's bpftool 7.1 (libbpf 1.1)
 // predates BPF tokens, 6.12's (libbpf 1.5) knows them.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
+import { publishOnce } from '../../harness/publish.js';
 import { progress } from '../../harness/progress.js';
 import { candidateVersion } from '../fetch/apt.js';
 import { debianSource } from '../source/debian-source.js';
@@ -27,22 +28,16 @@ export async function imageTools(release: string): Promise<TreeTools | undefined
   const key = createHash('sha256').update(JSON.stringify([tree.identity, await toolchainVersions()])).digest('hex').slice(0, 16);
   const out = cacheDir('tools', `${pkg}-${key}`);
   const stamp = join(out, 'tools.json');
-  if (existsSync(stamp)) return JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
-  return withLock(tree.dir, `building on ${tree.dir}`, async () => {
-    if (existsSync(stamp)) return JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
+  const read = () => JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
+  if (existsSync(stamp)) return read();
+  // The tree lock: a kernel build may have another commit checked out.
+  return withLock(tree.dir, `building on ${tree.dir}`, () => publishOnce(out, stamp, `building tools from ${pkg}`, read, async (tmp) => {
     progress(`building bpftool and libbpf headers from ${tree.describe} for Debian's ${release}`);
     await git(tree.dir, ['checkout', '-q', '-f', '--detach', tree.base]);
-    const tmp = `${out}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
     const odir = cacheDir('build', `tools-${pkg}`);
     mkdirSync(odir, { recursive: true });
     const t = await buildTools(tree.dir, odir, undefined, tmp, join(odir, 'build.log'), `bpftool for ${release}`);
     const at = (p: string) => p.replace(tmp, out);
-    const tools: TreeTools = { bpftool: at(t.bpftool), includeDirs: t.includeDirs.map(at) };
-    writeFileSync(join(tmp, 'tools.json'), JSON.stringify(tools, null, 2));
-    rmSync(out, { recursive: true, force: true });
-    renameSync(tmp, out);
-    return tools;
-  });
+    writeFileSync(join(tmp, 'tools.json'), JSON.stringify({ bpftool: at(t.bpftool), includeDirs: t.includeDirs.map(at) }, null, 2));
+  }));
 }

@@ -1,7 +1,7 @@
-// Debian packages through apt: look up a version, download into the cache, unpack.
-// `apt-get download` and `dpkg-deb -x` need no root.
+// Debian packages through apt: look up a version, download into the cache.
+// `apt-get download` needs no root.
 import { execa } from 'execa';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../harness/errors.js';
 import { cacheDir } from '../../harness/paths.js';
@@ -23,14 +23,4 @@ export async function downloadDeb(pkg: string, version: string, arch: string): P
   const r = await execa('apt-get', ['download', `${pkg}=${version}`], { cwd: debs, reject: false, all: true });
   if (r.exitCode !== 0 || !existsSync(deb)) throw new InfraError(`apt-get download ${pkg}=${version} failed:\n${r.all ?? ''}`);
   return deb;
-}
-
-/** Extract one deb into dir, atomically (unpack aside, then rename). */
-export async function unpackDeb(deb: string, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  await execa('dpkg-deb', ['-x', deb, tmp]);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
 }

@@ -1,14 +1,16 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { BadInputError, InfraError } from '../../harness/errors.js';
 import type { KernelArtifacts } from '../artifacts.js';
 import { imageTools } from '../build/image-tools.js';
-import { candidateVersion, downloadDeb, unpackDeb } from './apt.js';
+import { publishOnce } from '../../harness/publish.js';
+import { sbin } from '../../vm/image/host-files.js';
+import { candidateVersion, downloadDeb } from './apt.js';
 
 interface PackageChoice {
   pkg: string;
@@ -63,30 +65,29 @@ export async function fetchDebianImage(name: string, pkg: string, recipeFile: st
 async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const choice = await choosePackage(pkg, recipeFile);
   if (choice.note) progress(choice.note);
-  const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`);
+  const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   const stamp = join(dir, 'artifacts.json');
-  if (existsSync(stamp)) return { ...(JSON.parse(readFileSync(stamp, 'utf8')) as KernelArtifacts), name };
-
-  const deb = await downloadDeb(choice.pkg, choice.version, 'amd64');
-  progress(`unpacking ${basename(deb)}`);
-  const root = `${dir}.root`;
-  await unpackDeb(deb, root);
-  const boot = readdirSync(join(root, 'boot'));
-  const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
-  const config = boot.find((f) => f.startsWith('config-'));
-  if (!vmlinuz || !config) throw new InfraError(`${basename(deb)} holds no boot/vmlinuz-* or boot/config-*`);
-  const release = vmlinuz.slice('vmlinuz-'.length);
-  // The package ships no modules.dep (postinst makes it); the guest needs it to load modules in order.
-  await execa('depmod', ['-b', root, release]);
-  mkdirSync(dir, { recursive: true });
-  const art: KernelArtifacts = {
-    name,
-    release,
-    origin: `Debian ${choice.pkg} ${choice.version}`,
-    bzImage: join(root, 'boot', vmlinuz),
-    config: join(root, 'boot', config),
-    modulesDir: join(root, 'lib', 'modules', release),
-  };
-  writeFileSync(stamp, JSON.stringify(art, null, 2));
-  return art;
+  const read = () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as KernelArtifacts), name });
+  return publishOnce(dir, stamp, `unpacking ${choice.pkg}`, read, async (tmp) => {
+    const deb = await downloadDeb(choice.pkg, choice.version, 'amd64');
+    progress(`unpacking ${basename(deb)}`);
+    await execa('dpkg-deb', ['-x', deb, join(tmp, 'root')]);
+    const boot = readdirSync(join(tmp, 'root', 'boot'));
+    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+    const config = boot.find((f) => f.startsWith('config-'));
+    if (!vmlinuz || !config) throw new InfraError(`${basename(deb)} holds no boot/vmlinuz-* or boot/config-*`);
+    const release = vmlinuz.slice('vmlinuz-'.length);
+    // The package ships no modules.dep (postinst makes it); the guest needs it to load modules in order.
+    await execa(sbin('depmod'), ['-b', join(tmp, 'root'), release]);
+    const root = join(dir, 'root');
+    const art: KernelArtifacts = {
+      name,
+      release,
+      origin: `Debian ${choice.pkg} ${choice.version}`,
+      bzImage: join(root, 'boot', vmlinuz),
+      config: join(root, 'boot', config),
+      modulesDir: join(root, 'lib', 'modules', release),
+    };
+    writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(art, null, 2));
+  });
 }

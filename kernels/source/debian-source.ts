@@ -2,13 +2,13 @@
 // Its tarball is imported into a git repository once, so patches apply with git am and
 // an unchanged file keeps its mtime across builds (make rebuilds only what a patch touched).
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError } from '../../harness/errors.js';
-import { withLock } from '../../harness/lock.js';
+import { BadInputError, InfraError } from '../../harness/errors.js';
+import { publishOnce } from '../../harness/publish.js';
 import { cacheDir } from '../../harness/paths.js';
-import { progress, timed } from '../../harness/progress.js';
-import { candidateVersion, downloadDeb, unpackDeb } from '../fetch/apt.js';
+import { timed } from '../../harness/progress.js';
+import { candidateVersion, downloadDeb } from '../fetch/apt.js';
 import { git, type SourceTree } from './tree.js';
 
 /** pkg=version of the package apt would give now: the source's identity, known without importing it. */
@@ -28,27 +28,24 @@ export async function debianSource(pkg: string, recipeFile: string): Promise<Sou
   const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   // Inside .git, so that cleaning the work tree never removes it.
   const stamp = join(dir, '.git', 'bpf-harness-imported');
-  if (!existsSync(stamp)) {
-    await withLock(dir, `importing ${pkg}`, async () => {
-      if (!existsSync(stamp)) await importTarball(pkg, version, dir);
-    });
-  }
+  await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
   const base = (await git(dir, ['rev-parse', 'refs/tags/bpf-harness-base'])).stdout.trim();
   return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
 }
 
-async function importTarball(pkg: string, version: string, dir: string): Promise<void> {
+async function importTarball(pkg: string, version: string, tmp: string): Promise<void> {
   const deb = await downloadDeb(pkg, version, 'all');
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
   await timed(`importing ${pkg} ${version} into a git tree (once)`, async () => {
     const unpacked = `${tmp}.deb`;
-    await unpackDeb(deb, unpacked);
-    const tarballs = readdirSync(join(unpacked, 'usr', 'src')).filter((f) => /^linux-source-.*\.tar\.(xz|gz|bz2)$/.test(f));
-    if (!tarballs[0]) throw new Error(`${deb} holds no usr/src/linux-source-*.tar.*`);
-    mkdirSync(tmp, { recursive: true });
-    await execa('tar', ['-xf', join(unpacked, 'usr', 'src', tarballs[0]), '-C', tmp, '--strip-components=1']);
-    rmSync(unpacked, { recursive: true, force: true });
+    try {
+      await execa('dpkg-deb', ['-x', deb, unpacked]);
+      const tarballs = readdirSync(join(unpacked, 'usr', 'src')).filter((f) => /^linux-source-.*\.tar\.(xz|gz|bz2)$/.test(f));
+      if (!tarballs[0]) throw new InfraError(`${deb} holds no usr/src/linux-source-*.tar.*`);
+      mkdirSync(tmp, { recursive: true });
+      await execa('tar', ['-xf', join(unpacked, 'usr', 'src', tarballs[0]), '-C', tmp, '--strip-components=1']);
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
+    }
     await git(tmp, ['init', '-q']);
     // -f: Debian's tarball carries a top-level .gitignore of "/*".
     await git(tmp, ['add', '-A', '-f']);
@@ -56,7 +53,4 @@ async function importTarball(pkg: string, version: string, dir: string): Promise
     await git(tmp, ['tag', 'bpf-harness-base']);
     writeFileSync(join(tmp, '.git', 'bpf-harness-imported'), `${pkg}=${version}\n`);
   });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  progress(`source tree ready: ${dir}`);
 }

@@ -7,7 +7,9 @@ import {
   chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { InfraError } from '../../harness/errors.js';
 import { cacheDir, repoRoot } from '../../harness/paths.js';
+import { publishOnce } from '../../harness/publish.js';
 import { progress } from '../../harness/progress.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
@@ -55,7 +57,7 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
   files.push(
     { guest: '/etc/inittab', host: join(guestSrc, 'inittab'), mode: 0o644 },
     { guest: '/etc/init.d/rcS', host: join(guestSrc, 'rcS'), mode: 0o755 },
-    { guest: '/etc/modules-load', content: modules.map((m) => m.replace(/\.(xz|zst|gz)$/, '')).join('\n') + '\n' },
+    { guest: '/etc/modules-load', content: modules.map((m) => `${m.replace(/\.(xz|zst|gz)$/, '')}\n`).join('') },
     { guest: '/etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' },
     { guest: '/etc/group', content: 'root:x:0:\nuser:x:1000:\n' },
     { guest: '/etc/shells', content: '/bin/sh\n' },
@@ -113,26 +115,21 @@ export async function guestImage(kernel: KernelArtifacts): Promise<GuestImage> {
   const hash = hashFiles(files);
   const dir = cacheDir('images', hash);
   const done = join(dir, 'image.json');
-  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as GuestImage;
-
-  progress(`building guest image ${hash} for ${kernel.name}`);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const root = join(tmp, 'root');
-  mkdirSync(root, { recursive: true });
-  await stage(root, files);
-  // The host key is made here once and pinned by the client for this image's lifetime.
-  const kg = await execa('dropbearkey', ['-t', 'ed25519', '-f', join(root, 'etc', 'dropbear', 'host_key')]);
-  const hostKey = /^(ssh-ed25519 \S+)/m.exec(kg.stdout)?.[1];
-  if (!hostKey) throw new Error(`dropbearkey printed no public key:\n${kg.stdout}`);
-  const list = (await execa('find', ['.', '-mindepth', '1'], { cwd: root })).stdout.split('\n').sort().join('\n') + '\n';
-  await execa('cpio', ['--quiet', '-o', '-H', 'newc', '-R', '0:0'], {
-    cwd: root, input: list, stdout: { file: join(tmp, 'initramfs.cpio') },
+  return publishOnce(dir, done, `building guest image ${hash}`, () => JSON.parse(readFileSync(done, 'utf8')) as GuestImage, async (tmp) => {
+    progress(`building guest image ${hash} for ${kernel.name}`);
+    const root = join(tmp, 'root');
+    mkdirSync(root, { recursive: true });
+    await stage(root, files);
+    // The host key is made here once and pinned by the client for this image's lifetime.
+    const kg = await execa('dropbearkey', ['-t', 'ed25519', '-f', join(root, 'etc', 'dropbear', 'host_key')]);
+    const hostKey = /^(ssh-ed25519 \S+)/m.exec(kg.stdout)?.[1];
+    if (!hostKey) throw new InfraError(`dropbearkey printed no public key:\n${kg.stdout}`);
+    const list = (await execa('find', ['.', '-mindepth', '1'], { cwd: root })).stdout.split('\n').sort().join('\n') + '\n';
+    await execa('cpio', ['--quiet', '-o', '-H', 'newc', '-R', '0:0'], {
+      cwd: root, input: list, stdout: { file: join(tmp, 'initramfs.cpio') },
+    });
+    rmSync(root, { recursive: true, force: true });
+    const image: GuestImage = { initramfs: join(dir, 'initramfs.cpio'), hostKey, hash };
+    writeFileSync(join(tmp, 'image.json'), JSON.stringify(image, null, 2));
   });
-  rmSync(root, { recursive: true, force: true });
-  const image: GuestImage = { initramfs: join(dir, 'initramfs.cpio'), hostKey, hash };
-  writeFileSync(join(tmp, 'image.json'), JSON.stringify(image, null, 2));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return image;
 }

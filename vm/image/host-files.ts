@@ -30,3 +30,11 @@ export function findHostBinary(candidates: string[], pkg: string): string {
   if (!found) throw new Error(`none of ${candidates.join(', ')} exists; install the Debian package ${pkg} (bash scripts/setup.sh does)`);
   return found;
 }
+
+/**
+ * A command from an sbin directory by absolute path: Debian's PATH for users other than
+ * root has no /usr/sbin or /sbin, where depmod and friends live.
+ */
+export function sbin(cmd: string): string {
+  return ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].map((d) => `${d}/${cmd}`).find((p) => existsSync(p)) ?? cmd;
+}

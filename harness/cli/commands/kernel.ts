@@ -1,6 +1,7 @@
 // bpf-harness kernel list | kernel build NAME|FILE | kernel gc
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { InfraError } from '../../errors.js';
 import { cacheDir } from '../../paths.js';
 import { kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
@@ -41,14 +42,20 @@ export async function kernelBuild(nameOrFile: string): Promise<number> {
   return 0;
 }
 
-/** Remove built kernels no current recipe builds to (all of them, and the build dirs, with --all). */
+/**
+ * Remove built kernels no recipe in kernels/ builds to now (all of them, and the build
+ * dirs, with --all). Where a recipe's key cannot be worked out (apt or git failing),
+ * nothing is removed: a kernel takes minutes to build again.
+ */
 export async function kernelGc(all: boolean): Promise<number> {
   const keep = new Set<string>();
   if (!all) {
     for (const name of knownRecipes()) {
       const r = resolveRecipe(recipeFile(name));
-      if (r.source.kind === 'debian-image') continue;
-      const key = await peekKey(r).catch(() => undefined);
+      if (r.source.kind === 'debian-image' || (r.source.kind === 'git' && !(await peekKey(r).catch(() => undefined)))) continue;
+      const key = await peekKey(r).catch((e: Error) => {
+        throw new InfraError(`kernel gc: cannot tell what ${name} builds to (${e.message}); removed nothing`);
+      });
       if (key) keep.add(key);
     }
   }
@@ -56,7 +63,8 @@ export async function kernelGc(all: boolean): Promise<number> {
   const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const e of readdirSync(dir)) {
-      if (keep.has(e)) continue;
+      // Another run's build in progress.
+      if (keep.has(e) || /\.tmp-\d+$/.test(e)) continue;
       const p = join(dir, e);
       freed += duBytes(p);
       rmSync(p, { recursive: true, force: true });
