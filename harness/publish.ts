@@ -2,12 +2,11 @@
 // lock. A published directory is never replaced while someone may be using it: if it
 // appeared meanwhile, the new copy is thrown away and the existing one is used.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { withLock } from './lock.js';
 
 /**
  * Return read(dir) if dir is published (its stamp file exists); otherwise make it with
- * make(tmp) and publish. The temporary directory is removed whatever happens.
+ * make(tmp), tmp an empty directory, and publish. The temporary directory is removed whatever happens.
  */
 export async function publishOnce<T>(dir: string, stamp: string, what: string, read: () => T, make: (tmp: string) => Promise<void>): Promise<T> {
   if (existsSync(stamp)) return read();
@@ -15,7 +14,7 @@ export async function publishOnce<T>(dir: string, stamp: string, what: string, r
     if (existsSync(stamp)) return read();
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(dirname(tmp), { recursive: true });
+    mkdirSync(tmp, { recursive: true });
     try {
       await make(tmp);
       // A directory without its stamp is a leftover of an interrupted publish.

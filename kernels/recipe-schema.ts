@@ -40,7 +40,15 @@ export const recipeSchema = strict({
   extends: kernelName.optional().describe('Inherit everything from this recipe, then add.'),
   source: source.optional(),
   config: config.optional(),
-  patches: z.array(z.string().min(1)).default([]).describe('Dirs of *.patch or mbox files (relative to this file), applied in order with git am --3way.'),
+  patches: z
+    .array(
+      z.union([
+        z.string().min(1),
+        strict({ lore: z.string().regex(/^<?[^\s<>]+@[^\s<>]+>?$/, { error: 'expected a Message-ID like 20250116.1234-1-someone@example.com' }).describe('Message-ID of a patch or cover letter on lore.kernel.org, fetched with b4 (network needed once; cached).') }),
+      ]),
+    )
+    .default([])
+    .describe('Dirs of *.patch or mbox files (relative to this file), or {lore: MSGID}; applied in order with git am --3way.'),
 })
   .meta({ title: 'bpf-harness kernel recipe', description: 'How to get a kernel: its source, config and patches, or a recipe to extend.' })
   .superRefine((r, ctx) => {

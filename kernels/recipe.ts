@@ -13,6 +13,8 @@ export type Source =
   | { kind: 'git'; url: string; ref: string }
   | { kind: 'path'; dir: string };
 
+export type PatchSource = string | { lore: string };
+
 export type ConfigBase = { kind: 'tinyconfig' | 'defconfig' } | { kind: 'file'; file: string };
 
 export interface ResolvedRecipe {
@@ -20,8 +22,8 @@ export interface ResolvedRecipe {
   file: string;
   source: Source;
   config?: { base: ConfigBase; fragments: string[] };
-  /** Patch files or directories of them, in order, base recipe's first. */
-  patches: string[];
+  /** Patch files or directories of them, or lore Message-IDs, in order, base recipe's first. */
+  patches: PatchSource[];
   /** The chain of recipe files, this one first. */
   chain: string[];
 }
@@ -66,9 +68,11 @@ export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe
   const config = parent?.config && own
     ? { base: own.base, fragments: [...parent.config.fragments, ...own.fragments] }
     : own ?? parent?.config;
-  const patches = [...(parent?.patches ?? []), ...r.patches.map((p) => resolve(here, p))];
+  const patches: PatchSource[] = [...(parent?.patches ?? []), ...r.patches.map((p) => (typeof p === 'string' ? resolve(here, p) : p))];
   for (const p of patches) {
-    if (!existsSync(p)) throw new BadInputError(`${r.file}: patches: ${p} does not exist`, { file: r.file, hint: 'list directories of *.patch files or mbox files' });
+    if (typeof p === 'string' && !existsSync(p)) {
+      throw new BadInputError(`${r.file}: patches: ${p} does not exist`, { file: r.file, hint: 'list directories of *.patch files or mbox files' });
+    }
   }
   for (const f of config?.fragments ?? []) {
     if (!existsSync(f)) throw new BadInputError(`${r.file}: config fragment ${f} does not exist`, { file: r.file });

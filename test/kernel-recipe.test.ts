@@ -3,7 +3,8 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadInputError } from '../harness/errors.js';
+import { BadInputError, InfraError } from '../harness/errors.js';
+import { loreSeries } from '../kernels/build/lore.js';
 import { droppedOptions, parseFragment } from '../kernels/build/fragments.js';
 import { patchFiles } from '../kernels/build/patches.js';
 import { resolveRecipe } from '../kernels/recipe.js';
@@ -74,4 +75,18 @@ t.test('dropped options name the fragment line', async (t) => {
     ['f2.config', 1, 'CONFIG_NR_CPUS=8 was asked for, but the final .config has CONFIG_NR_CPUS=64'],
   ]);
   t.match(p[0]?.hint, /depends on/);
+});
+
+t.test('{lore: MSGID} patches: schema, and a clear error when lore cannot be reached', async (t) => {
+  const d = dir({
+    'lore.yaml': 'name: lore\nextends: scx-6.12\npatches: [{lore: 20250116000000.1-1-nobody@example.com}]\n',
+    'badlore.yaml': 'name: badlore\nextends: scx-6.12\npatches: [{lore: not a message id}]\n',
+  });
+  t.same(resolveRecipe(join(d, 'lore.yaml')).patches, [{ lore: '20250116000000.1-1-nobody@example.com' }]);
+  t.throws(() => resolveRecipe(join(d, 'badlore.yaml')), /badlore\.yaml:3:18: error: patches\[0\]\.lore: expected a Message-ID/);
+  // These machines reach no mail archive: b4 fails, and the error says what to do instead.
+  const err = await loreSeries('20250116000000.1-1-nobody@example.com').then(() => undefined, (e: unknown) => e);
+  t.ok(err instanceof InfraError, 'infrastructure error (exit 3)');
+  t.match((err as Error).message, /b4 could not fetch 20250116000000\.1-1-nobody@example\.com/);
+  t.match((err as Error).message, /save the series as an mbox file/);
 });

@@ -20,7 +20,7 @@ import { cacheKey, configHash, toolchainVersions } from './cache-key.js';
 import { configure } from './config.js';
 import { parseConfig } from './fragments.js';
 import { jobs, makeQuery, runMake } from './make.js';
-import { patchFiles, seriesBytes } from './patches.js';
+import { seriesBytes, seriesFiles } from './patches.js';
 import { checkoutSeries } from './series.js';
 import { buildTools } from './tools.js';
 
@@ -64,7 +64,8 @@ export async function peekKey(recipe: ResolvedRecipe): Promise<string | undefine
   const identity = s.kind === 'debian-source' ? (await debianSourceIdentity(s.pkg, recipe.file)).identity
     : s.kind === 'git' ? await gitCachedIdentity(s.url, s.ref)
       : s.kind === 'path' ? (await pathSource(s.dir, recipe.file)).identity : undefined;
-  return identity && keyOf(recipe, identity, patchFiles(recipe.patches), await toolchainVersions());
+  const files = await seriesFiles(recipe.patches, false);
+  return identity && files && keyOf(recipe, identity, files, await toolchainVersions());
 }
 
 export function readBuiltKernel(key: string): BuiltKernel | undefined {
@@ -76,7 +77,7 @@ export function readBuiltKernel(key: string): BuiltKernel | undefined {
 export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; tree: SourceTree; patches: string[] }> {
   if (!recipe.config) throw new BadInputError(`${recipe.file}: a recipe that builds needs config:`, { file: recipe.file });
   const tree = await sourceTree(recipe);
-  const patches = patchFiles(recipe.patches);
+  const patches = (await seriesFiles(recipe.patches))!;
   if (!tree.owned && patches.length) {
     throw new BadInputError(`${recipe.file}: patches cannot be applied to a path: source (the harness never modifies your tree)`, {
       file: recipe.file, hint: 'apply them in your tree (git am), or use a git: or debian-source: source',

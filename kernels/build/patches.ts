@@ -4,7 +4,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BadInputError } from '../../harness/errors.js';
+import type { PatchSource } from '../recipe.js';
 import { git, type SourceTree } from '../source/tree.js';
+import { cachedLoreSeries, loreSeries } from './lore.js';
 
 const PATCH_FILE = /\.(patch|diff|mbox|mbx|eml)$/;
 
@@ -15,6 +17,24 @@ export function patchFiles(entries: string[]): string[] {
       ? readdirSync(e).filter((f) => PATCH_FILE.test(f)).sort().map((f) => join(e, f))
       : [e],
   );
+}
+
+/**
+ * The series' files: paths expanded, {lore: MSGID} fetched with b4 (or, with
+ * fetch false, taken from the cache only: undefined when one is not there yet).
+ */
+export async function seriesFiles(entries: PatchSource[], fetch = true): Promise<string[] | undefined> {
+  const out: string[] = [];
+  for (const e of entries) {
+    if (typeof e === 'string') out.push(...patchFiles([e]));
+    else if (fetch) out.push(await loreSeries(e.lore));
+    else {
+      const cached = cachedLoreSeries(e.lore);
+      if (!cached) return undefined;
+      out.push(cached);
+    }
+  }
+  return out;
 }
 
 /** The bytes of the series, in order, for the cache key. */
