@@ -9,7 +9,7 @@ import { BadInputError, InfraError } from '../../harness/errors.js';
 import type { KernelArtifacts } from '../artifacts.js';
 import { imageTools } from '../build/image-tools.js';
 import { publishOnce } from '../../harness/publish.js';
-import { sbin } from '../../vm/image/host-files.js';
+import { requireCommand } from '../../harness/host-commands.js';
 import { candidateVersion, downloadDeb } from './apt.js';
 
 interface PackageChoice {
@@ -78,7 +78,7 @@ async function unpackedImage(name: string, pkg: string, recipeFile: string): Pro
     if (!vmlinuz || !config) throw new InfraError(`${basename(deb)} holds no boot/vmlinuz-* or boot/config-*`);
     const release = vmlinuz.slice('vmlinuz-'.length);
     // The package ships no modules.dep (postinst makes it); the guest needs it to load modules in order.
-    await execa(sbin('depmod'), ['-b', join(tmp, 'root'), release]);
+    await execa(requireCommand('depmod', 'kmod'), ['-b', join(tmp, 'root'), release]);
     const root = join(dir, 'root');
     const art: KernelArtifacts = {
       name,

@@ -13,7 +13,8 @@ import { publishOnce } from '../../harness/publish.js';
 import { progress } from '../../harness/progress.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
-import { findHostBinary, sharedLibraries } from './host-files.js';
+import { requireCommand } from '../../harness/host-commands.js';
+import { sharedLibraries } from './host-files.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
 
 export interface GuestImage {
@@ -34,9 +35,9 @@ interface FileEntry {
 /** Guest binaries: the host's busybox and dropbear; bpftool from the kernel's own tree when it was built. */
 function guestTools(kernel: KernelArtifacts) {
   return {
-    busybox: findHostBinary(['/bin/busybox', '/usr/bin/busybox'], 'busybox-static'),
-    dropbear: findHostBinary(['/usr/sbin/dropbear'], 'dropbear-bin'),
-    bpftool: kernel.bpftool ?? findHostBinary(['/usr/sbin/bpftool'], 'bpftool'),
+    busybox: requireCommand('busybox', 'busybox-static'),
+    dropbear: requireCommand('dropbear', 'dropbear-bin'),
+    bpftool: kernel.bpftool ?? requireCommand('bpftool', 'bpftool'),
   };
 }
 

@@ -1,7 +1,6 @@
 // Host binaries go into the guest together with the shared libraries they load,
 // resolved with ldd so no library list is written down by hand.
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 
 export interface HostBinary {
   /** Path in the guest, e.g. /bin/bpftool. */
@@ -22,19 +21,4 @@ export async function sharedLibraries(bin: string): Promise<string[]> {
     if (m) libs.push(m[1]!);
   }
   return libs;
-}
-
-/** The first of `candidates` that exists, or a clear error saying which package provides it. */
-export function findHostBinary(candidates: string[], pkg: string): string {
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`none of ${candidates.join(', ')} exists; install the Debian package ${pkg} (bash scripts/setup.sh does)`);
-  return found;
-}
-
-/**
- * A command from an sbin directory by absolute path: Debian's PATH for users other than
- * root has no /usr/sbin or /sbin, where depmod and friends live.
- */
-export function sbin(cmd: string): string {
-  return ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].map((d) => `${d}/${cmd}`).find((p) => existsSync(p)) ?? cmd;
 }

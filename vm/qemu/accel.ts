@@ -1,9 +1,9 @@
 // Pick the accelerator by actually booting: nested KVM on these machines either aborts
 // (`-cpu host`: failed to set MSR) or prints "KVM internal error" and hangs, so a
 // /dev/kvm that opens proves nothing. TCG is the fallback, announced once.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { requireCommand } from '../../harness/host-commands.js';
 import { release } from 'node:os';
-import { join } from 'node:path';
 import { cacheDir, cacheRoot } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { spawnGuarded } from './processes.js';
@@ -58,17 +58,9 @@ async function probeKvm(bzImage: string, timeoutMs: number): Promise<{ ok: boole
  * probe boot (up to 5 s where KVM hangs instead of failing).
  */
 function hostFingerprint(): string {
-  const q = statSync(execPath('qemu-system-x86_64'));
+  const q = statSync(requireCommand('qemu-system-x86_64', 'qemu-system-x86'));
   const k = statSync('/dev/kvm', { throwIfNoEntry: false });
   return `${release()}|${q.size}|${q.mtimeMs}|${k?.rdev ?? 'none'}`;
-}
-
-function execPath(cmd: string): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const p = join(dir, cmd);
-    if (existsSync(p)) return p;
-  }
-  return cmd;
 }
 
 const PROBE_TTL_MS = 24 * 3600 * 1000;

@@ -1,14 +1,9 @@
 // bpf-harness doctor: what the host lacks, and the apt-get line that brings it.
-import { execa } from 'execa';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { findCommand } from '../../host-commands.js';
 import { join } from 'node:path';
 import { repoRoot } from '../../paths.js';
 
-async function hasCommand(cmd: string): Promise<boolean> {
-  if (cmd.startsWith('/')) return existsSync(cmd);
-  const r = await execa('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd} || test -x /sbin/${cmd}`], { reject: false });
-  return r.exitCode === 0;
-}
 
 export async function doctor(): Promise<number> {
   const lines = readFileSync(join(repoRoot, 'scripts', 'debian-packages.txt'), 'utf8').split('\n');
@@ -16,7 +11,7 @@ export async function doctor(): Promise<number> {
   for (const line of lines) {
     const [pkg, cmd] = line.trim().split(/\s+/);
     if (!pkg || pkg.startsWith('#') || !cmd) continue;
-    const ok = await hasCommand(cmd);
+    const ok = findCommand(cmd) !== undefined;
     process.stdout.write(`${ok ? 'ok     ' : 'MISSING'} ${cmd.padEnd(36)} (${pkg})\n`);
     if (!ok) missing.push(pkg);
   }
