@@ -79,8 +79,6 @@ export function unsupportedFeatures(entries: PlanEntry[]): string[] {
     for (const step of scenario.steps) {
       const where = `${relFile}:${step.line}:${step.col}`;
       const msgs: string[] = [];
-      if (step.kind === 'dmesg') msgs.push('dmesg steps are not supported by this version yet');
-      if (step.kind === 'load' && step.via === 'struct_ops') msgs.push('via: struct_ops is not supported by this version yet');
       if (step.as !== 'root') msgs.push(`as: ${JSON.stringify(step.as)} is not supported by this version yet (only root)`);
       for (const m of msgs) if (!seen.has(where + m)) (seen.add(where + m), out.push(`${where}: error: step "${step.id}": ${m}`));
     }

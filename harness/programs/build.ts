@@ -40,11 +40,36 @@ function sourceHash(src: string): string {
   return h.digest('hex');
 }
 
-/** Compile one program source to a BPF object; returns the object path in the cache. */
-export async function buildProgram(src: string): Promise<string> {
+const dirHashes = new Map<string, string>();
+
+/** Hash of every file under an include dir (a kernel's vmlinux.h and libbpf headers), once per process. */
+function includeDirHash(dir: string): string {
+  let h = dirHashes.get(dir);
+  if (h) return h;
+  const hash = createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else hash.update(`\0${p}\0`).update(readFileSync(p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  h = hash.digest('hex');
+  dirHashes.set(dir, h);
+  return h;
+}
+
+/**
+ * Compile one program source to a BPF object; returns the object path in the cache.
+ * includeDirs come first on the include path: a built kernel's own libbpf headers,
+ * tools/sched_ext/include and vmlinux.h, so a program is built against that kernel's BTF.
+ */
+export async function buildProgram(src: string, includeDirs: string[] = []): Promise<string> {
   const version = await versionOfClang();
+  const includes = [...includeDirs.flatMap((d) => ['-I', d]), ...INCLUDES];
   const key = createHash('sha256')
-    .update(`${sourceHash(src)}\0${version}\0${FLAGS.join(' ')}\0${INCLUDES.join(' ')}`)
+    .update(`${sourceHash(src)}\0${version}\0${FLAGS.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}`)
     .digest('hex')
     .slice(0, 20);
   const dir = cacheDir('objects');
@@ -52,7 +77,7 @@ export async function buildProgram(src: string): Promise<string> {
   if (existsSync(obj)) return obj;
   mkdirSync(dir, { recursive: true });
   const tmp = `${obj}.${process.pid}.tmp`;
-  const r = await execa(CLANG, [...FLAGS, ...INCLUDES, '-I', dirname(src), '-c', src, '-o', tmp], { reject: false, all: true });
+  const r = await execa(CLANG, [...FLAGS, '-I', dirname(src), ...includes, '-c', src, '-o', tmp], { reject: false, all: true });
   if (r.exitCode !== 0) {
     const rel = relative(process.cwd(), src);
     const first = /^(.*?):(\d+):(\d+): error: (.*)$/m.exec(r.all ?? '');

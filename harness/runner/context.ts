@@ -23,5 +23,17 @@ export interface ScenarioContext {
   cleaned?: boolean;
 }
 
-/** The command that removes a scenario's pins and pushed files. */
-export const cleanupCommand = (ctx: ScenarioContext) => `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
+/**
+ * The command that removes a scenario's pins and pushed files. Removing a struct_ops
+ * link's pin unregisters it; a sched_ext scheduler then takes a moment to disable, and
+ * the next scenario must find the class idle, so the command waits for that (5 s at most).
+ */
+export function cleanupCommand(ctx: ScenarioContext): string {
+  const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
+  if (!ctx.scenario.steps.some((s) => s.kind === 'load' && s.via === 'struct_ops')) return rm;
+  const st = '/sys/kernel/sched_ext/state';
+  return `${rm}; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`;
+}
+
+/** Written to the kernel log when a scenario that reads it begins: dmesg steps read what follows. */
+export const dmesgMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} begins`;

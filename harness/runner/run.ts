@@ -27,13 +27,17 @@ export interface RunOptions {
 // bpffs refuses names with dots, and pins live under these names.
 const slug = (s: string) => s.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
 
-/** Compile every program of every planned scenario before anything boots (a compile error is bad input). */
-async function buildAll(entries: PlanEntry[]): Promise<Map<string, Map<string, string>>> {
+/**
+ * Compile the programs of a kernel's scenarios against that kernel's headers (its tree's
+ * libbpf, sched_ext include and vmlinux.h when it was built) before its guest boots;
+ * a compile error is bad input.
+ */
+async function buildFor(entries: PlanEntry[], art: KernelArtifacts): Promise<Map<string, Map<string, string>>> {
   const byFile = new Map<string, Map<string, string>>();
   for (const { scenario } of entries) {
     if (byFile.has(scenario.file)) continue;
     const objs = new Map<string, string>();
-    for (const [name, src] of Object.entries(scenario.programs)) objs.set(name, await buildProgram(src));
+    for (const [name, src] of Object.entries(scenario.programs)) objs.set(name, await buildProgram(src, art.includeDirs));
     byFile.set(scenario.file, objs);
   }
   return byFile;
@@ -49,7 +53,6 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   writeFileSync(join(opts.outDir, 'plan.json'), JSON.stringify(entries.map((e) => ({
     file: e.relFile, name: e.scenario.name, kernel: e.kernel, steps: e.scenario.steps.map((s) => s.id),
   })), null, 2));
-  const objects = await buildAll(entries);
   const results: ScenarioResult[] = [];
   const finish = (r: ScenarioResult) => {
     results.push(r);
@@ -77,7 +80,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       }
       if (!prepared) continue;
       accelUsed ??= prepared.accel;
-      await runOnGuests(prepared, opts, objects, finish);
+      await runOnGuests(prepared, opts, finish);
     }
   } finally {
     // Whatever happened, the results so far are kept.
@@ -91,6 +94,8 @@ interface Prepared {
   image: GuestImage;
   accel: Accel;
   runnable: PlanEntry[];
+  /** scenario file -> program name -> object built for this kernel */
+  objects: Map<string, Map<string, string>>;
 }
 
 /** The kernel, its skips (unmet requires), and for the rest the guest image and accelerator; undefined if all skip. */
@@ -104,14 +109,12 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
     else runnable.push(e);
   }
   if (!runnable.length) return undefined;
-  return { art, image: await guestImage(art), accel: await chooseAccel(opts.accel, art.bzImage), runnable };
+  const objects = await buildFor(runnable, art);
+  return { art, image: await guestImage(art), accel: await chooseAccel(opts.accel, art.bzImage), runnable, objects };
 }
 
 /** --jobs guests share the kernel's scenarios; a guest whose scenario broke it is replaced. */
-async function runOnGuests(
-  { art, image, accel, runnable }: Prepared,
-  opts: RunOptions, objects: Map<string, Map<string, string>>, finish: (r: ScenarioResult) => void,
-): Promise<void> {
+async function runOnGuests({ art, image, accel, runnable, objects }: Prepared, opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<void> {
   const queue = [...runnable];
   let live = 0;
   const worker = async (n: number) => {

@@ -2,10 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
-import { SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import { cleanupCommand, type ScenarioContext } from './context.js';
+import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
+import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
-import { runLoadStep, runRunStep } from './steps.js';
+import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
 
 export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioResult> {
   const t0 = Date.now();
@@ -20,6 +20,9 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
     };
   };
   try {
+    if (scenario.steps.some((s) => s.kind === 'dmesg')) {
+      await target.exec(`echo ${shellQuote(dmesgMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
+    }
     for (const [i, step] of scenario.steps.entries()) {
       const last = i === scenario.steps.length - 1;
       const expect = effectiveExpect(scenario, step, kernel);
@@ -30,7 +33,7 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
       try {
         if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect, last));
         else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect, last));
-        else throw new Error(`step kind ${step.kind} is not supported yet`);
+        else steps.push(await runDmesgStep(ctx, step, expect, last));
       } catch (e) {
         if (e instanceof SshTimeoutError) {
           steps.push({ id: step.id, kind: step.kind, outcome: 'fail', durationMs: 0, artifacts: [], failures: [{ expectation: 'timeout', message: e.message }] });

@@ -2,12 +2,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
-import { checkGolden, checkLoad, checkRun, parseStats } from '../expect/check.js';
+import { checkDmesg, checkGolden, checkLoad, checkRun, parseStats } from '../expect/check.js';
 import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepResult } from '../results/model.js';
-import type { Expect, LoadStep, RunStep } from '../scenario/types.js';
+import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
-import { cleanupCommand, type ScenarioContext } from './context.js';
+import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;
@@ -50,8 +50,11 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   const t0 = Date.now();
   const obj = objectUpload(ctx, step.load);
   const pins = `${ctx.pinDir}/${pinName(step.id)}`;
-  // -d turns on libbpf's debug output and the verifier log (log_level 1+2+4) for every program.
-  const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)} && bpftool -d prog loadall ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
+  // -d turns on libbpf's debug output and the verifier log (log_level 1+2+4) for every
+  // program. struct_ops maps are registered and their links pinned: without the pin the
+  // scheduler would be unregistered as soon as bpftool exits.
+  const load = step.via === 'struct_ops' ? 'struct_ops register' : 'prog loadall';
+  const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)} && bpftool -d ${load} ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
   if (last) ctx.cleaned = true;
   // A command that ran to its end has read the object from stdin (a timeout throws above).
@@ -99,4 +102,34 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
     id: step.id, kind: 'run', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
     exit: r.exit, stdout: r.stdout, stderr: r.stderr, failures, artifacts,
   };
+}
+
+const DMESG_POLL_MS = 200;
+/** busybox dmesg prints "[   12.345678] message" when printk times are on. */
+const stripTime = (line: string) => line.replace(/^\[\s*\d+\.\d+\] /, '');
+
+/** Kernel messages since this scenario's marker (see dmesgMarker), polled until the patterns match or `within` ends. */
+export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect: Expect, last = false): Promise<StepResult> {
+  const t0 = Date.now();
+  const marker = dmesgMarker(ctx);
+  let log = '';
+  let failures: Failure[] = [];
+  for (;;) {
+    const r = await ctx.target.exec('dmesg', { timeoutMs: 30000 });
+    const lines = r.stdout.split('\n').map(stripTime);
+    const from = lines.lastIndexOf(marker);
+    log = normalizeLog(lines.slice(from + 1).join('\n'), ctx.scenario.normalize);
+    failures = checkDmesg(expect, log);
+    // Forbidden messages are judged at the end of the window; wanted ones as soon as they appear.
+    const waitsForAbsence = !!expect.not_log?.length;
+    if ((!failures.length && !waitsForAbsence) || Date.now() - t0 >= step.within_ms) break;
+    await new Promise((res) => setTimeout(res, DMESG_POLL_MS));
+  }
+  if (last) {
+    await ctx.target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
+    ctx.cleaned = true;
+  }
+  const artifacts = [writeArtifact(ctx, `${step.id}.dmesg.log`, log)];
+  if (failures.length) failures.unshift({ expectation: 'within', message: `kernel messages after ${step.within_ms} ms did not meet the expectation` });
+  return { id: step.id, kind: 'dmesg', outcome: outcomeOf(failures), durationMs: Date.now() - t0, log, failures, artifacts };
 }
