@@ -131,3 +131,12 @@ t.test('libbpf 1.5 wording (test/fixtures/loadall-debian-6.12-libbpf-1.5)', asyn
   t.equal(good.errno, undefined);
   t.match(good.combinedLog, /processed 16 insns/);
 });
+
+t.test('a load refused before any program (libbpf probe): errno from libbpf\'s own error line', async (t) => {
+  const raw = readFileSync(path.join(root, 'test/fixtures/loadall-debian-6.12-libbpf-1.5/socket_filter_user.txt'), 'utf8');
+  const r = parseLoadallOutput(raw, 255);
+  t.equal(r.loaded, false);
+  t.equal(r.errno, 'EPERM');
+  t.equal(r.combinedLog, '', 'no verifier log: nothing reached the verifier');
+  t.equal(r.error, 'failed to load object file');
+});

@@ -36,6 +36,9 @@ const FAILED_TO_LOAD = /^libbpf: prog '([^']+)': failed to load: (.*)$/;
 const PINNED = /^libbpf: prog '([^']+)': pinned at /;
 const BPFTOOL_ERROR = /^Error: (.*)$/;
 // Last ": thing" of a libbpf line that reports a failure, e.g. "failed to open x.o: No such file or directory".
+// libbpf's own checks before any program is loaded, e.g. "Error in
+// bpf_object__probe_loading():Operation not permitted(1)." (1.1) or "...(): -EPERM." (newer).
+const PROBE_ERROR = /^libbpf: Error in \w+\(\):\s*(?:(-?E[A-Z0-9]+)|[^(]*\((\d+)\))/;
 const LIBBPF_FAILURE = /^libbpf: .*(?:fail|error|invalid|unable|can't|cannot).*:\s*([^:]+)$/i;
 
 /** @param exitCode bpftool's exit status, when known; non-zero means not loaded. */
@@ -84,6 +87,8 @@ export function parseLoadallOutput(raw: string, exitCode?: number): LoadallOutpu
       prog(m[1]).pinned = true;
     } else if ((m = BPFTOOL_ERROR.exec(line))) {
       error ??= m[1];
+    } else if (fallbackErrno === undefined && (m = PROBE_ERROR.exec(line))) {
+      fallbackErrno = errnoName(m[1] ?? m[2] ?? '');
     } else if (fallbackErrno === undefined && (m = LIBBPF_FAILURE.exec(line)) && m[1]) {
       fallbackErrno = errnoName(m[1]);
     }

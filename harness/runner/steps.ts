@@ -8,6 +8,7 @@ import type { Failure, StepResult } from '../results/model.js';
 import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
+import { GUEST_USER, isRoot, privilegePrefix } from './privilege.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;
@@ -54,7 +55,9 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   // program. struct_ops maps are registered and their links pinned: without the pin the
   // scheduler would be unregistered as soon as bpftool exits.
   const load = step.via === 'struct_ops' ? 'struct_ops register' : 'prog loadall';
-  const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)} && bpftool -d ${load} ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
+  // Another context needs to own the pin dir it pins into.
+  const own = isRoot(step.as) ? '' : ` && chown ${GUEST_USER.uid}:${GUEST_USER.gid} ${shellQuote(pins)}`;
+  const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)}${own} && ${privilegePrefix(step.as)}bpftool -d ${load} ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
   if (last) ctx.cleaned = true;
   // A command that ran to its end has read the object from stdin (a timeout throws above).
@@ -89,9 +92,11 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
   const t0 = Date.now();
   // Commands find this scenario's pins (one dir per load step id) and pushed files here.
   const env = `export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)}; `;
-  // The user's command runs in a subshell so that its own `exit` cannot skip the cleanup.
-  const cmd = last ? `(${env}${step.run}
-)` : env + step.run;
+  // The user's command runs in a subshell so that its own `exit` cannot skip the cleanup;
+  // in another context, in a shell started by setpriv.
+  const user = isRoot(step.as) ? step.run : `${privilegePrefix(step.as)}sh -c ${shellQuote(step.run)}`;
+  const cmd = last ? `(${env}${user}
+)` : env + user;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS });
   if (last) ctx.cleaned = true;
   const artifacts = [

@@ -38,6 +38,8 @@ function guestTools(kernel: KernelArtifacts) {
     busybox: requireCommand('busybox', 'busybox-static'),
     dropbear: requireCommand('dropbear', 'dropbear-bin'),
     bpftool: kernel.bpftool ?? requireCommand('bpftool', 'bpftool'),
+    // util-linux's: busybox's setpriv cannot change uid (as: user, as: {caps}).
+    setpriv: requireCommand('setpriv', 'util-linux'),
   };
 }
 
@@ -47,9 +49,10 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
     { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
+    { guest: '/bin/setpriv', host: tools.setpriv, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];
