@@ -79,7 +79,6 @@ export function unsupportedFeatures(entries: PlanEntry[]): string[] {
     for (const step of scenario.steps) {
       const where = `${relFile}:${step.line}:${step.col}`;
       const msgs: string[] = [];
-      if (typeof step.as === 'object' && 'token' in step.as) msgs.push('as: {token: ...} is not supported by this version yet');
       for (const m of msgs) if (!seen.has(where + m)) (seen.add(where + m), out.push(`${where}: error: step "${step.id}": ${m}`));
     }
   }

@@ -8,5 +8,6 @@ t.test('privilege prefixes', async (t) => {
     '/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- ');
   t.equal(privilegePrefix({ caps: ['bpf', 'perfmon'] }),
     "/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all,+bpf,+perfmon --ambient-caps=-all,+bpf,+perfmon -- ");
-  t.throws(() => privilegePrefix({ token: { cmds: ['prog_load'] } }), /not supported by this version yet/);
+  t.equal(privilegePrefix({ token: { cmds: ['prog_load', 'map_create'], progs: ['xdp'], attachs: ['any'] } }),
+    '/bin/bpf-harness-token --uid 1000 --cmds prog_load,map_create --progs xdp --attachs any -- ');
 });

@@ -55,6 +55,9 @@ for (const [name, info] of Object.entries(ERRNOS)) {
  * "Unknown error 524" or "unknown error (-524)"; undefined when it is none of these.
  */
 export function errnoName(text: string): string | undefined {
+  // "Operation not permitted(-1)", as libbpf prints map creation failures: the number decides.
+  const withNum = /^[^()]*\((-?\d+)\)\.?$/.exec(text.trim());
+  if (withNum) return byNum.get(Math.abs(Number(withNum[1])));
   const s = text.trim().replace(/\.$/, '');
   const sym = /^-?(E[A-Z0-9]+)$/.exec(s);
   if (sym?.[1]) return ALIASES[sym[1]] ?? sym[1];

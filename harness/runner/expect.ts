@@ -5,7 +5,8 @@ export function effectiveExpect(scenario: Scenario, step: Step, kernel: string):
   const override = scenario.expect_by_kernel[kernel]?.[step.id];
   if (!override) return step.expect;
   const merged = { ...step.expect, ...override };
-  // An override that names an errno means "this load fails here", whatever the step said.
+  // loaded and errno are one verdict: an override naming either replaces both.
   if (override.errno !== undefined && override.loaded === undefined) delete merged.loaded;
+  if (override.loaded !== undefined && override.errno === undefined) delete merged.errno;
   return merged;
 }

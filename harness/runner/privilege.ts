@@ -1,6 +1,7 @@
 // `as:` privilege contexts, applied in the guest with util-linux setpriv: `user` is
 // uid/gid 1000 with no capabilities; `{caps: [...]}` is uid 1000 holding exactly those
-// capabilities (inheritable + ambient, so they survive exec of bpftool or sh).
+// capabilities (inheritable + ambient, so they survive exec of bpftool or sh);
+// `{token: {...}}` is uid 1000 in its own user namespace with a BPF token.
 import type { Privilege } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
 
@@ -22,5 +23,11 @@ export function privilegePrefix(as: Privilege): string {
     const caps = ['-all', ...as.caps.map((c) => `+${c}`)].join(',');
     return `${SETPRIV} ${ids} --inh-caps=${shellQuote(caps)} --ambient-caps=${shellQuote(caps)} -- `;
   }
-  throw new Error('as: {token: ...} is not supported by this version yet');
+  // The helper drops to uid 1000 in a new user namespace with a delegated bpffs mounted
+  // and passed to libbpf (vm/guest/token/bpf-harness-token.c).
+  const t = as.token;
+  const lists = (['cmds', 'maps', 'progs', 'attachs'] as const)
+    .filter((k) => t[k]?.length)
+    .map((k) => `--${k} ${shellQuote(t[k]!.join(','))}`);
+  return `/bin/bpf-harness-token --uid ${GUEST_USER.uid} ${lists.join(' ')} -- `;
 }

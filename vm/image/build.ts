@@ -15,6 +15,7 @@ import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { requireCommand } from '../../harness/host-commands.js';
 import { sharedLibraries } from './host-files.js';
+import { tokenHelper } from './token-helper.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
 
 export interface GuestImage {
@@ -44,15 +45,16 @@ function guestTools(kernel: KernelArtifacts) {
 }
 
 async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
-  const tools = guestTools(kernel);
+  const tools = { ...guestTools(kernel), token: await tokenHelper() };
   const files: FileEntry[] = [
     { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
     { guest: '/bin/setpriv', host: tools.setpriv, mode: 0o755 },
+    { guest: '/bin/bpf-harness-token', host: tools.token, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];
