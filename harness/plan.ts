@@ -70,17 +70,3 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const { index, count } = opts.shard;
   return entries.filter((_, i) => i % count === index - 1);
 }
-
-/** Features the v1 contract names that this version cannot run yet: refused up front, by position. */
-export function unsupportedFeatures(entries: PlanEntry[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const { scenario, relFile } of entries) {
-    for (const step of scenario.steps) {
-      const where = `${relFile}:${step.line}:${step.col}`;
-      const msgs: string[] = [];
-      for (const m of msgs) if (!seen.has(where + m)) (seen.add(where + m), out.push(`${where}: error: step "${step.id}": ${m}`));
-    }
-  }
-  return out;
-}

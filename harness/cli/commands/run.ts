@@ -1,7 +1,7 @@
 // bpf-harness run [PATH...]
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../../errors.js';
-import { buildPlan, unsupportedFeatures } from '../../plan.js';
+import { buildPlan } from '../../plan.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
 import { runPlan } from '../../runner/run.js';
 import { setQuiet } from '../../progress.js';
@@ -52,8 +52,6 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: flags.kernel, grep: flags.grep, shard: parseShard(flags.shard),
   });
-  const unsupported = unsupportedFeatures(entries);
-  if (unsupported.length) throw new BadInputError(unsupported.join('\n'), { hint: 'remove these steps or run them with a newer bpf-harness' });
   checkKernels(entries.map((e) => e.kernel));
   if (flags.quiet) setQuiet(true);
   const outDir = resolve(flags.out ?? defaultOutDir());

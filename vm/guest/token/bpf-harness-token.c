@@ -33,6 +33,9 @@
 
 static const char *const keys[] = { "delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs" };
 
+#define USAGE "usage: bpf-harness-token [--cmds L] [--maps L] [--progs L] [--attachs L] [--uid N] [--print] -- CMD [ARG...]"
+
+/* Exit with a message; bad usage (code 2) also shows the usage line. */
 static void die(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -42,14 +45,14 @@ static void die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (code == 2)
+		fprintf(stderr, "%s\n", USAGE);
 	exit(code);
 }
 
-#define USAGE "usage: bpf-harness-token [--cmds L] [--maps L] [--progs L] [--attachs L] [--uid N] [--print] -- CMD [ARG...]"
-
 static void usage(const char *why)
 {
-	die(2, "%s\n" USAGE, why);
+	die(2, "%s", why);
 }
 
 /* bpffs takes ':'-separated lists; the command line takes ',' too. */
@@ -178,7 +181,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--print")) {
 			print = 1;
 		} else {
-			die(2, "unknown option %s\n" USAGE, argv[i]);
+			die(2, "unknown option %s", argv[i]);
 		}
 	}
 	if (print) {
