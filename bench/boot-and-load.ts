@@ -38,7 +38,7 @@ const accel = await chooseAccel('auto', art.bzImage);
 const key = await clientKey();
 const scenarioFile = join(repoRoot, 'scenarios', 'basics', 'uninit-register.yaml');
 const scenario = loadScenario(scenarioFile);
-const object = await buildProgram(Object.values(scenario.programs)[0]!);
+const object = await buildProgram(Object.values(scenario.programs)[0] as string, art.includeDirs);
 const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bench-'));
 const knownHosts = join(work, 'known_hosts');
 

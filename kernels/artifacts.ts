@@ -18,4 +18,6 @@ export interface KernelArtifacts {
   /** -I dirs for BPF programs built for this kernel (libbpf headers, sched_ext include, vmlinux.h). */
   includeDirs?: string[];
   vmlinuxH?: string;
+  /** The source tree it was built from (or, for Debian images, its linux-source package), for {tree: PATH} programs. */
+  tree?: { dir: string; commit: string };
 }

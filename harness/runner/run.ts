@@ -7,6 +7,7 @@ import { runScenario } from './scenario.js';
 import { BadInputError, InfraError } from '../errors.js';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
+import { treeFile } from '../programs/tree-files.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -37,7 +38,10 @@ async function buildFor(entries: PlanEntry[], art: KernelArtifacts): Promise<Map
   for (const { scenario } of entries) {
     if (byFile.has(scenario.file)) continue;
     const objs = new Map<string, string>();
-    for (const [name, src] of Object.entries(scenario.programs)) objs.set(name, await buildProgram(src, art.includeDirs));
+    for (const [name, src] of Object.entries(scenario.programs)) {
+      const file = typeof src === 'string' ? src : await treeFile(art, src.tree, scenario.file);
+      objs.set(name, await buildProgram(file, art.includeDirs));
+    }
     byFile.set(scenario.file, objs);
   }
   return byFile;

@@ -339,7 +339,7 @@ export interface ScenarioSchemaOptions {
 export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
   const dir = opts.file ? path.dirname(opts.file) : undefined;
   const locate: Locate = opts.locate ?? (() => ({ line: 0, col: 0 }));
-  const program = z
+  const file = z
     .string()
     .min(1)
     .transform((p, ctx) => {
@@ -350,6 +350,13 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       return abs;
     })
     .describe('Path of a BPF C source, relative to this file.');
+  const tree = strict({
+    tree: z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path to a .c file in the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c' })
+      .describe("A file of the kernel's own source tree, e.g. tools/sched_ext/scx_simple.bpf.c (kernels the harness built or whose Debian source it imported)."),
+  });
+  const program = z.union([file, tree]);
 
   return strict({
     name: z.string().min(1).describe('What the scenario shows, one line.'),

@@ -64,6 +64,9 @@ export interface Normalize {
   replace: string;
 }
 
+/** A program's source: a file (absolute path) or a path in the kernel's source tree. */
+export type ProgramSource = string | { tree: string };
+
 export interface Scenario {
   /** Absolute path of the file. */
   file: string;
@@ -72,8 +75,8 @@ export interface Scenario {
   tags: string[];
   kernels: string[];
   requires: { kconfig: string[] };
-  /** name -> absolute path of the BPF C source */
-  programs: Record<string, string>;
+  /** name -> absolute path of the BPF C source, or a file of the kernel's own source tree */
+  programs: Record<string, ProgramSource>;
   steps: Step[];
   /** kernel name -> step id -> expect override (replaces the listed keys of that step's expect) */
   expect_by_kernel: Record<string, Record<string, Expect>>;

@@ -103,9 +103,10 @@ export async function buildKernel(recipe: ResolvedRecipe, opts: { force?: boolea
 async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patches: string[]): Promise<BuiltKernel> {
   const cfg = recipe.config!;
   const label = `building ${recipe.name}`;
+  let commit = tree.base;
   if (tree.owned) {
     if (patches.length) progress(`kernel ${recipe.name}: applying ${patches.length} patch file(s) with git am --3way`);
-    await checkoutSeries(tree, patches);
+    commit = await checkoutSeries(tree, patches);
   }
   // One O= dir per (tree location, config): a path: tree's edits or a git ref's new commits
   // rebuild incrementally in it. Plain characters only: make reads '=' in a path as an assignment.
@@ -146,6 +147,8 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
       bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
       bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: tools.vmlinuxH && at(tools.vmlinuxH),
       createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
+      // A path: tree's uncommitted changes are not in this commit: {tree:} programs read HEAD.
+      tree: { dir: tree.dir, commit },
     };
     writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));
     // Under the tree lock, after checking: what is here is a leftover without artifacts.json.

@@ -20,15 +20,15 @@ export function sourcePackageFor(release: string): string | undefined {
   return m ? `linux-source-${m[1]}` : undefined;
 }
 
-/** The tools, or undefined when no matching source package exists (the host's bpftool is used then). */
-export async function imageTools(release: string): Promise<TreeTools | undefined> {
+/** The tools and the source tree, or undefined when no matching source package exists (the host's bpftool is used then). */
+export async function imageTools(release: string): Promise<(TreeTools & { tree: { dir: string; commit: string } }) | undefined> {
   const pkg = sourcePackageFor(release);
   if (!pkg || !(await candidateVersion(pkg))) return undefined;
   const tree = await debianSource(pkg, `(tools for ${release})`);
   const key = createHash('sha256').update(JSON.stringify([tree.identity, await toolchainVersions()])).digest('hex').slice(0, 16);
   const out = cacheDir('tools', `${pkg}-${key}`);
   const stamp = join(out, 'tools.json');
-  const read = () => JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools;
+  const read = () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools), tree: { dir: tree.dir, commit: tree.base } });
   if (existsSync(stamp)) return read();
   // The tree lock: a kernel build may have another commit checked out.
   return withLock(tree.dir, `building on ${tree.dir}`, () => publishOnce(out, stamp, `building tools from ${pkg}`, read, async (tmp) => {

@@ -59,7 +59,7 @@ async function choosePackage(pkg: string, recipeFile: string): Promise<PackageCh
 export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const art = await unpackedImage(name, pkg, recipeFile);
   const tools = await imageTools(art.release);
-  return tools ? { ...art, bpftool: tools.bpftool, includeDirs: tools.includeDirs } : art;
+  return tools ? { ...art, bpftool: tools.bpftool, includeDirs: tools.includeDirs, tree: tools.tree } : art;
 }
 
 async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
