@@ -12,7 +12,7 @@ t.test('scenarios/sched_ext pass on scx-6.12', async (t) => {
   const r = await cli(['run', 'scenarios/sched_ext', '--reporter', 'json', '--out', out, '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-6000) });
   const run = JSON.parse(r.stdout) as { scenarios: { file: string; kernel: string; outcome: string; steps: { id: string; log?: string }[] }[] };
-  t.equal(run.scenarios.length, 12, 'fifo, scx_simple from the tree, seed 000 and nine matrix cells');
+  t.equal(run.scenarios.length, 13, 'fifo, scx_simple and scx_qmap from the tree, seed 000 and nine matrix cells');
   t.ok(run.scenarios.every((s) => s.kernel === 'scx-6.12' && s.outcome === 'pass'), 'all pass on scx-6.12');
   const captest = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml'))!;
   t.match(captest.steps.find((s) => s.id === 'ejected')?.log, /kfunc with mask 0x2 called from an operation only allowing 0x4/);
