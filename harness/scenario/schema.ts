@@ -339,24 +339,22 @@ export interface ScenarioSchemaOptions {
 export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
   const dir = opts.file ? path.dirname(opts.file) : undefined;
   const locate: Locate = opts.locate ?? (() => ({ line: 0, col: 0 }));
-  const file = z
-    .string()
-    .min(1)
-    .transform((p, ctx) => {
-      if (!dir) return p;
-      const abs = path.resolve(dir, p);
-      if (!isFile(abs))
-        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'programs: paths are relative to the scenario file' } });
-      return abs;
-    })
-    .describe('Path of a BPF C source, relative to this file.');
   const tree = strict({
     tree: z
       .string()
       .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path to a .c file in the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c' })
       .describe("A file of the kernel's own source tree, e.g. tools/sched_ext/scx_simple.bpf.c (kernels the harness built or whose Debian source it imported)."),
   });
-  const program = z.union([file, tree]);
+  // The file check runs after the union, so its message is not lost in a union failure.
+  const program = z
+    .union([z.string().min(1).describe('Path of a BPF C source, relative to this file.'), tree])
+    .transform((p, ctx) => {
+      if (typeof p !== 'string' || !dir) return p;
+      const abs = path.resolve(dir, p);
+      if (!isFile(abs))
+        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'programs: paths are relative to the scenario file' } });
+      return abs;
+    });
 
   return strict({
     name: z.string().min(1).describe('What the scenario shows, one line.'),
