@@ -12,7 +12,7 @@ t.test('scenarios/basics pass on debian-6.12 with the TAP reporter', async (t) =
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
   const results = Parser.parse(r.stdout);
   const points = results.filter((l) => Array.isArray(l) && l[0] === 'assert').map((l) => (l as unknown[])[1] as { ok: boolean; name: string });
-  t.ok(points.length >= 5, `${points.length} test points`);
+  t.ok(points.length >= 6, `${points.length} test points`);
   t.ok(points.every((p) => p.ok), 'every point ok');
   t.match(r.stdout, /^1\.\.\d+$/m, 'plan line');
   // Artifacts: plan, results, console log, a verifier log per load step.

@@ -1,8 +1,8 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
 import { execa } from 'execa';
-import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { BadInputError, InfraError } from '../../harness/errors.js';
@@ -55,11 +55,37 @@ async function choosePackage(pkg: string, recipeFile: string): Promise<PackageCh
   );
 }
 
-/** The unpacked image, with the bpftool and libbpf headers of its own source package when there is one. */
+/**
+ * The unpacked image, with the bpftool and libbpf headers of its own source package when
+ * there is one, and a vmlinux.h from the image's own BTF.
+ */
 export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const art = await unpackedImage(name, pkg, recipeFile);
   const tools = await imageTools(art.release);
-  return tools ? { ...art, bpftool: tools.bpftool, includeDirs: tools.includeDirs, tree: tools.tree } : art;
+  if (!tools) return art;
+  const btf = await imageBtf(art, tools.bpftool, tools.tree.dir);
+  return { ...art, ...btf, bpftool: tools.bpftool, includeDirs: [...tools.includeDirs, dirname(btf.vmlinuxH)], tree: tools.tree };
+}
+
+/**
+ * The image's vmlinux (an ELF holding .BTF, as the running kernel exposes it in
+ * /sys/kernel/btf/vmlinux) taken out of vmlinuz with the source tree's own
+ * scripts/extract-vmlinux, and vmlinux.h dumped from it: no guest has to boot first.
+ */
+async function imageBtf(art: KernelArtifacts, bpftool: string, tree: string): Promise<{ vmlinux: string; vmlinuxH: string }> {
+  // bzImage is <image dir>/root/boot/vmlinuz-*: the BTF goes beside the image dir.
+  const dir = `${dirname(dirname(dirname(art.bzImage)))}.btf`;
+  const vmlinux = join(dir, 'vmlinux');
+  const vmlinuxH = join(dir, 'include', 'vmlinux.h');
+  return publishOnce(dir, vmlinuxH, `extracting BTF of ${art.release}`, () => ({ vmlinux, vmlinuxH }), async (tmp) => {
+    progress(`extracting vmlinux and its BTF from ${basename(art.bzImage)}`);
+    const ex = await execa(join(tree, 'scripts', 'extract-vmlinux'), [art.bzImage], { encoding: 'buffer', reject: false, maxBuffer: 1 << 30 });
+    if (ex.exitCode !== 0) throw new InfraError(`scripts/extract-vmlinux ${art.bzImage} failed: ${Buffer.from(ex.stderr).toString()}`);
+    writeFileSync(join(tmp, 'vmlinux'), ex.stdout);
+    const dump = await execa(bpftool, ['btf', 'dump', 'file', join(tmp, 'vmlinux'), 'format', 'c'], { maxBuffer: 512 * 1024 * 1024 });
+    mkdirSync(join(tmp, 'include'));
+    writeFileSync(join(tmp, 'include', 'vmlinux.h'), dump.stdout);
+  });
 }
 
 async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
