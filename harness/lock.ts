@@ -12,7 +12,8 @@ export async function withLock<T>(name: string, what: string, fn: () => Promise<
   mkdirSync(cacheDir('locks'), { recursive: true });
   const target = cacheDir('locks', name.replace(/[^A-Za-z0-9]+/g, '_'));
   writeFileSync(target, '');
-  const release = await lockfile.lock(target, OPTS).catch(() => {
+  const release = await lockfile.lock(target, OPTS).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ELOCKED') throw e;
     progress(`another run is ${what}; waiting for it`);
     return lockfile.lock(target, { ...OPTS, retries: { retries: 1440, minTimeout: 1000, maxTimeout: 5000 } });
   });

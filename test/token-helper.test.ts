@@ -22,6 +22,7 @@ t.test('bad usage exits 2 with the reason', async (t) => {
     [['--cmds', '', '--', 'true'], /an empty delegation list/],
     [['--uid', '0', '--', 'true'], /--uid 0: a non-zero number/],
     [['--uid', 'x', '--', 'true'], /--uid x: a non-zero number/],
+    [['--uid', '4294967296', '--', 'true'], /--uid 4294967296: a non-zero number/],
     [['--bogus', '--', 'true'], /unknown option --bogus/],
     [['--cmds', 'any'], /no command after --/],
     [['--cmds', 'any', '--'], /no command after --/],

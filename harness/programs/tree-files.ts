@@ -2,6 +2,7 @@
 // from tools/sched_ext, a selftest program), taken from the commit the kernel was built
 // from. The file's whole directory is extracted, so its sibling headers come along.
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
@@ -16,7 +17,8 @@ export async function treeFile(art: KernelArtifacts, path: string, scenarioFile:
   }
   const { dir, commit } = art.tree;
   const sub = dirname(path);
-  const root = cacheDir('tree-files', commit.slice(0, 16));
+  // One cache dir per (commit, directory): extractions of other directories never mix in.
+  const root = cacheDir('tree-files', commit.slice(0, 16), createHash('sha256').update(sub).digest('hex').slice(0, 12));
   const file = join(root, path);
   if (existsSync(file)) return file;
   const tmp = `${root}.${process.pid}`;
@@ -29,9 +31,8 @@ export async function treeFile(art: KernelArtifacts, path: string, scenarioFile:
       hint: 'paths are relative to the top of the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c',
     });
   }
-  // Other directories of the same commit may be there already: merge by moving this one in.
-  mkdirSync(join(root, dirname(sub)), { recursive: true });
-  if (!existsSync(join(root, sub))) renameSync(join(tmp, sub), join(root, sub));
-  rmSync(tmp, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(dirname(root), { recursive: true });
+  renameSync(tmp, root);
   return file;
 }

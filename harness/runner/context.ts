@@ -28,9 +28,11 @@ export interface ScenarioContext {
  * link's pin unregisters it; a sched_ext scheduler then takes a moment to disable, and
  * the next scenario must find the class idle, so the command waits for that (5 s at most).
  */
+export const usesStructOps = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => s.kind === 'load' && s.via === 'struct_ops');
+
 export function cleanupCommand(ctx: ScenarioContext): string {
   const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
-  if (!ctx.scenario.steps.some((s) => s.kind === 'load' && s.via === 'struct_ops')) return rm;
+  if (!usesStructOps(ctx)) return rm;
   const st = '/sys/kernel/sched_ext/state';
   return `${rm}; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`;
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
+import { cleanupCommand, dmesgMarker, usesStructOps, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
 
@@ -43,6 +43,14 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
       }
     }
     if (!ctx.cleaned) await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
+    if (usesStructOps(ctx)) {
+      // The cleanup waited up to 5 s; a scheduler still attached would fail the next scenario instead.
+      const st = (await target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
+      if (st && st !== 'disabled') {
+        steps.push({ id: 'teardown', kind: 'run', outcome: 'fail', durationMs: 0, artifacts: [],
+          failures: [{ expectation: 'teardown', message: `sched_ext still "${st}" 5 s after this scenario's links were removed` }] });
+      }
+    }
     return result();
   } catch (e) {
     const r = result();

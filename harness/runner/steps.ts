@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
 import { checkDmesg, checkGolden, checkLoad, checkRun, parseStats } from '../expect/check.js';
+import { tail } from '../expect/excerpt.js';
 import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepResult } from '../results/model.js';
 import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
@@ -70,6 +71,9 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
     writeArtifact(ctx, `${step.id}.verifier.log`, log),
   ];
   const failures = checkLoad(expect, { loaded: parsed.loaded, errno: parsed.errno, log, stats });
+  // Nothing reached the verifier (libbpf, setpriv or the token helper stopped first):
+  // what they printed is the explanation.
+  if (!log.trim()) for (const f of failures) f.diff ??= tail(r.stdout, 15);
   if (step.log_file) {
     const golden = goldenPath(ctx, step.log_file);
     if (ctx.update) {
@@ -123,6 +127,11 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
     const r = await ctx.target.exec('dmesg', { timeoutMs: 30000 });
     const lines = r.stdout.split('\n').map(stripTime);
     const from = lines.lastIndexOf(marker);
+    if (from < 0) {
+      // Without the marker there is no "since the scenario began": never match older messages.
+      failures = [{ expectation: 'within', message: `the scenario's marker "${marker}" is not in the kernel log (ring buffer overwritten?)` }];
+      break;
+    }
     log = normalizeLog(lines.slice(from + 1).join('\n'), ctx.scenario.normalize);
     failures = checkDmesg(expect, log);
     // Forbidden messages are judged at the end of the window; wanted ones as soon as they appear.
@@ -135,6 +144,8 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
     ctx.cleaned = true;
   }
   const artifacts = [writeArtifact(ctx, `${step.id}.dmesg.log`, log)];
-  if (failures.length) failures.unshift({ expectation: 'within', message: `kernel messages after ${step.within_ms} ms did not meet the expectation` });
+  if (failures.length && failures[0]?.expectation !== 'within') {
+    failures.unshift({ expectation: 'within', message: `kernel messages after ${step.within_ms} ms did not meet the expectation` });
+  }
   return { id: step.id, kind: 'dmesg', outcome: outcomeOf(failures), durationMs: Date.now() - t0, log, failures, artifacts };
 }

@@ -176,7 +176,10 @@ const capability = z
   })
   .describe('A capability: bpf, perfmon, net_admin, sys_admin, ... (CAP_ prefix optional); normalized to lower case without CAP_.');
 
-const delegation = (what: string) => z.array(z.string().min(1)).optional().describe(`BPF token: ${what} (bpffs delegate_* values, "any" for all).`);
+const delegation = (what: string) =>
+  z.array(z.string().regex(/^[a-z0-9_]+$/, { error: 'expected a lower-case bpffs delegate name such as prog_load, xdp or any' }))
+    .optional()
+    .describe(`BPF token: ${what} (bpffs delegate_* values, "any" for all).`);
 const AS_MSG = 'expected root, user, {caps: [...]} or {token: {cmds, maps, progs, attachs}}';
 
 export const privilege = z

@@ -80,9 +80,13 @@ async function imageBtf(art: KernelArtifacts, bpftool: string, tree: string): Pr
   return publishOnce(dir, vmlinuxH, `extracting BTF of ${art.release}`, () => ({ vmlinux, vmlinuxH }), async (tmp) => {
     progress(`extracting vmlinux and its BTF from ${basename(art.bzImage)}`);
     const ex = await execa(join(tree, 'scripts', 'extract-vmlinux'), [art.bzImage], { encoding: 'buffer', reject: false, maxBuffer: 1 << 30 });
-    if (ex.exitCode !== 0) throw new InfraError(`scripts/extract-vmlinux ${art.bzImage} failed: ${Buffer.from(ex.stderr).toString()}`);
+    // The script exits 0 with nothing on stdout when it finds no vmlinux (a decompressor missing).
+    if (ex.exitCode !== 0 || ex.stdout.length === 0) {
+      throw new InfraError(`scripts/extract-vmlinux ${art.bzImage} found no vmlinux: ${Buffer.from(ex.stderr).toString().trim()} (are xz-utils, zstd and binutils installed?)`);
+    }
     writeFileSync(join(tmp, 'vmlinux'), ex.stdout);
-    const dump = await execa(bpftool, ['btf', 'dump', 'file', join(tmp, 'vmlinux'), 'format', 'c'], { maxBuffer: 512 * 1024 * 1024 });
+    const dump = await execa(bpftool, ['btf', 'dump', 'file', join(tmp, 'vmlinux'), 'format', 'c'], { maxBuffer: 512 * 1024 * 1024, reject: false });
+    if (dump.exitCode !== 0) throw new InfraError(`bpftool btf dump of ${art.release}'s vmlinux failed: ${dump.stderr}`);
     mkdirSync(join(tmp, 'include'));
     writeFileSync(join(tmp, 'include', 'vmlinux.h'), dump.stdout);
   });

@@ -11,8 +11,10 @@
  * L is a comma-separated list of bpffs delegate_* names (prog_load, map_create, xdp,
  * array, ...) or "any". The child runs as --uid (default 1000), mapped to root in the new
  * user namespace. Exit status: CMD's, or 125 when the token could not be set up (the
- * message says which step failed, e.g. fsopen on a kernel without BPF tokens), 2 for bad
- * usage. --print shows the delegate options it would set and exits.
+ * message says which step failed; a kernel without BPF tokens refuses to create a bpffs
+ * opened in a user namespace), 2 for bad usage. --print shows the delegate options it
+ * would set and exits. The command dies with the helper (PDEATHSIG), and SIGTERM, SIGINT
+ * and SIGHUP sent to the helper are passed on to it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,7 +118,15 @@ static void write_file(const char *path, const char *text)
 }
 
 /* The child: drop to uid, enter new user and mount namespaces, get the token mount, exec. */
-static void child(int sock, uid_t uid, char **cmd)
+static pid_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static void child(int sock, uid_t uid, pid_t parent, char **cmd)
 {
 	char map[64], path[32];
 	int fs_fd, mnt_fd;
@@ -123,6 +134,10 @@ static void child(int sock, uid_t uid, char **cmd)
 
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
 		die(SETUP_FAILED, "becoming uid %u: %s", uid, strerror(errno));
+	/* After the uid change, which clears it: end with the helper, never outlive it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(SETUP_FAILED);
 	/* setresuid made the process non-dumpable, which would forbid writing its own uid_map. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
@@ -175,7 +190,8 @@ int main(int argc, char **argv)
 			char *end;
 			unsigned long v = strtoul(argv[++i], &end, 10);
 
-			if (*end || !*argv[i] || v == 0)
+			/* (uid_t)-1 means "unchanged" to setresuid, and larger values wrap around. */
+			if (*end || !*argv[i] || v == 0 || v >= 0xffffffffUL)
 				die(2, "--uid %s: a non-zero number (the token is for an unprivileged user)", argv[i]);
 			uid = v;
 		} else if (!strcmp(argv[i], "--print")) {
@@ -198,13 +214,19 @@ int main(int argc, char **argv)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		die(SETUP_FAILED, "socketpair: %s", strerror(errno));
+	pid_t self = getpid();
+
 	pid = fork();
 	if (pid < 0)
 		die(SETUP_FAILED, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(sv[0]);
-		child(sv[1], uid, argv + i + 1);
+		child(sv[1], uid, self, argv + i + 1);
 	}
+	child_pid = pid;
+	signal(SIGTERM, forward);
+	signal(SIGINT, forward);
+	signal(SIGHUP, forward);
 	close(sv[1]);
 	fs_fd = recv_fd(sv[0]);
 	if (fs_fd >= 0) {
@@ -221,12 +243,16 @@ int main(int argc, char **argv)
 				errno == EPERM ? " (a kernel without BPF tokens, before 6.9, refuses a bpffs from a user namespace)" : "");
 			ok = 0;
 		}
-		if (write(sv[0], ok ? "C" : "X", 1) != 1)
+		/* MSG_NOSIGNAL: a child that died meanwhile must not take the parent down with SIGPIPE. */
+		if (send(sv[0], ok ? "C" : "X", 1, MSG_NOSIGNAL) != 1)
 			ok = 0;
 		close(fs_fd);
 	}
 	close(sv[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		die(SETUP_FAILED, "waitpid: %s", strerror(errno));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(SETUP_FAILED, "waitpid: %s", strerror(errno));
+	if (fs_fd < 0 && WIFSIGNALED(status))
+		fprintf(stderr, "bpf-harness-token: the child died by signal %d during setup\n", WTERMSIG(status));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
