@@ -62,4 +62,18 @@ t.test('scx-6.12 plus a one-line patch: incremental build, the message differs (
   const byKernel = Object.fromEntries(run.scenarios.map((s: { kernel: string; steps: { log: string }[] }) => [s.kernel, s.steps[0]!.log]));
   t.match(byKernel['scx-6.12'], /^infinite loop detected at insn 1$/m);
   t.match(byKernel['scx-6.12-loopmsg'], /^infinite loop detected at insn 1 \(back-edge to a visited state\)$/m);
+
+  // compare: the fixture declares the change (expected); basics/loops.yaml does not (unexpected).
+  const c = await cli(['compare', '--base', 'scx-6.12', '--patched', recipe, fixture('scenarios', 'loop-message-ab.yaml'), 'scenarios/basics/loops.yaml',
+    '--reporter', 'json', '--out', outDir(), '-q']);
+  t.equal(c.exitCode, 1, 'exit 1: an undeclared change', { output: c.all.slice(-3000) });
+  const cmp = JSON.parse(c.stdout) as { base: string; patched: string; unexpected: number; steps: { file: string; step: string; changed: boolean; expected: boolean; logDiff?: string; insnsDelta?: number; base: { verdict: string } }[] };
+  t.same([cmp.base, cmp.patched], ['scx-6.12', 'scx-6.12-loopmsg']);
+  const row = (file: string, step: string) => cmp.steps.find((s) => s.file.endsWith(file) && s.step === step)!;
+  t.same([row('loop-message-ab.yaml', 'spin').changed, row('loop-message-ab.yaml', 'spin').expected], [true, true], 'declared change');
+  t.same([row('loops.yaml', 'spin').changed, row('loops.yaml', 'spin').expected], [true, false], 'undeclared change');
+  t.same([row('loops.yaml', 'bounded').changed, row('loops.yaml', 'bounded').insnsDelta], [false, 0], 'unchanged, stats equal');
+  t.equal(row('loops.yaml', 'spin').base.verdict, 'EINVAL');
+  t.match(row('loops.yaml', 'spin').logDiff, /\n-infinite loop detected at insn 1\n\+infinite loop detected at insn 1 \(back-edge to a visited state\)/);
+  t.equal(cmp.unexpected, 1);
 });

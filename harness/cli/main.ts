@@ -7,6 +7,7 @@ import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmUp } from './commands/vm.js';
 import { doctor } from './commands/doctor.js';
+import { compareCommand, type CompareFlags } from './commands/compare.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -31,6 +32,18 @@ function program(setExit: (n: number) => void): Command {
     .option('-m, --memory <MiB>', 'guest memory', '256')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
+
+  p.command('compare')
+    .description('run scenarios on a base and a patched kernel and compare them step by step (verdicts, logs, verifier stats); exit 1 on an undeclared change')
+    .argument('[path...]', 'scenario files or directories')
+    .requiredOption('--base <name|file>', 'the kernel without the change')
+    .requiredOption('--patched <name|file>', 'the kernel with it')
+    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('-o, --out <dir>', 'artifacts directory (both runs, results.json, comparison.json)')
+    .option('-j, --jobs <n>', 'guests to run in parallel per kernel', '1')
+    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')

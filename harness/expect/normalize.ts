@@ -22,6 +22,11 @@ const KADDR = /\b(?:0x)?ffff[0-9a-f]{12}\b/gi;
 // negative numbers and masks the verifier prints (r=0xfffffffffffffffe).
 const NOT_KADDR = /^(?:0x)?fffffffffff/i;
 
+// A 64-bit immediate load of a map's address: "(18) r1 = 0xff11000002b8ce00". Kernels
+// with 5-level paging (and KASLR) put the direct map at 0xff11..., outside the 0xffff
+// rule above; in this instruction a value from 0xff00... up is always an address.
+const LD_IMM64_KADDR = /(\(18\) r\d+ = )0xff[0-9a-f]{14}\b/gi;
+
 export const BUILTIN_RULES: readonly NormalizeRule[] = [
   {
     name: 'kfunc-btf-id',
@@ -36,6 +41,12 @@ export const BUILTIN_RULES: readonly NormalizeRule[] = [
     description: 'kernel addresses: 0xffff followed by 12 hex digits, or a bare 16-digit ffff... word (not the top 1 MiB: those are negative numbers)',
     example: { before: 'r1 = 0xffff88810433a800', after: 'r1 = <kaddr>' },
     apply: (text) => text.replace(KADDR, (m) => (NOT_KADDR.test(m) ? m : '<kaddr>')),
+  },
+  {
+    name: 'map-address',
+    description: 'map addresses loaded by 64-bit immediates ((18) rN = 0xff...), wherever the direct map lies',
+    example: { before: '4: (18) r1 = 0xff1100000289ce00', after: '4: (18) r1 = <kaddr>' },
+    apply: (text) => text.replace(LD_IMM64_KADDR, (_m, pre: string) => `${pre}<kaddr>`),
   },
   {
     name: 'verification-time',

@@ -1,0 +1,45 @@
+// bpf-harness compare --base K1 --patched K2 [PATH...]
+import { relative, resolve } from 'node:path';
+import { BadInputError } from '../../errors.js';
+import { buildPlan } from '../../plan.js';
+import { makeReporter } from '../../reporters/reporter.js';
+import { runPlan } from '../../runner/run.js';
+import { setQuiet } from '../../progress.js';
+import { compareRuns, formatComparison } from '../../compare/compare.js';
+import { comparisonJunit } from '../../compare/junit.js';
+import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
+import { resolveRecipe } from '../../../kernels/recipe.js';
+import { EXIT } from '../exit-codes.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CompareFlags {
+  base: string;
+  patched: string;
+  reporter: 'text' | 'json' | 'junit';
+  out?: string;
+  jobs: string;
+  accel: string;
+  quiet?: boolean;
+}
+
+export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
+  if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
+  checkKernels([flags.base, flags.patched]);
+  const base = resolveRecipe(recipeFile(flags.base)).name;
+  const patched = resolveRecipe(recipeFile(flags.patched)).name;
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched] });
+  if (flags.quiet) setQuiet(true);
+  const outDir = resolve(flags.out ?? join('out', `compare-${Date.now()}`));
+  // Per-scenario lines go to stderr: stdout carries the comparison.
+  const run = await runPlan(entries, {
+    outDir, jobs: Number(flags.jobs) || 1, accel: flags.accel as 'auto', update: false, reporter: makeReporter('spec', process.stderr),
+  });
+  const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
+  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file);
+  writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
+  const text = flags.reporter === 'json' ? `${JSON.stringify(cmp, null, 2)}\n` : flags.reporter === 'junit' ? comparisonJunit(cmp) : formatComparison(cmp);
+  process.stdout.write(text);
+  if (run.scenarios.some((s) => s.outcome === 'error')) return EXIT.infra;
+  return cmp.unexpected ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,109 @@
+// A/B: the same scenarios on a base and a patched kernel, compared step by step the way
+// veristat's compare mode does: verdict (loaded or errno, exit code), normalized log
+// differences, verifier stats with deltas. A change is expected when the scenario
+// declares it (expect_by_kernel for the patched kernel names that step) and the patched
+// run passes; any other change is unexpected.
+import { createTwoFilesPatch } from 'diff';
+import type { RunResult, ScenarioResult, StepResult } from '../results/model.js';
+import type { Scenario } from '../scenario/types.js';
+
+export interface Side {
+  verdict: string;
+  outcome: string;
+  insns?: number;
+  states?: number;
+}
+
+export interface StepComparison {
+  file: string;
+  scenario: string;
+  step: string;
+  base: Side;
+  patched: Side;
+  /** Verdict, log or stats differ. */
+  changed: boolean;
+  verdictChanged: boolean;
+  logChanged: boolean;
+  /** Unified diff of the normalized logs (base -> patched), when they differ. */
+  logDiff?: string;
+  insnsDelta?: number;
+  statesDelta?: number;
+  /** Declared in expect_by_kernel for the patched kernel, and the patched step passed. */
+  expected: boolean;
+}
+
+export interface Comparison {
+  base: string;
+  patched: string;
+  steps: StepComparison[];
+  unexpected: number;
+}
+
+/** Unified diff base -> patched, without jsdiff's "=====" separator line. */
+function logDiff(base: string, patched: string, a: string, b: string): string {
+  return createTwoFilesPatch(base, patched, a, b, '', '', { context: 2 })
+    .split('\n').filter((l) => !/^(={5,}|Index:)/.test(l)).join('\n').trimEnd();
+}
+
+function verdictOf(s: StepResult | undefined): string {
+  if (!s) return 'not run';
+  if (s.outcome === 'skip') return 'skipped';
+  if (s.kind === 'load') return s.loaded ? 'loaded' : s.errno ?? 'failed';
+  if (s.kind === 'run') return `exit ${s.exit ?? '?'}`;
+  return s.outcome === 'pass' ? 'matched' : 'not matched';
+}
+
+function side(s: StepResult | undefined, r: ScenarioResult | undefined): Side {
+  const outcome = s?.outcome ?? r?.outcome ?? 'missing';
+  return { verdict: r?.outcome === 'error' && !s ? `error: ${r.reason ?? ''}`.slice(0, 60) : verdictOf(s), outcome, insns: s?.stats?.insns, states: s?.stats?.states };
+}
+
+/** The comparison of two runs' results (each scenario file ran on both kernels). */
+export function compareRuns(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string): Comparison {
+  const find = (file: string, kernel: string) => run.scenarios.find((r) => r.file === file && r.kernel === kernel);
+  const steps: StepComparison[] = [];
+  for (const sc of scenarios) {
+    const file = relFile(sc);
+    const b = find(file, base);
+    const p = find(file, patched);
+    for (const st of sc.steps) {
+      const bs = b?.steps.find((s) => s.id === st.id);
+      const ps = p?.steps.find((s) => s.id === st.id);
+      const B = side(bs, b);
+      const P = side(ps, p);
+      const logChanged = (bs?.log ?? '') !== (ps?.log ?? '');
+      const verdictChanged = B.verdict !== P.verdict;
+      const insnsDelta = B.insns !== undefined && P.insns !== undefined ? P.insns - B.insns : undefined;
+      const statesDelta = B.states !== undefined && P.states !== undefined ? P.states - B.states : undefined;
+      const changed = verdictChanged || logChanged || !!insnsDelta || !!statesDelta;
+      const declared = sc.expect_by_kernel[patched]?.[st.id] !== undefined;
+      steps.push({
+        file, scenario: sc.name, step: st.id, base: B, patched: P, changed, verdictChanged, logChanged,
+        ...(logChanged ? { logDiff: logDiff(base, patched, bs?.log ?? '', ps?.log ?? '') } : {}),
+        ...(insnsDelta !== undefined ? { insnsDelta } : {}),
+        ...(statesDelta !== undefined ? { statesDelta } : {}),
+        expected: changed ? declared && P.outcome === 'pass' : P.outcome !== 'fail' && P.outcome !== 'error',
+      });
+    }
+  }
+  return { base, patched, steps, unexpected: steps.filter((s) => !s.expected).length };
+}
+
+const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+/** Long names keep their end: the step id and the file name matter more than the folders. */
+const padLeft = (s: string, n: number) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s.padEnd(n));
+const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === undefined ? '-' : `${b}/${p}/${d! >= 0 ? '+' : ''}${d}`);
+
+/** The veristat-like table, with each changed log's diff under its row. */
+export function formatComparison(c: Comparison): string {
+  const head = `${pad('scenario / step', 46)} ${pad(`base ${c.base}`, 18)} ${pad(`patched ${c.patched}`, 22)} ${pad('insns b/p/Δ', 16)} ${pad('states b/p/Δ', 13)} change`;
+  const lines = [head, '-'.repeat(head.length)];
+  for (const s of c.steps) {
+    const what = !s.changed ? (s.expected ? 'same' : 'same, patched FAILS') : `${[s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+')} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
+    lines.push(`${padLeft(`${s.file.replace(/^scenarios\//, '')} ${s.step}`, 46)} ${pad(s.base.verdict, 18)} ${pad(s.patched.verdict, 22)} ${pad(stat(s.base.insns, s.patched.insns, s.insnsDelta), 16)} ${pad(stat(s.base.states, s.patched.states, s.statesDelta), 13)} ${what}`);
+    if (s.logDiff) lines.push(...s.logDiff.split('\n').map((l) => `    ${l}`));
+  }
+  const changed = c.steps.filter((s) => s.changed).length;
+  lines.push('', `${c.steps.length} steps compared: ${changed} changed, ${c.unexpected} unexpected`);
+  return `${lines.join('\n')}\n`;
+}
