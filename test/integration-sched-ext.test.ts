@@ -12,9 +12,13 @@ t.test('scenarios/sched_ext pass on scx-6.12', async (t) => {
   const r = await cli(['run', 'scenarios/sched_ext', '--reporter', 'json', '--out', out, '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-6000) });
   const run = JSON.parse(r.stdout) as { scenarios: { file: string; kernel: string; outcome: string; steps: { id: string; log?: string }[] }[] };
-  t.equal(run.scenarios.length, 13, 'fifo, scx_simple and scx_qmap from the tree, seed 000 and nine matrix cells');
-  t.ok(run.scenarios.every((s) => s.kernel === 'scx-6.12' && s.outcome === 'pass'), 'all pass on scx-6.12');
-  const captest = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml'))!;
+  t.equal(run.scenarios.length, 26, 'fifo, scx_simple and scx_qmap from the tree, seed 000 and nine matrix cells, on two kernels');
+  t.same([...new Set(run.scenarios.map((s) => s.kernel))].sort(), ['scx-6.12', 'scx-6.12-kfunc-filter']);
+  t.ok(run.scenarios.every((s) => s.outcome === 'pass'), 'all pass on both');
+  // Our series: the seed-000 scheduler is refused at load time instead of ejected.
+  const filtered = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml') && s.kernel === 'scx-6.12-kfunc-filter')!;
+  t.match(filtered.steps.find((s) => s.id === 'register')?.log, /calling kernel function scx_bpf_consume is not allowed/);
+  const captest = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml') && s.kernel === 'scx-6.12')!;
   t.match(captest.steps.find((s) => s.id === 'ejected')?.log, /kfunc with mask 0x2 called from an operation only allowing 0x4/);
   // The kernel's own account, kept as an artifact.
   const dmesg = readFileSync(join(out, 'scx-6_12', 'scenarios_sched_ext_enqueue-consume-ejected', 'ejected.dmesg.log'), 'utf8');

@@ -28,7 +28,7 @@ export interface StepComparison {
   logDiff?: string;
   insnsDelta?: number;
   statesDelta?: number;
-  /** Declared in expect_by_kernel for the patched kernel, and the patched step passed. */
+  /** Declared in expect_by_kernel for the patched kernel, and the patched step passed (or was skipped, as declared). */
   expected: boolean;
 }
 
@@ -82,7 +82,7 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
         ...(logChanged ? { logDiff: logDiff(base, patched, bs?.log ?? '', ps?.log ?? '') } : {}),
         ...(insnsDelta !== undefined ? { insnsDelta } : {}),
         ...(statesDelta !== undefined ? { statesDelta } : {}),
-        expected: changed ? declared && P.outcome === 'pass' : P.outcome !== 'fail' && P.outcome !== 'error',
+        expected: changed ? declared && (P.outcome === 'pass' || P.outcome === 'skip') : P.outcome !== 'fail' && P.outcome !== 'error',
       });
     }
   }

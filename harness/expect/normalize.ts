@@ -27,6 +27,10 @@ const NOT_KADDR = /^(?:0x)?fffffffffff/i;
 // rule above; in this instruction a value from 0xff00... up is always an address.
 const LD_IMM64_KADDR = /(\(18\) r\d+ = )0xff[0-9a-f]{14}\b/gi;
 
+// "func 'exit' arg0 has btf_id 14927 type STRUCT ...": type ids differ between builds of
+// the same source, so a one-line patch renumbers them.
+const ARG_BTF_ID = /\bhas btf_id \d+\b/g;
+
 export const BUILTIN_RULES: readonly NormalizeRule[] = [
   {
     name: 'kfunc-btf-id',
@@ -41,6 +45,12 @@ export const BUILTIN_RULES: readonly NormalizeRule[] = [
     description: 'kernel addresses: 0xffff followed by 12 hex digits, or a bare 16-digit ffff... word (not the top 1 MiB: those are negative numbers)',
     example: { before: 'r1 = 0xffff88810433a800', after: 'r1 = <kaddr>' },
     apply: (text) => text.replace(KADDR, (m) => (NOT_KADDR.test(m) ? m : '<kaddr>')),
+  },
+  {
+    name: 'arg-btf-id',
+    description: 'BTF type ids of struct_ops/tracing arguments',
+    example: { before: "func 'exit' arg0 has btf_id 14927 type STRUCT 'scx_exit_info'", after: "func 'exit' arg0 has btf_id <btf_id> type STRUCT 'scx_exit_info'" },
+    apply: (text) => text.replace(ARG_BTF_ID, 'has btf_id <btf_id>'),
   },
   {
     name: 'map-address',
