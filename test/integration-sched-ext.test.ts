@@ -51,3 +51,23 @@ t.test('a scheduler of the user\'s own, outside scenarios/, builds and registers
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-4000) });
   t.match(r.stdout, /PASS .*mine\.yaml \[scx-6\.12\]/);
 });
+
+t.test('compare and bisect over our series (kernels/patches/scx-kfunc-filter)', async (t) => {
+  const c = await cli(['compare', '--base', 'scx-6.12', '--patched', 'scx-6.12-kfunc-filter', 'scenarios/sched_ext/enqueue-consume-ejected.yaml',
+    'scenarios/sched_ext/matrix/consume-enqueue.yaml', 'scenarios/sched_ext/matrix/consume-dispatch.yaml', '--reporter', 'json', '--out', outDir(), '-q']);
+  t.equal(c.exitCode, 0, 'every change declared', { output: c.all.slice(-3000) });
+  const cmp = JSON.parse(c.stdout) as { unexpected: number; steps: { file: string; step: string; changed: boolean; expected: boolean; base: { verdict: string }; patched: { verdict: string } }[] };
+  const row = (f: string, s: string) => cmp.steps.find((x) => x.file.endsWith(f) && x.step === s)!;
+  t.same([row('enqueue-consume-ejected.yaml', 'register').base.verdict, row('enqueue-consume-ejected.yaml', 'register').patched.verdict], ['loaded', 'EACCES']);
+  t.same([row('consume-enqueue.yaml', 'register').changed, row('consume-enqueue.yaml', 'register').expected], [true, true]);
+  t.equal(row('consume-dispatch.yaml', 'register').changed, false, 'the allowed cell is unchanged');
+  t.equal(cmp.unexpected, 0);
+
+  const b = await cli(['bisect', '--base', 'scx-6.12', '--series', 'kernels/patches/scx-kfunc-filter',
+    '--scenario', 'scenarios/sched_ext/enqueue-consume-ejected.yaml', '--step', 'register', '--json', '--out', outDir(), '-q']);
+  t.equal(b.exitCode, 0, 'bisect ran', { output: b.all.slice(-3000) });
+  const bis = JSON.parse(b.stdout) as { points: { applied: number; verdicts: Record<string, string> }[]; first?: { patch: string; subject: string } };
+  t.same(bis.points.map((p) => p.verdicts.register), ['loaded', 'loaded', 'EACCES'], 'base, +1, +2 (cover letter skipped)');
+  t.match(bis.first?.patch, /^0002-sched_ext-Check-the-kfunc-context/);
+  t.equal(bis.first?.subject, 'sched_ext: Check the kfunc context of each operation at load time');
+});

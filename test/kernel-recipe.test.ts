@@ -90,3 +90,13 @@ t.test('{lore: MSGID} patches: schema, and a clear error when lore cannot be rea
   t.match((err as Error).message, /b4 could not fetch 20250116000000\.1-1-nobody@example\.com/);
   t.match((err as Error).message, /save the series as an mbox file/);
 });
+
+t.test('bisect points: one patch per file, cover letters skipped', async (t) => {
+  const { bisectPatches } = await import('../harness/compare/bisect.js');
+  const series = join(repoRoot, 'kernels', 'patches', 'scx-kfunc-filter');
+  t.same(bisectPatches(series).map((f) => f.slice(series.length + 1)), [
+    '0001-sched_ext-Find-the-operation-a-struct_ops-program-im.patch',
+    '0002-sched_ext-Check-the-kfunc-context-of-each-operation-.patch',
+  ]);
+  t.throws(() => bisectPatches(join(repoRoot, 'test', 'fixtures', 'patches', 'mbox')), /holds several patches; bisect needs one patch per file/);
+});

@@ -8,6 +8,7 @@ import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmUp } from './commands/vm.js';
 import { doctor } from './commands/doctor.js';
 import { compareCommand, type CompareFlags } from './commands/compare.js';
+import { bisectCommand } from './commands/bisect.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -44,6 +45,17 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
+
+  p.command('bisect')
+    .description('build the base plus each prefix of a patch series and name the first patch that changes a step\'s verdict')
+    .requiredOption('--base <name|file>', 'the kernel the series applies to')
+    .requiredOption('--series <dir>', 'a directory of git format-patch files (a cover letter is skipped)')
+    .requiredOption('--scenario <file>', 'the scenario to run on each prefix')
+    .option('--step <id>', 'the step whose verdict to follow (default: any step)')
+    .option('--json', 'print the result as JSON')
+    .option('-o, --out <dir>', 'artifacts directory (one run per prefix)')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .action(async (flags: { base: string; series: string; scenario: string; step?: string; json?: boolean; out?: string; quiet?: boolean }) => setExit(await bisectCommand(flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')

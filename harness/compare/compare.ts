@@ -45,7 +45,7 @@ function logDiff(base: string, patched: string, a: string, b: string): string {
     .split('\n').filter((l) => !/^(={5,}|Index:)/.test(l)).join('\n').trimEnd();
 }
 
-function verdictOf(s: StepResult | undefined): string {
+export function verdictOf(s: StepResult | undefined): string {
   if (!s) return 'not run';
   if (s.outcome === 'skip') return 'skipped';
   if (s.kind === 'load') return s.loaded ? 'loaded' : s.errno ?? 'failed';

@@ -42,9 +42,10 @@ export function seriesBytes(files: string[]): Buffer[] {
   return files.map((f) => readFileSync(f));
 }
 
-function firstSubject(file: string): string {
+/** The first Subject: header, unfolded, without its [PATCH ...] prefix. */
+export function firstSubject(file: string): string {
   const m = /^Subject: (.*(?:\n[ \t].*)*)/m.exec(readFileSync(file, 'utf8'));
-  return m ? m[1]!.replace(/\n[ \t]+/g, ' ').trim() : '(no subject)';
+  return m ? m[1]!.replace(/\n[ \t]+/g, ' ').replace(/^\[[^\]]*\]\s*/, '').trim() : '(no subject)';
 }
 
 /** Apply the series on the tree's current HEAD; a patch that does not apply is bad input. */
