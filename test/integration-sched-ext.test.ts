@@ -2,7 +2,7 @@
 // the cache lacks it): struct_ops registration, dmesg steps, the seed-000 ejection and
 // the (kfunc x callback) matrix, all from real runs in one guest.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, outDir } from './helpers/cli.js';
@@ -70,4 +70,15 @@ t.test('compare and bisect over our series (kernels/patches/scx-kfunc-filter)', 
   t.same(bis.points.map((p) => p.verdicts.register), ['loaded', 'loaded', 'EACCES'], 'base, +1, +2 (cover letter skipped)');
   t.match(bis.first?.patch, /^0002-sched_ext-Check-the-kfunc-context/);
   t.equal(bis.first?.subject, 'sched_ext: Check the kfunc context of each operation at load time');
+});
+
+t.test('reproduce: an mbox of the series against scx-6.12, one command, the comparison at the end', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bh-reproduce-'));
+  const series = join('kernels', 'patches', 'scx-kfunc-filter');
+  const mbox = join(dir, 'series.mbox');
+  writeFileSync(mbox, readdirSync(series).sort().map((f) => readFileSync(join(series, f), 'utf8')).join(''));
+  const r = await cli(['reproduce', mbox, 'scenarios/sched_ext/matrix/consume-enqueue.yaml', '--name', 'scx-6.12-kfunc-filter', '--out', outDir(), '-q']);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-3000) });
+  t.match(r.stdout, /matrix\/consume-enqueue\.yaml register +loaded +EACCES .*\(expected\)/);
+  t.match(r.stdout, /3 steps compared: 2 changed, 0 unexpected/);
 });

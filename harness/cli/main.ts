@@ -9,6 +9,7 @@ import { vmUp } from './commands/vm.js';
 import { doctor } from './commands/doctor.js';
 import { compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
+import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -56,6 +57,18 @@ function program(setExit: (n: number) => void): Command {
     .option('-o, --out <dir>', 'artifacts directory (one run per prefix)')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (flags: { base: string; series: string; scenario: string; step?: string; json?: boolean; out?: string; quiet?: boolean }) => setExit(await bisectCommand(flags)));
+
+  p.command('reproduce')
+    .description('build a kernel and the same kernel plus a mailing-list series, run scenarios on both, and print the comparison')
+    .argument('<mbox>', 'the series: an mbox (b4 am -o DIR MSGID) or a directory of patches')
+    .argument('<scenario...>', 'scenario files or directories')
+    .option('--base <name|file>', 'the kernel the series applies to', 'scx-6.12')
+    .option('--name <name>', 'name for base+series (set it to a kernel name the scenarios\' expect_by_kernel uses)')
+    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('-o, --out <dir>', 'artifacts directory')
+    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')
