@@ -1,7 +1,7 @@
 // bisect: build the base kernel plus each prefix of a patch series (incrementally, in the
 // kept O= dir), run one scenario on each, and name the first patch after which a step's
 // verdict differs from the base's.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { BadInputError } from '../errors.js';
@@ -33,6 +33,9 @@ export interface BisectResult {
 
 /** The series' patches in order; cover letters (no diff) are not points of the bisection. */
 export function bisectPatches(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new BadInputError(`--series ${dir}: not a directory`, { hint: 'pass a directory of git format-patch files (split an mbox with git mailsplit)' });
+  }
   const files = patchFiles([dir]).filter((f) => /^diff --git /m.test(readFileSync(f, 'utf8')));
   if (!files.length) throw new BadInputError(`${dir}: no patches with a diff`, { hint: 'point --series at a directory of git format-patch files' });
   for (const f of files) {
