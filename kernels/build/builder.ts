@@ -86,16 +86,16 @@ export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; 
   return { key: keyOf(recipe, tree.identity, patches, await toolchainVersions()), tree, patches };
 }
 
-export async function buildKernel(recipe: ResolvedRecipe, opts: { force?: boolean } = {}): Promise<BuiltKernel> {
+export async function buildKernel(recipe: ResolvedRecipe): Promise<BuiltKernel> {
   const { key, tree, patches } = await recipeKey(recipe);
-  const hit = !opts.force && readBuilt(key, recipe.name);
+  const hit = readBuilt(key, recipe.name);
   if (hit) {
     progress(`kernel ${recipe.name}: cached build ${key}`);
     return hit;
   }
   return withLock(tree.dir, `building on ${tree.dir}`, async () => {
     // Another run may have built it while we waited.
-    const again = !opts.force && readBuilt(key, recipe.name);
+    const again = readBuilt(key, recipe.name);
     return again || build(recipe, key, tree, patches);
   });
 }

@@ -1,5 +1,6 @@
 // bpf-harness bisect --base K --series DIR --scenario FILE [--step ID]
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { outDirFor } from '../out-dir.js';
 import { setQuiet } from '../../progress.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { bisect, formatBisect } from '../../compare/bisect.js';
@@ -8,7 +9,7 @@ import { checkKernels } from '../../../kernels/resolve.js';
 export async function bisectCommand(flags: { base: string; series: string; scenario: string; step?: string; json?: boolean; out?: string; quiet?: boolean }): Promise<number> {
   checkKernels([flags.base]);
   if (flags.quiet) setQuiet(true);
-  const outDir = resolve(flags.out ?? join('out', `bisect-${Date.now()}`));
+  const outDir = outDirFor('bisect', flags.out);
   const b = await bisect(flags.base, resolve(flags.series), resolve(flags.scenario), flags.step, outDir, makeReporter('spec', process.stderr));
   process.stdout.write(flags.json ? `${JSON.stringify(b, null, 2)}\n` : formatBisect(b));
   return 0;

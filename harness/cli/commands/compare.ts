@@ -1,5 +1,5 @@
 // bpf-harness compare --base K1 --patched K2 [PATH...]
-import { relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter } from '../../reporters/reporter.js';
@@ -10,8 +10,8 @@ import { comparisonJunit } from '../../compare/junit.js';
 import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
+import { outDirFor } from '../out-dir.js';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface CompareFlags {
   base: string;
@@ -30,7 +30,7 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   const patched = resolveRecipe(recipeFile(flags.patched)).name;
   const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched] });
   if (flags.quiet) setQuiet(true);
-  const outDir = resolve(flags.out ?? join('out', `compare-${Date.now()}`));
+  const outDir = outDirFor('compare', flags.out);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
     outDir, jobs: Number(flags.jobs) || 1, accel: flags.accel as 'auto', update: false, reporter: makeReporter('spec', process.stderr),

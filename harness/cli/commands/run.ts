@@ -1,5 +1,4 @@
 // bpf-harness run [PATH...]
-import { join, resolve } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
@@ -7,6 +6,7 @@ import { runPlan } from '../../runner/run.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
+import { outDirFor } from '../out-dir.js';
 
 export interface RunFlags {
   kernel: string[];
@@ -36,10 +36,6 @@ export function parseShard(v: string | undefined): { index: number; count: numbe
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
-function defaultOutDir(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return join('out', `run-${stamp}`);
-}
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
@@ -54,7 +50,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   });
   checkKernels(entries.map((e) => e.kernel));
   if (flags.quiet) setQuiet(true);
-  const outDir = resolve(flags.out ?? defaultOutDir());
+  const outDir = outDirFor('run', flags.out);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
     outDir, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter,
