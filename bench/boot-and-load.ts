@@ -13,6 +13,7 @@ import { buildProgram } from '../harness/programs/build.js';
 import { repoRoot } from '../harness/paths.js';
 import { setQuiet } from '../harness/progress.js';
 import { runScenario } from '../harness/runner/scenario.js';
+import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { clientKey } from '../harness/transport/keys.js';
 import { kernelArtifacts } from '../kernels/resolve.js';
@@ -83,9 +84,9 @@ async function harnessRound(): Promise<{ bootMs: number; loadMs: number[] }> {
   try {
     const loadMs: number[] = [];
     for (let i = 0; i < loads; i++) {
-      const r = await runScenario({
+      const { result: r } = await runScenario({
         target: t, scenario, kernel: art.name, objects: new Map([[Object.keys(scenario.programs)[0]!, object]]),
-        guestDir: '/tmp/bench', pinDir: '/sys/fs/bpf/bench', artifactDir: join(work, 'artifacts'), artifactRel: 'artifacts', update: false,
+        guestDir: '/tmp/bench', pinDir: '/sys/fs/bpf/bench', artifactDir: join(work, 'artifacts'), artifactRel: 'artifacts', update: false, crashPolicy: loadCrashPolicy(),
       }, relative(repoRoot, scenarioFile));
       if (r.outcome !== 'pass') throw new Error(`bench scenario did not pass: ${JSON.stringify(r.steps)}`);
       loadMs.push(r.durationMs);

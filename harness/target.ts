@@ -1,9 +1,11 @@
-// A machine the steps run on: a QEMU guest, or (later) an existing host over SSH.
-// Modeled on syzkaller's vm/vmimpl: boot, ready (an SSH command ran), exec, push, close.
+// A machine the steps run on: a QEMU guest, or an existing host over SSH.
+// Modeled on syzkaller's vm/vmimpl: boot, ready (an SSH command ran), exec, push,
+// kernel-message stream, close.
+import type { LineLog } from '../vm/crash/line-log.js';
 import type { ExecOptions, ExecResult } from './transport/ssh.js';
 
 export interface Target {
-  /** e.g. "qemu debian-6.12 (tcg)" */
+  /** e.g. "qemu debian-6.12 (tcg)", "ssh root@host:22" */
   readonly describe: string;
   /** `uname -r` of the running kernel. */
   readonly release: string;
@@ -11,5 +13,11 @@ export interface Target {
   push(data: Buffer, guestPath: string, mode?: number): Promise<void>;
   /** The last lines the kernel printed on the console, for infrastructure errors. */
   consoleTail(lines?: number): string;
+  /** Kernel messages as they arrive: the serial console (guests only) and the kernel log stream. */
+  readonly kernelLogs: { console?: LineLog; dmesg: LineLog };
+  /** Resolves once the target is set up for scenarios (reset baseline taken, kernel log stream open). */
+  ready(): Promise<void>;
+  /** After a lost connection: give the kernel a moment to finish printing (a guest: until QEMU exits). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }

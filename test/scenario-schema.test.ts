@@ -193,6 +193,7 @@ t.test('the DESIGN.md example parses to the expected Scenario', async (t) => {
     name: 'dispatch-only kfunc called from ops.enqueue',
     seed: 'bpf-internal-capabilities',
     tags: ['sched_ext'],
+    fresh: false,
     kernels: ['scx-6.12', 'scx-6.12-kfunc-filter'],
     requires: { kconfig: ['CONFIG_SCHED_CLASS_EXT=y'] },
     programs: { cap_test: path.join(dir, 'progs/scx_cap_test.bpf.c') },

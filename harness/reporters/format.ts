@@ -59,6 +59,7 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
   const out: string[] = [];
   if (r.outcome === 'error' || (r.outcome === 'fail' && r.reason)) {
     if (r.reason) out.push(`${pad}${r.reason}`);
+    if (r.crash) out.push(`${pad}from the ${r.crash.source} (${r.crash.artifact}):`, ...indent(r.crash.excerpt, `${pad}  `, PLAIN));
     if (r.consoleTail) out.push(`${pad}console:`, ...indent(r.consoleTail.replace(/\n$/, ''), `${pad}  `, PLAIN));
   }
   for (const s of r.steps) {
@@ -73,6 +74,7 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
 export function headline(r: ScenarioResult): string {
   const failures = r.steps.flatMap((s) => s.failures.map((f) => ({ step: s.id, f })));
   const first = failures[0];
+  if (r.crash) return r.reason ?? r.crash.title;
   if (!first) return r.reason ?? LABEL[r.outcome];
   const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : '';
   return `step ${first.step}: ${first.f.message}${more}`;

@@ -57,6 +57,21 @@ export interface ScenarioResult {
   reason?: string;
   /** Last lines of the guest console, attached to infrastructure errors. */
   consoleTail?: string;
+  /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */
+  crash?: CrashReport;
+}
+
+export interface CrashReport {
+  kind: string;
+  /** e.g. "kernel panic: sysrq triggered crash", "WARNING in foo (kernel/bar.c:12)" */
+  title: string;
+  source: 'console' | 'dmesg';
+  /** The line that matched, without its timestamp. */
+  line: string;
+  /** The matching line and the lines around it. */
+  excerpt: string;
+  /** crash.txt, relative to the run's --out dir. */
+  artifact: string;
 }
 
 export interface RunResult {

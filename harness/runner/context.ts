@@ -1,6 +1,8 @@
 // What a scenario's steps share while they run on one target.
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { Target } from '../target.js';
 import type { Scenario } from '../scenario/types.js';
+import { RESET_HELPER } from '../target-session.js';
 
 export interface ScenarioContext {
   target: Target;
@@ -15,6 +17,8 @@ export interface ScenarioContext {
   /** Where this scenario's artifacts go on the host, and that dir relative to --out. */
   artifactDir: string;
   artifactRel: string;
+  /** Which kernel messages fail the scenario as a crash. */
+  crashPolicy: CrashPolicy;
   /** --update: rewrite log_file goldens from what the kernel printed. */
   update: boolean;
   /** Programs already pushed to guestDir in this scenario. */
@@ -32,10 +36,23 @@ export const usesStructOps = (ctx: ScenarioContext) => ctx.scenario.steps.some((
 
 export function cleanupCommand(ctx: ScenarioContext): string {
   const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
-  if (!usesStructOps(ctx)) return rm;
   const st = '/sys/kernel/sched_ext/state';
-  return `${rm}; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`;
+  const wait = usesStructOps(ctx)
+    ? `; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`
+    : '';
+  // Only commands leave processes or change sysctls; bpftool loads do neither.
+  const reset = hasCommands(ctx) ? `; ${RESET_HELPER} restore` : '';
+  return rm + wait + reset;
 }
+
+export const hasCommands = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => s.kind === 'run');
+
+/**
+ * Load-only scenarios fold their cleanup into the last step's command (a round trip
+ * saved under TCG); scenarios with commands or dmesg steps run it on its own, to read
+ * what the reset helper says.
+ */
+export const foldsCleanup = (ctx: ScenarioContext) => ctx.scenario.steps.every((s) => s.kind === 'load');
 
 /** Written to the kernel log when a scenario that reads it begins: dmesg steps read what follows. */
 export const dmesgMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} begins`;

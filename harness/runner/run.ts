@@ -14,7 +14,10 @@ import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
 import { guestImage, type GuestImage } from '../../vm/image/build.js';
 import { chooseAccel, type Accel } from '../../vm/qemu/accel.js';
-import { bootGuest, type QemuTarget } from '../../vm/qemu/target.js';
+import { bootGuest } from '../../vm/qemu/target.js';
+import { loadCrashPolicy } from '../../vm/crash/policy.js';
+import { progress } from '../progress.js';
+import type { Target } from '../target.js';
 
 export interface RunOptions {
   outDir: string;
@@ -22,6 +25,8 @@ export interface RunOptions {
   accel: 'auto' | Accel;
   memoryMiB?: number;
   update: boolean;
+  /** A crash policy file instead of vm/crash/policy.yaml. */
+  crashPolicy?: string;
   reporter: Reporter;
 }
 
@@ -117,53 +122,66 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
   return { art, image: await guestImage(art), accel: await chooseAccel(opts.accel, art.bzImage), runnable, objects };
 }
 
-/** --jobs guests share the kernel's scenarios; a guest whose scenario broke it is replaced. */
-async function runOnGuests({ art, image, accel, runnable, objects }: Prepared, opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<void> {
+/**
+ * --jobs guests share the kernel's scenarios, each running one after another with a
+ * reset between. A guest is replaced after a crash, a lost connection, or a scenario
+ * that left it changed; a `fresh: true` scenario gets a guest of its own.
+ */
+async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<void> {
+  const { art, image, accel, runnable, objects } = prepared;
+  const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   const queue = [...runnable];
   let live = 0;
   const worker = async (n: number) => {
-    let guest: QemuTarget | undefined;
+    let guest: Target | undefined;
+    let used = 0;
     let boots = 0;
+    const retire = async (why?: string) => {
+      if (!guest) return;
+      if (why) progress(`guest ${n}: replacing it (${why})`);
+      const g = guest;
+      guest = undefined;
+      live--;
+      await g.close();
+    };
     try {
       while (queue.length) {
+        const entry = queue.shift()!;
+        if (entry.scenario.fresh && used > 0) await retire();
         if (!guest) {
           try {
             boots++;
             guest = await bootGuest(art, image, {
               accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
             });
+            used = 0;
             live++;
           } catch (e) {
             if (!(e instanceof InfraError)) throw e;
+            queue.unshift(entry);
             // Other guests still running take the rest of the queue; if none is left, a
             // kernel that cannot boot fails everything planned on it, with the console tail.
             if (live === 0) queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
             return;
           }
         }
-        const entry = queue.shift()!;
         opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: art.name });
         const artifactRel = join(slug(art.name), slug(entry.relFile));
+        used++;
         // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
-        const r = await runScenario({
+        const { result, replace } = await runScenario({
           target: guest, scenario: entry.scenario, kernel: art.name,
           objects: objects.get(entry.scenario.file)!,
           guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
           pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
-          artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update,
+          artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy,
         }, entry.relFile);
-        finish(r);
-        if (r.outcome === 'error') {
-          await guest.close();
-          guest = undefined;
-          live--;
-        }
+        finish(result);
+        if (replace) await retire(replace);
+        else if (entry.scenario.fresh) await retire();
       }
     } finally {
-      if (guest) {
-        live--;
-        await guest.close();
-      }
+      await retire();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, runnable.length)) }, (_, i) => worker(i + 1)));

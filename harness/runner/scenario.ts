@@ -1,17 +1,39 @@
-// One scenario on one ready target: steps in order, then its pins and files removed.
-import { mkdirSync } from 'node:fs';
+// One scenario on one ready target: steps in order, then its pins, files, processes and
+// sysctls put back; the kernel's messages meanwhile are scanned for crashes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findCrash, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
+import type { Target } from '../target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import { cleanupCommand, dmesgMarker, usesStructOps, type ScenarioContext } from './context.js';
+import { cleanupCommand, dmesgMarker, foldsCleanup, usesStructOps, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
 
-export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioResult> {
+export interface ScenarioOutcome {
+  result: ScenarioResult;
+  /** Why the target must not run another scenario (crash, lost, left dirty); undefined if it may. */
+  replace?: string;
+}
+
+type Marks = { console?: number; dmesg: number };
+
+const markLogs = (t: Target): Marks => ({ console: t.kernelLogs.console?.mark(), dmesg: t.kernelLogs.dmesg.mark() });
+
+/** The first crash the kernel printed since the marks: the console first, since a dying kernel's last words reach only it. */
+function crashSince(t: Target, marks: Marks, ctx: ScenarioContext): Crash | undefined {
+  const { console, dmesg } = t.kernelLogs;
+  return (console && marks.console !== undefined ? findCrash(console.since(marks.console), ctx.crashPolicy, 'console') : undefined)
+    ?? findCrash(dmesg.since(marks.dmesg), ctx.crashPolicy, 'dmesg');
+}
+
+export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioOutcome> {
   const t0 = Date.now();
   const { scenario, kernel, target } = ctx;
   mkdirSync(ctx.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
+  let replace: string | undefined;
   const result = (): ScenarioResult => {
     const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error');
     return {
@@ -19,46 +41,76 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
     };
   };
+  let marks: Marks | undefined;
+  let broke: unknown;
   try {
-    if (scenario.steps.some((s) => s.kind === 'dmesg')) {
-      await target.exec(`echo ${shellQuote(dmesgMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
-    }
-    for (const [i, step] of scenario.steps.entries()) {
-      const last = i === scenario.steps.length - 1;
-      const expect = effectiveExpect(scenario, step, kernel);
-      if (expect.skip) {
-        steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: `expect_by_kernel.${kernel}.${step.id}.skip` });
-        continue;
-      }
-      try {
-        if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect, last));
-        else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect, last));
-        else steps.push(await runDmesgStep(ctx, step, expect, last));
-      } catch (e) {
-        if (e instanceof SshTimeoutError) {
-          steps.push({ id: step.id, kind: step.kind, outcome: 'fail', durationMs: 0, artifacts: [], failures: [{ expectation: 'timeout', message: e.message }] });
-          continue;
-        }
-        throw e;
-      }
-    }
-    if (!ctx.cleaned) await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
-    if (usesStructOps(ctx)) {
-      // The cleanup waited up to 5 s; a scheduler still attached would fail the next scenario instead.
-      const st = (await target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
-      if (st && st !== 'disabled') {
-        steps.push({ id: 'teardown', kind: 'run', outcome: 'fail', durationMs: 0, artifacts: [],
-          failures: [{ expectation: 'teardown', message: `sched_ext still "${st}" 5 s after this scenario's links were removed` }] });
-      }
-    }
-    return result();
+    await target.ready();
+    marks = markLogs(target);
+    await runSteps(ctx, steps, (why) => (replace ??= why));
   } catch (e) {
-    const r = result();
-    const lost = e instanceof SshLostError || e instanceof InfraError;
+    broke = e;
+  }
+
+  // A crash explains whatever else went wrong (SSH lost, a step timing out), so it is looked for first.
+  if (broke instanceof SshLostError) await target.settle();
+  const crash = marks && crashSince(target, marks, ctx);
+  if (crash) {
+    writeFileSync(join(ctx.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${crash.source}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
     return {
-      ...r, outcome: 'error',
-      reason: lost ? (e as Error).message : `internal error: ${(e as Error).stack ?? e}`,
-      consoleTail: target.consoleTail(40),
+      result: { ...result(), outcome: 'fail', crash: { ...crash, artifact: join(ctx.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` },
+      replace: `kernel crash: ${crash.title}`,
     };
+  }
+  if (broke === undefined) return { result: result(), replace };
+  const lost = broke instanceof SshLostError || broke instanceof InfraError;
+  return {
+    result: {
+      ...result(), outcome: 'error',
+      reason: lost ? (broke as Error).message : `internal error: ${(broke as Error).stack ?? broke}`,
+      consoleTail: target.consoleTail(40),
+    },
+    replace: lost ? (broke as Error).message : 'internal error',
+  };
+}
+
+async function runSteps(ctx: ScenarioContext, steps: StepResult[], dirty: (why: string) => void): Promise<void> {
+  const { scenario, kernel, target } = ctx;
+  const fold = foldsCleanup(ctx);
+  if (scenario.steps.some((s) => s.kind === 'dmesg')) {
+    await target.exec(`echo ${shellQuote(dmesgMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
+  }
+  for (const [i, step] of scenario.steps.entries()) {
+    const foldHere = fold && i === scenario.steps.length - 1;
+    const expect = effectiveExpect(scenario, step, kernel);
+    if (expect.skip) {
+      steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: `expect_by_kernel.${kernel}.${step.id}.skip` });
+      continue;
+    }
+    try {
+      if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect, foldHere));
+      else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect, foldHere));
+      else steps.push(await runDmesgStep(ctx, step, expect));
+    } catch (e) {
+      if (!(e instanceof SshTimeoutError)) throw e;
+      // The command may still be running in the guest: this guest does not run another scenario.
+      dirty(`step ${step.id} timed out`);
+      steps.push({ id: step.id, kind: step.kind, outcome: 'fail', durationMs: 0, artifacts: [], failures: [{ expectation: 'timeout', message: e.message }] });
+    }
+  }
+  if (!ctx.cleaned) {
+    const r = await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
+    // What the reset helper killed or restored: evidence that the scenario left it behind.
+    if (r.stdout.trim() || r.stderr.trim()) writeFileSync(join(ctx.artifactDir, 'reset.txt'), r.stdout + r.stderr);
+    const stuck = r.stderr.split('\n').filter((l) => l.startsWith('cannot restore'));
+    if (stuck.length) dirty(`left the guest changed: ${stuck.join('; ')}`);
+  }
+  if (usesStructOps(ctx)) {
+    // The cleanup waited up to 5 s; a scheduler still attached would fail the next scenario instead.
+    const st = (await target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
+    if (st && st !== 'disabled') {
+      dirty(`sched_ext still ${st}`);
+      steps.push({ id: 'teardown', kind: 'run', outcome: 'fail', durationMs: 0, artifacts: [],
+        failures: [{ expectation: 'teardown', message: `sched_ext still "${st}" 5 s after this scenario's links were removed` }] });
+    }
   }
 }

@@ -118,7 +118,7 @@ const DMESG_POLL_MS = 200;
 const stripTime = (line: string) => line.replace(/^\[\s*\d+\.\d+\] /, '');
 
 /** Kernel messages since this scenario's marker (see dmesgMarker), polled until the patterns match or `within` ends. */
-export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect: Expect, last = false): Promise<StepResult> {
+export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect: Expect): Promise<StepResult> {
   const t0 = Date.now();
   const marker = dmesgMarker(ctx);
   let log = '';
@@ -138,10 +138,6 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
     const waitsForAbsence = !!expect.not_log?.length;
     if ((!failures.length && !waitsForAbsence) || Date.now() - t0 >= step.within_ms) break;
     await new Promise((res) => setTimeout(res, DMESG_POLL_MS));
-  }
-  if (last) {
-    await ctx.target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
-    ctx.cleaned = true;
   }
   const artifacts = [writeArtifact(ctx, `${step.id}.dmesg.log`, log)];
   if (failures.length && failures[0]?.expectation !== 'within') {

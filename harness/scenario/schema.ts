@@ -368,6 +368,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .default({ kconfig: [] })
       .describe('What a kernel needs for this scenario to apply.'),
     programs: z.record(z.string().min(1), program).default({}).describe('Programs by name: BPF C sources built per kernel, against its BTF.'),
+    fresh: z.boolean().default(false)
+      .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
     steps: z.array(stepSchema).min(1, { error: 'a scenario needs at least one step' }).describe('What to do, in order.'),
     expect_by_kernel: z
       .record(kernelName, z.record(z.string(), expectSchema))
@@ -396,6 +398,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       kernels: d.kernels,
       requires: d.requires,
       programs: d.programs,
+      fresh: d.fresh,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
       expect_by_kernel: d.expect_by_kernel,
       normalize: d.normalize,

@@ -77,6 +77,8 @@ export interface Scenario {
   requires: { kconfig: string[] };
   /** name -> absolute path of the BPF C source, or a file of the kernel's own source tree */
   programs: Record<string, ProgramSource>;
+  /** Runs on a guest booted for it alone (default false: guests are reused with a reset between). */
+  fresh: boolean;
   steps: Step[];
   /** kernel name -> step id -> expect override (replaces the listed keys of that step's expect) */
   expect_by_kernel: Record<string, Record<string, Expect>>;

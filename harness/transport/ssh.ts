@@ -134,6 +134,34 @@ export class SshConnection {
     });
   }
 
+  /**
+   * Start a command that streams (e.g. `dmesg -w`) on its own channel; its output goes
+   * to onData until the command ends, the channel is closed, or the connection drops.
+   */
+  stream(cmd: string, onData: (text: string) => void): { close(): void; ended: Promise<void> } {
+    let channel: ClientChannel | undefined;
+    let closed = false;
+    const ended = new Promise<void>((resolve) => {
+      if (this.closed) return resolve();
+      this.client.exec(cmd, (err, ch) => {
+        if (err) return resolve();
+        channel = ch;
+        if (closed) ch.close();
+        ch.on('data', (d: Buffer) => onData(d.toString('utf8')));
+        ch.stderr.on('data', () => {});
+        ch.on('close', () => resolve());
+      });
+      this.client.once('close', () => resolve());
+    });
+    return {
+      ended,
+      close: () => {
+        closed = true;
+        channel?.close();
+      },
+    };
+  }
+
   /** Push one file's bytes through an exec stream (the guest has no SFTP server). */
   async push(data: Buffer, guestPath: string, mode = 0o644): Promise<void> {
     const q = shellQuote(guestPath);

@@ -1,28 +1,27 @@
-// The guest's serial console: written to a log file as it arrives, last lines kept in memory.
+// The guest's serial console: written to a log file as it arrives, recent lines kept
+// in memory for crash scanning and the tails attached to errors.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { LineLog } from '../crash/line-log.js';
 
 export class ConsoleLog {
-  private tail: string[] = [''];
+  readonly lines = new LineLog();
   private file: WriteStream;
 
-  constructor(readonly path: string, private readonly keep = 200) {
+  constructor(readonly path: string) {
     this.file = createWriteStream(path);
   }
 
   write(chunk: Buffer): void {
     this.file.write(chunk);
-    const parts = chunk.toString('utf8').replace(/\r/g, '').split('\n');
-    this.tail[this.tail.length - 1] += parts[0] ?? '';
-    this.tail.push(...parts.slice(1));
-    if (this.tail.length > this.keep) this.tail.splice(0, this.tail.length - this.keep);
+    this.lines.write(chunk.toString('utf8'));
   }
 
   lastLines(n = 40): string {
-    return this.tail.slice(-n).join('\n').trimEnd();
+    return this.lines.lastLines(n).join('\n').trimEnd();
   }
 
   text(): string {
-    return this.tail.join('\n');
+    return this.lines.lastLines(200).join('\n');
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InfraError } from '../../harness/errors.js';
 import { progress } from '../../harness/progress.js';
 import type { Target } from '../../harness/target.js';
+import { startSession, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { SshConnection, type ExecOptions, type ExecResult } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -49,6 +50,10 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ATTEMPT_EVERY_MS = 100;
+/** How long a guest that lost SSH gets to print its panic before it is judged. */
+const SETTLE_MS = 3000;
+/** A console silent this long after SSH dropped: the guest is not printing a crash. */
+const QUIET_MS = 500;
 const MAX_ATTEMPTS_IN_FLIGHT = 30;
 
 export class QemuTarget implements Target {
@@ -60,7 +65,32 @@ export class QemuTarget implements Target {
     private readonly console: ConsoleLog,
     readonly port: number,
     readonly bootMs: number,
+    private readonly session: TargetSession,
   ) {}
+
+  get kernelLogs() {
+    return { console: this.console.lines, dmesg: this.session.kernelLog.log };
+  }
+
+  ready(): Promise<void> {
+    return this.session.ready;
+  }
+
+  /** A guest that dropped SSH is usually dying: its console's last words come before QEMU exits (-no-reboot). */
+  async settle(): Promise<void> {
+    const t0 = Date.now();
+    let exited = false;
+    void this.proc.then(() => (exited = true));
+    // A panicking kernel keeps printing until it resets; a live one that merely lost
+    // its SSH server goes quiet at once.
+    let seen = this.console.lines.mark();
+    let quietSince = Date.now();
+    while (!exited && Date.now() - t0 < SETTLE_MS && Date.now() - quietSince < QUIET_MS) {
+      await sleep(50);
+      const now = this.console.lines.mark();
+      if (now !== seen) [seen, quietSince] = [now, Date.now()];
+    }
+  }
 
   static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
     mkdirSync(opts.logDir, { recursive: true });
@@ -125,7 +155,8 @@ export class QemuTarget implements Target {
       await sleep(ATTEMPT_EVERY_MS);
     }
     const bootMs = Date.now() - t0;
-    return new QemuTarget(`qemu ${kernel.name} (${opts.accel})`, ready.release, proc, ready.ssh, cons, port, bootMs);
+    const describe = `qemu ${kernel.name} (${opts.accel})`;
+    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, startSession(ready.ssh, describe));
   }
 
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
@@ -145,6 +176,7 @@ export class QemuTarget implements Target {
   }
 
   async close(): Promise<void> {
+    this.session.kernelLog.close();
     this.ssh.close();
     this.proc.kill('SIGKILL');
     await this.proc;

@@ -1,0 +1,58 @@
+// Faults on a reused guest, on real debian-6.12 guests: a kernel panic mid-scenario, the
+// guest's SSH server killed, and a scenario that leaves a process and sysctls behind.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, fixture, outDir } from './helpers/cli.js';
+import { qemuWithTag } from './helpers/procs.js';
+import type { RunResult } from '../harness/results/model.js';
+
+const faults = (name: string) => fixture('scenarios', 'faults', name);
+const results = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+
+t.test('a panic (sysrq c) mid-scenario fails that scenario with the excerpt; the next one passes on a new guest', async (t) => {
+  const out = outDir();
+  const tag = randomUUID();
+  const r = await cli(['run', faults('panic'), '--jobs', '1', '--out', out], { BPF_HARNESS_TEST_TAG: tag });
+  t.equal(r.exitCode, 1, 'exit 1: a scenario failed, nothing broke underneath', { output: r.all });
+  t.match(r.stdout, /FAIL .*1-panic\.yaml \[debian-6\.12\]/);
+  t.match(r.stdout, /kernel crash: kernel panic: sysrq triggered crash/, 'titled');
+  t.match(r.stdout, /Kernel panic - not syncing: sysrq triggered crash/, 'with the excerpt');
+  t.match(r.stdout, /PASS .*2-after\.yaml/, 'the next scenario passes');
+  t.match(r.stderr, /replacing it \(kernel crash/);
+  const run = results(out);
+  const [panicked, after] = run.scenarios;
+  t.equal(panicked?.crash?.kind, 'panic');
+  t.equal(panicked?.crash?.source, 'console');
+  t.same(panicked?.steps.map((s) => [s.id, s.outcome]), [['before', 'pass']], 'the steps before the panic are kept');
+  t.match(readFileSync(join(out, panicked!.crash!.artifact), 'utf8'), /sysrq: Trigger a crash/, 'crash.txt artifact');
+  t.equal(after?.outcome, 'pass');
+  t.same(readdirSync(join(out, 'debian-6_12')).filter((d) => d.startsWith('guest-')).sort(), ['guest-1', 'guest-1-2'], 'a second guest was booted');
+  t.match(readFileSync(join(out, 'debian-6_12', 'guest-1', 'console.log'), 'utf8'), /Kernel panic/, 'the console log is in the artifacts');
+  t.same(qemuWithTag(tag), [], 'no QEMU left');
+});
+
+t.test("killing the guest's sshd is an infrastructure error (exit 3) found at once, not a hang", async (t) => {
+  const out = outDir();
+  const r = await cli(['run', faults('sshd'), '--jobs', '1', '--out', out, '-q']);
+  t.equal(r.exitCode, 3, 'exit 3', { output: r.all });
+  const [killed, after] = results(out).scenarios;
+  t.equal(killed?.outcome, 'error');
+  t.match(killed?.reason, /SSH connection .* lost while running/, 'lost, not timed out');
+  // The step sleeps 30 s after the kill and its timeout is 120 s: finishing well inside
+  // the sleep shows the loss was noticed when the connection dropped.
+  t.ok(killed!.durationMs < 25000, `noticed in ${killed!.durationMs} ms`);
+  t.equal(after?.outcome, 'pass', 'the next scenario runs on a new guest');
+});
+
+t.test('a reused guest is reset between scenarios: leftover processes killed, sysctls restored', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', faults('reset'), '--jobs', '1', '--out', out, '-q']);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  t.same(readdirSync(join(out, 'debian-6_12')).filter((d) => d.startsWith('guest-')), ['guest-1'], 'both ran on one guest');
+  const reset = readFileSync(join(out, 'debian-6_12', 'test_fixtures_scenarios_faults_reset_1-leave-mess', 'reset.txt'), 'utf8');
+  t.match(reset, /killed \d+ sleep 600/);
+  t.match(reset, /restored kernel\/unprivileged_bpf_disabled/);
+  t.match(reset, /restored net\/core\/bpf_jit_harden/);
+});
