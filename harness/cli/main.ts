@@ -70,6 +70,18 @@ function program(setExit: (n: number) => void): Command {
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
+  // Loaded on use, so that this command is one block here.
+  const report = p.command('report').description('reports over the results of earlier runs');
+  report.command('merge')
+    .description('merge the results.json of sharded runs (run --shard I/N --out DIR) into one report; exit code as run\'s over all of them')
+    .argument('<results...>', 'results.json files, one per shard')
+    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
+    .option('-o, --out <dir>', 'also write the merged results.json here (artifact paths relative to it)')
+    .action(async (files: string[], flags) => {
+      const { reportMergeCommand } = await import('./commands/report.js');
+      setExit(await reportMergeCommand(files, flags));
+    });
+
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')
     .action(async () => setExit(await kernelList()));

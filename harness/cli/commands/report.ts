@@ -1,0 +1,47 @@
+// bpf-harness report merge RESULTS...
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BadInputError, type Problem } from '../../errors.js';
+import { makeReporter, REPORTERS, type ReporterName } from '../../reporters/reporter.js';
+import { mergeRuns, type MergeInput } from '../../results/merge.js';
+import { readRunResult } from '../../results/read.js';
+import { exitCodeOf } from '../exit-codes.js';
+
+export interface ReportMergeFlags {
+  reporter: ReporterName;
+  out?: string;
+}
+
+/** Print the merged report; with --out, also write DIR/results.json. Exit code as run's. */
+export async function reportMergeCommand(files: string[], flags: ReportMergeFlags): Promise<number> {
+  if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
+  const outDir = flags.out ? path.resolve(flags.out) : undefined;
+  const outFile = outDir && path.join(outDir, 'results.json');
+  // Every unreadable input is reported at once, not just the first.
+  const problems: Problem[] = [];
+  const inputs: MergeInput[] = [];
+  for (const f of files) {
+    const file = path.resolve(f);
+    if (file === outFile) {
+      problems.push({ file, line: 0, col: 0, message: 'is also the --out file, and would be overwritten', hint: 'give --out another directory' });
+      continue;
+    }
+    try {
+      inputs.push({ file, run: readRunResult(file) });
+    } catch (e) {
+      if (!(e instanceof BadInputError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length) throw BadInputError.fromProblems(problems);
+
+  const merged = mergeRuns(inputs, { outDir });
+  if (outFile) {
+    mkdirSync(path.dirname(outFile), { recursive: true });
+    writeFileSync(outFile, JSON.stringify(merged, null, 2));
+  }
+  const reporter = makeReporter(flags.reporter, process.stdout);
+  for (const s of merged.scenarios) reporter.scenarioFinished(s);
+  process.stdout.write(reporter.runFinished(merged));
+  return exitCodeOf(merged);
+}

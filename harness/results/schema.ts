@@ -1,0 +1,63 @@
+// model.ts as a zod schema, for reading a results.json back (report merge). Unknown
+// keys are dropped: only what model.ts describes is merged and written again.
+import { z } from 'zod';
+import type { RunResult } from './model.js';
+
+const outcome = z.enum(['pass', 'fail', 'skip', 'error']);
+const count = z.number().int().nonnegative();
+const ms = z.number().nonnegative();
+
+const failure = z.object({
+  expectation: z.string(),
+  message: z.string(),
+  pattern: z.string().optional(),
+  stoppedAtLine: count.optional(),
+  matchedBefore: z.array(z.object({ index: count, pattern: z.string(), line: count })).optional(),
+  diff: z.string().optional(),
+});
+
+const step = z.object({
+  id: z.string(),
+  kind: z.enum(['load', 'run', 'dmesg']),
+  outcome,
+  durationMs: ms,
+  loaded: z.boolean().optional(),
+  errno: z.string().optional(),
+  exit: z.number().int().optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+  log: z.string().optional(),
+  stats: z.object({ insns: count, states: count, peakStates: count.optional() }).optional(),
+  failures: z.array(failure),
+  artifacts: z.array(z.string()),
+  skipReason: z.string().optional(),
+});
+
+const scenario = z.object({
+  file: z.string().min(1),
+  name: z.string(),
+  kernel: z.string().min(1),
+  outcome,
+  durationMs: ms,
+  steps: z.array(step),
+  reason: z.string().optional(),
+  consoleTail: z.string().optional(),
+});
+
+export const runResultSchema = z.object({
+  // merge picks the earliest, so it must be a date.
+  startedAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected a date like 2026-11-23T06:20:00.000Z' }),
+  durationMs: ms,
+  target: z.string(),
+  accel: z.string().optional(),
+  scenarios: z.array(scenario),
+  outDir: z.string(),
+});
+
+// Checked both ways at compile time, so the schema and model.ts cannot disagree on a
+// field they both have, nor on a required one.
+type Assignable<A extends B, B> = [A, B];
+export type SchemaMatchesModel = [
+  Assignable<z.output<typeof runResultSchema>, RunResult>,
+  Assignable<RunResult, z.output<typeof runResultSchema>>,
+];
