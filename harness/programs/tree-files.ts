@@ -9,7 +9,7 @@ import { BadInputError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 
-export async function treeFile(art: KernelArtifacts, path: string, scenarioFile: string): Promise<string> {
+export async function treeFile(art: Pick<KernelArtifacts, 'name' | 'tree'>, path: string, scenarioFile: string): Promise<string> {
   if (!art.tree) {
     throw new BadInputError(`${scenarioFile}: program {tree: ${path}} needs the kernel's source tree, and ${art.name} has none`, {
       hint: 'run it on a kernel built from source (e.g. scx-6.12), or copy the file beside the scenario',

@@ -90,7 +90,11 @@ function checkOverlap(inputs: MergeInput[]): void {
 
 function rebase(s: ScenarioResult, fromDir: string, outDir: string): ScenarioResult {
   const move = (a: string) => path.relative(outDir, path.resolve(fromDir, a)) || '.';
-  return { ...s, steps: s.steps.map((st) => ({ ...st, artifacts: st.artifacts.map(move) })) };
+  return {
+    ...s,
+    steps: s.steps.map((st) => ({ ...st, artifacts: st.artifacts.map(move) })),
+    ...(s.crash ? { crash: { ...s.crash, artifact: move(s.crash.artifact) } } : {}),
+  };
 }
 
 /** The deepest directory that holds all of the given absolute directories. */

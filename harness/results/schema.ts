@@ -42,6 +42,9 @@ const scenario = z.object({
   steps: z.array(step),
   reason: z.string().optional(),
   consoleTail: z.string().optional(),
+  crash: z.object({
+    kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
+  }).optional(),
 });
 
 export const runResultSchema = z.object({

@@ -12,15 +12,21 @@ import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
-import { guestImage, type GuestImage } from '../../vm/image/build.js';
+import { guestImage } from '../../vm/image/build.js';
 import { chooseAccel, type Accel } from '../../vm/qemu/accel.js';
 import { bootGuest } from '../../vm/qemu/target.js';
+import { hostKernel } from '../ssh-host/kernel.js';
+import { SshHostTarget, type SshHostOptions } from '../ssh-host/target.js';
 import { loadCrashPolicy } from '../../vm/crash/policy.js';
 import { progress } from '../progress.js';
 import type { Target } from '../target.js';
 
+export type TargetChoice = { kind: 'qemu' } | { kind: 'ssh'; url: string; host: SshHostOptions };
+
 export interface RunOptions {
   outDir: string;
+  /** QEMU guests of each kernel (the default), or one SSH host running its own kernel. */
+  target?: TargetChoice;
   jobs: number;
   accel: 'auto' | Accel;
   memoryMiB?: number;
@@ -38,7 +44,7 @@ const slug = (s: string) => s.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9_-]+/g
  * libbpf, sched_ext include and vmlinux.h when it was built) before its guest boots;
  * a compile error is bad input.
  */
-async function buildFor(entries: PlanEntry[], art: KernelArtifacts): Promise<Map<string, Map<string, string>>> {
+async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Map<string, Map<string, string>>> {
   const byFile = new Map<string, Map<string, string>>();
   for (const { scenario } of entries) {
     if (byFile.has(scenario.file)) continue;
@@ -58,6 +64,7 @@ function errorResult(e: PlanEntry, reason: string, consoleTail?: string): Scenar
 
 export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {
   const t0 = Date.now();
+  const target = opts.target ?? { kind: 'qemu' };
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'plan.json'), JSON.stringify(entries.map((e) => ({
     file: e.relFile, name: e.scenario.name, kernel: e.kernel, steps: e.scenario.steps.map((s) => s.id),
@@ -70,7 +77,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   let accelUsed: Accel | undefined;
 
   const done = (): RunResult => ({
-    startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: 'qemu',
+    startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: target.kind === 'ssh' ? target.url : 'qemu',
     accel: accelUsed, scenarios: results, outDir: opts.outDir,
   });
   try {
@@ -78,7 +85,9 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       const mine = entries.filter((e) => e.kernel === kernel);
       let prepared: Prepared | undefined;
       try {
-        prepared = await prepareKernel(kernel, mine, opts, finish);
+        prepared = target.kind === 'ssh'
+          ? await prepareHost(kernel, mine, target.host, finish)
+          : await prepareKernel(kernel, mine, opts, finish);
       } catch (e) {
         // Bad input (a patch that does not apply) stops the run with exit 2; anything else
         // breaking this kernel fails its scenarios and the run goes on with the next kernel.
@@ -99,27 +108,69 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
 }
 
 interface Prepared {
-  art: KernelArtifacts;
-  image: GuestImage;
-  accel: Accel;
+  /** The kernel's name in results and expect_by_kernel: the recipe's, or the one given for an SSH host. */
+  name: string;
   runnable: PlanEntry[];
   /** scenario file -> program name -> object built for this kernel */
   objects: Map<string, Map<string, string>>;
+  /** A target for worker n: a guest booted for it, or a connection to the host. */
+  acquire(n: number, attempt: number): Promise<Target>;
+  accel?: Accel;
+  /** An SSH host is one machine, and one scheduler class: its scenarios run one at a time. */
+  maxJobs?: number;
+}
+
+/** Scenarios whose requirements the kernel meets; the rest are reported as skipped. */
+function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string> | undefined, finish: (r: ScenarioResult) => void, hostNote?: string): PlanEntry[] {
+  const runnable: PlanEntry[] = [];
+  for (const e of mine) {
+    const token = e.scenario.steps.some((s) => typeof s.as === 'object' && 'token' in s.as);
+    const unmet = hostNote && token
+      ? 'as: {token: ...} needs the token helper of the guest image, which SSH hosts do not have'
+      : !e.scenario.requires.kconfig.length ? undefined
+      : config ? unmetKconfig(e.scenario.requires.kconfig, config)
+      : `needs ${e.scenario.requires.kconfig.join(', ')}, and ${hostNote} does not expose its kernel config (/proc/config.gz or /boot/config-RELEASE)`;
+    if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel: name, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
+    else runnable.push(e);
+  }
+  return runnable;
 }
 
 /** The kernel, its skips (unmet requires), and for the rest the guest image and accelerator; undefined if all skip. */
 async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<Prepared | undefined> {
   const art = await kernelArtifacts(kernel);
-  const config = readKconfig(art.config);
-  const runnable: PlanEntry[] = [];
-  for (const e of mine) {
-    const unmet = unmetKconfig(e.scenario.requires.kconfig, config);
-    if (unmet) finish({ file: e.relFile, name: e.scenario.name, kernel: art.name, outcome: 'skip', durationMs: 0, steps: [], reason: unmet });
-    else runnable.push(e);
-  }
+  const runnable = runnableOn(art.name, mine, readKconfig(art.config), finish);
   if (!runnable.length) return undefined;
   const objects = await buildFor(runnable, art);
-  return { art, image: await guestImage(art), accel: await chooseAccel(opts.accel, art.bzImage), runnable, objects };
+  const image = await guestImage(art);
+  const accel = await chooseAccel(opts.accel, art.bzImage);
+  const acquire = (n: number, attempt: number) => bootGuest(art, image, {
+    accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
+  });
+  return { name: art.name, runnable, objects, acquire, accel };
+}
+
+/** The host's running kernel: connect once to read its config and BTF; that connection serves the first scenarios. */
+async function prepareHost(name: string, mine: PlanEntry[], host: SshHostOptions, finish: (r: ScenarioResult) => void): Promise<Prepared | undefined> {
+  let first: Target | undefined = await SshHostTarget.connect(host);
+  try {
+    const kernel = await hostKernel(first, name);
+    const runnable = runnableOn(name, mine, kernel.config ? readKconfig(kernel.config) : undefined, finish, first.describe);
+    if (!runnable.length) {
+      await first.close();
+      return undefined;
+    }
+    const objects = await buildFor(runnable, kernel);
+    const acquire = async () => {
+      const t = first ?? (await SshHostTarget.connect(host));
+      first = undefined;
+      return t;
+    };
+    return { name, runnable, objects, acquire, maxJobs: 1 };
+  } catch (e) {
+    await first?.close();
+    throw e;
+  }
 }
 
 /**
@@ -128,7 +179,7 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
  * that left it changed; a `fresh: true` scenario gets a guest of its own.
  */
 async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<void> {
-  const { art, image, accel, runnable, objects } = prepared;
+  const { name, runnable, objects } = prepared;
   const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   const queue = [...runnable];
   let live = 0;
@@ -151,9 +202,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
         if (!guest) {
           try {
             boots++;
-            guest = await bootGuest(art, image, {
-              accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${boots > 1 ? `-${boots}` : ''}`),
-            });
+            guest = await prepared.acquire(n, boots);
             used = 0;
             live++;
           } catch (e) {
@@ -165,12 +214,12 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
             return;
           }
         }
-        opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: art.name });
-        const artifactRel = join(slug(art.name), slug(entry.relFile));
+        opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
+        const artifactRel = join(slug(name), slug(entry.relFile));
         used++;
         // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
         const { result, replace } = await runScenario({
-          target: guest, scenario: entry.scenario, kernel: art.name,
+          target: guest, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
           guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
           pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
@@ -184,5 +233,6 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
       await retire();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, runnable.length)) }, (_, i) => worker(i + 1)));
+  const jobs = Math.min(opts.jobs, prepared.maxJobs ?? opts.jobs, runnable.length);
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, (_, i) => worker(i + 1)));
 }

@@ -20,10 +20,17 @@ export interface ConnectOptions {
   host: string;
   port: number;
   username: string;
-  privateKey: string;
+  /** A private key (OpenSSH or PEM text); else `agent`. */
+  privateKey?: string;
+  /** An ssh-agent socket (SSH_AUTH_SOCK). */
+  agent?: string;
   /** Pinned host key, OpenSSH public line; anything else is refused. */
   hostKey?: string;
+  /** Decides on the host key's blob instead of a pinned key (known_hosts). */
+  verifyHostKey?: (key: Buffer) => boolean;
   readyTimeoutMs?: number;
+  /** Gives up a connection still in progress (its socket is destroyed). */
+  signal?: AbortSignal;
 }
 
 export class SshTimeoutError extends Error {}
@@ -72,16 +79,22 @@ export class SshConnection {
       const sock = connect({ host: opts.host, port: opts.port });
       sock.setNoDelay(true);
       sock.on('error', onError);
+      opts.signal?.addEventListener('abort', () => {
+        if (settled) return;
+        sock.destroy();
+        onError(new Error('connection attempt abandoned'));
+      }, { once: true });
       client.connect({
         sock,
         host: opts.host,
         port: opts.port,
         username: opts.username,
         privateKey: opts.privateKey,
+        agent: opts.agent,
         readyTimeout: opts.readyTimeoutMs ?? 20000,
         keepaliveInterval: 5000,
         keepaliveCountMax: 3,
-        hostVerifier: pinned ? (key: Buffer) => key.equals(pinned) : undefined,
+        hostVerifier: pinned ? (key: Buffer) => key.equals(pinned) : opts.verifyHostKey,
       });
     });
   }

@@ -124,6 +124,9 @@ export class QemuTarget implements Target {
     let lastErr = '';
     let ready: { ssh: SshConnection; release: string } | undefined;
     let inFlight = 0;
+    // Attempts still waiting once one won are dropped: left to time out, they would hold
+    // dropbear's few unauthenticated slots, and the next client (a user's ssh) is refused.
+    const won = new AbortController();
     // Until the guest listens, user-mode networking accepts a connection and then holds
     // it; so instead of waiting each attempt out, a new one starts every ATTEMPT_EVERY_MS
     // and the first that runs a command wins (later winners are closed).
@@ -131,7 +134,7 @@ export class QemuTarget implements Target {
       inFlight++;
       try {
         const ssh = await SshConnection.connect({
-          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 5000,
+          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 5000, signal: won.signal,
         });
         const r = await ssh.exec('uname -r', { timeoutMs: 10000 });
         if (r.exit !== 0 || ready) {
@@ -154,6 +157,7 @@ export class QemuTarget implements Target {
       if (inFlight < MAX_ATTEMPTS_IN_FLIGHT) void attempt();
       await sleep(ATTEMPT_EVERY_MS);
     }
+    won.abort();
     const bootMs = Date.now() - t0;
     const describe = `qemu ${kernel.name} (${opts.accel})`;
     return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, startSession(ready.ssh, describe));

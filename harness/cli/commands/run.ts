@@ -2,7 +2,10 @@
 import { BadInputError } from '../../errors.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
-import { runPlan } from '../../runner/run.js';
+import { runPlan, type TargetChoice } from '../../runner/run.js';
+import { loadCrashPolicy } from '../../../vm/crash/policy.js';
+import { parseSshTarget } from '../../ssh-host/address.js';
+import { defaultKnownHosts } from '../../ssh-host/known-hosts.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
@@ -20,6 +23,29 @@ export interface RunFlags {
   accel: string;
   memory: string;
   quiet?: boolean;
+  identity?: string;
+  knownHosts?: string;
+  acceptNewHostKey?: boolean;
+  crashPolicy?: string;
+}
+
+function targetChoice(flags: RunFlags): TargetChoice {
+  if (flags.target === 'qemu') {
+    for (const [set, flag] of [[flags.identity, '--identity'], [flags.knownHosts, '--known-hosts'], [flags.acceptNewHostKey, '--accept-new-host-key']] as const) {
+      if (set) throw new BadInputError(`${flag} applies to --target ssh://user@host only`, { hint: `drop ${flag}, or add --target ssh://user@host[:port]` });
+    }
+    return { kind: 'qemu' };
+  }
+  if (flags.kernel.length > 1) {
+    throw new BadInputError(`--kernel given ${flags.kernel.length} times with --target ${flags.target}: a host runs one kernel`, {
+      hint: 'give at most one --kernel: the recipe name whose expect_by_kernel entries apply to the host',
+    });
+  }
+  const address = parseSshTarget(flags.target);
+  return {
+    kind: 'ssh', url: flags.target,
+    host: { address, identity: flags.identity, knownHosts: flags.knownHosts ?? defaultKnownHosts(), acceptNewHostKey: !!flags.acceptNewHostKey },
+  };
 }
 
 const REPORTERS = ['spec', 'tap', 'junit', 'json'];
@@ -39,21 +65,23 @@ export function parseShard(v: string | undefined): { index: number; count: numbe
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
-  if (flags.target !== 'qemu') {
-    throw new BadInputError(`--target ${flags.target}: only qemu is supported by this version yet`, { hint: 'drop --target, or use --target qemu' });
-  }
   if (!['auto', 'kvm', 'tcg'].includes(flags.accel)) throw new BadInputError(`--accel ${flags.accel}: expected auto, kvm or tcg`);
   const jobs = positiveInt('--jobs', flags.jobs);
   const memoryMiB = positiveInt('--memory', flags.memory);
+  const target = targetChoice(flags);
+  // An SSH host runs its own kernel once per scenario; --kernel then only names whose
+  // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
-    kernels: flags.kernel, grep: flags.grep, shard: parseShard(flags.shard),
+    kernels: target.kind === 'ssh' ? [flags.kernel[0] ?? `ssh:${target.host.address.host}`] : flags.kernel,
+    grep: flags.grep, shard: parseShard(flags.shard),
   });
-  checkKernels(entries.map((e) => e.kernel));
+  if (target.kind === 'qemu') checkKernels(entries.map((e) => e.kernel));
+  loadCrashPolicy(flags.crashPolicy);
   if (flags.quiet) setQuiet(true);
   const outDir = outDirFor('run', flags.out);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter,
+    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

@@ -1,0 +1,75 @@
+// Host keys of SSH targets, checked against known_hosts the way OpenSSH does: OpenSSH's
+// own ssh-keygen -F finds the entries (hashed names included); a host not listed is
+// added only when --accept-new-host-key says so, and a changed key is always refused.
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { BadInputError, InfraError } from '../errors.js';
+import { requireCommand } from '../host-commands.js';
+
+export const defaultKnownHosts = () => join(homedir(), '.ssh', 'known_hosts');
+
+/** SHA256:... as `ssh-keygen -l` prints it. */
+export const fingerprint = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+
+/** The key type name at the start of an SSH public key blob (string length + name). */
+function keyType(blob: Buffer): string {
+  const n = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + n).toString('latin1');
+}
+
+/** Key blobs listed for `name` in the file. */
+export async function knownKeys(file: string, name: string): Promise<Buffer[]> {
+  if (!existsSync(file)) return [];
+  const keygen = requireCommand('ssh-keygen', 'openssh-client');
+  const r = await execa(keygen, ['-F', name, '-f', file], { reject: false });
+  // Exit 1 with no output: not found.
+  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => !f[0]?.startsWith('@'))
+    .map((f) => Buffer.from(f[2] ?? '', 'base64'));
+}
+
+export interface HostKeyCheck {
+  /** For ssh2's hostVerifier: true to go on. Records why it said no. */
+  verify(key: Buffer): boolean;
+  /** The error for a refused key (call after the connection failed). */
+  refusal(): Error | undefined;
+  /** After the connection authenticated: add a new key to the file when it was accepted as new. */
+  commit(): void;
+}
+
+export function hostKeyCheck(file: string, name: string, known: Buffer[], acceptNew: boolean): HostKeyCheck {
+  let refused: Error | undefined;
+  let toAdd: Buffer | undefined;
+  return {
+    verify(key) {
+      if (known.some((k) => k.equals(key))) return true;
+      const fp = fingerprint(key);
+      if (known.length) {
+        refused = new InfraError(
+          `the host key of ${name} (${keyType(key)} ${fp}) is not the one ${file} lists for it: refusing to connect. ` +
+            'If the host was reinstalled, remove the old entry with `ssh-keygen -R ' + name + '` and connect again; otherwise someone may be in the middle.',
+        );
+        return false;
+      }
+      if (!acceptNew) {
+        refused = new BadInputError(`${name} is not in ${file} (its ${keyType(key)} key is ${fp})`, {
+          hint: `check that fingerprint, then rerun with --accept-new-host-key to add it (or add it with ssh-keyscan yourself)`,
+        });
+        return false;
+      }
+      toAdd = key;
+      return true;
+    },
+    refusal: () => refused,
+    commit() {
+      if (!toAdd) return;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      appendFileSync(file, `${name} ${keyType(toAdd)} ${toAdd.toString('base64')}\n`, { mode: 0o600 });
+      toAdd = undefined;
+    },
+  };
+}

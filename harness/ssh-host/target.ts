@@ -1,0 +1,129 @@
+// An existing machine as a Target, over SSH: the kernel is whatever it runs, commands
+// run as root (through `sudo -n` when the user is not root), kernel messages come from
+// `dmesg -w` on a second channel, and it is never rebooted.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError, InfraError } from '../errors.js';
+import type { Target } from '../target.js';
+import { startSession, type TargetSession } from '../target-session.js';
+import { shellQuote, SshConnection, type ExecOptions, type ExecResult } from '../transport/ssh.js';
+import { knownHostsName, type SshAddress } from './address.js';
+import { hostKeyCheck, knownKeys } from './known-hosts.js';
+
+export interface SshHostOptions {
+  address: SshAddress;
+  /** --identity: a private key file; default the agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa. */
+  identity?: string;
+  knownHosts: string;
+  acceptNewHostKey: boolean;
+}
+
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+const CONNECT_ATTEMPTS = 3;
+
+function credentials(opts: SshHostOptions): { privateKey?: string; agent?: string } {
+  if (opts.identity) {
+    if (!existsSync(opts.identity)) throw new BadInputError(`--identity ${opts.identity}: no such file`, { hint: 'name the private key file, e.g. ~/.ssh/id_ed25519' });
+    const text = readFileSync(opts.identity, 'utf8');
+    // ssh2 cannot prompt for a passphrase.
+    if (/ENCRYPTED|aes\d+-ctr|bcrypt/.test(text.slice(0, 400)) && !/^-----BEGIN OPENSSH PRIVATE KEY-----\s+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ/.test(text)) {
+      throw new BadInputError(`--identity ${opts.identity}: the key is protected by a passphrase`, { hint: 'load it into ssh-agent (ssh-add) and leave out --identity' });
+    }
+    return { privateKey: text };
+  }
+  if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
+  for (const k of DEFAULT_KEYS) {
+    const p = join(homedir(), '.ssh', k);
+    if (existsSync(p)) return { privateKey: readFileSync(p, 'utf8') };
+  }
+  throw new BadInputError('no SSH identity: --identity not given, no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa', { hint: 'pass --identity KEYFILE' });
+}
+
+export class SshHostTarget implements Target {
+  private constructor(
+    readonly describe: string,
+    readonly release: string,
+    private readonly ssh: SshConnection,
+    /** "sudo -n " when the user is not root. */
+    private readonly asRoot: string,
+    private readonly session: TargetSession,
+  ) {}
+
+  static async connect(opts: SshHostOptions): Promise<SshHostTarget> {
+    const { address: a } = opts;
+    const describe = `ssh ${a.user}@${a.host}:${a.port}`;
+    const name = knownHostsName(a);
+    const check = hostKeyCheck(opts.knownHosts, name, await knownKeys(opts.knownHosts, name), opts.acceptNewHostKey);
+    const creds = credentials(opts);
+    let ssh: SshConnection | undefined;
+    // A host that just came up (or a busy sshd) may drop the first connection before its handshake.
+    for (let attempt = 1; !ssh; attempt++) {
+      try {
+        ssh = await SshConnection.connect({
+          host: a.host, port: a.port, username: a.user, ...creds, verifyHostKey: (k) => check.verify(k), readyTimeoutMs: 20000,
+        });
+      } catch (e) {
+        const refused = check.refusal();
+        if (refused) throw refused;
+        if (attempt >= CONNECT_ATTEMPTS || /authentication/i.test((e as Error).message)) {
+          throw new InfraError(`cannot connect to ${describe}: ${(e as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    check.commit();
+    try {
+      const id = await ssh.exec('id -u; uname -r', { timeoutMs: 30000 });
+      const [uid, release] = id.stdout.trim().split('\n');
+      let asRoot = '';
+      if (uid !== '0') {
+        const sudo = await ssh.exec('sudo -n true', { timeoutMs: 30000 });
+        if (sudo.exit !== 0) {
+          throw new InfraError(`${a.user} on ${a.host} is not root and \`sudo -n true\` failed (${(sudo.stderr || `exit ${sudo.exit}`).trim()}): ` +
+            'loading BPF programs needs root; give the user passwordless sudo, or connect as root');
+        }
+        asRoot = 'sudo -n ';
+      }
+      const missing = (await ssh.exec(`${asRoot}sh -c 'command -v bpftool >/dev/null || echo bpftool; command -v setpriv >/dev/null || echo setpriv'`, { timeoutMs: 30000 })).stdout.trim();
+      if (missing) throw new InfraError(`${describe} lacks ${missing.split('\n').join(' and ')} (for root's PATH): install them there (Debian: bpftool, util-linux)`);
+      return new SshHostTarget(describe, release ?? '', ssh, asRoot, startSession(ssh, describe, asRoot));
+    } catch (e) {
+      ssh.close();
+      throw e;
+    }
+  }
+
+  get kernelLogs() {
+    return { dmesg: this.session.kernelLog.log };
+  }
+
+  ready(): Promise<void> {
+    return this.session.ready;
+  }
+
+  exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.ssh.exec(this.asRoot ? `${this.asRoot}sh -c ${shellQuote(cmd)}` : cmd, opts);
+  }
+
+  async push(data: Buffer, path: string, mode = 0o644): Promise<void> {
+    const q = shellQuote(path);
+    const r = await this.exec(`mkdir -p "$(dirname ${q})" && cat > ${q} && chmod ${mode.toString(8)} ${q}`, { input: data, timeoutMs: 60000 });
+    if (r.exit !== 0) throw new InfraError(`pushing ${path} to ${this.describe} failed (exit ${r.exit}): ${r.stderr}`);
+  }
+
+  /** A host has no console here: its kernel log stream stands in. */
+  consoleTail(lines = 40): string {
+    return this.session.kernelLog.log.lastLines(lines).join('\n');
+  }
+
+  /** The kernel log stream may still be delivering what the host printed as the connection went. */
+  async settle(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  async close(): Promise<void> {
+    this.session.kernelLog.close();
+    this.ssh.close();
+  }
+}

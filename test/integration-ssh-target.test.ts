@@ -1,0 +1,79 @@
+// --target ssh://: a second debian-6.12 guest (booted with `bpf-harness vm up`) reached
+// as a plain SSH host through its real dropbear: host key checks against known_hosts,
+// scenarios on its running kernel, and the kernel log stream feeding the crash policy.
+import t from 'tap';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, cli, fixture, outDir } from './helpers/cli.js';
+import { sleep } from './helpers/procs.js';
+import { repoRoot } from '../harness/paths.js';
+import type { RunResult } from '../harness/results/model.js';
+
+const host = execa('node', [CLI, 'vm', 'up', '--kernel', 'debian-6.12'], { cwd: repoRoot, reject: false, all: true, buffer: true });
+let printed = '';
+host.all!.on('data', (d: Buffer) => (printed += d.toString()));
+t.teardown(async () => {
+  host.kill('SIGINT');
+  await host;
+});
+
+let port = '';
+let key = '';
+for (let i = 0; i < 1200 && !/Press Ctrl-C/.test(printed); i++) await sleep(100);
+const m = /ssh -i (\S+) .* -p (\d+) root@127\.0\.0\.1/.exec(printed);
+if (m) [key, port] = [m[1]!, m[2]!];
+
+const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-ssh-'));
+const knownHosts = join(dir, 'known_hosts');
+const ssh = (extra: string[]) => ['--target', `ssh://root@127.0.0.1:${port}`, '--identity', key, '--known-hosts', knownHosts, ...extra];
+
+t.test('the host guest is up', async (t) => {
+  t.ok(port && key, 'vm up printed the ssh command', { output: printed });
+});
+
+t.test('a host not in known_hosts is refused (exit 2) with its fingerprint, and nothing is written', async (t) => {
+  const r = await cli(['run', 'scenarios/basics', ...ssh(['--out', outDir()])]);
+  t.equal(r.exitCode, 2, 'exit 2', { output: r.all });
+  t.match(r.stderr, new RegExp(`\\[127\\.0\\.0\\.1\\]:${port} is not in .*known_hosts \\(its ssh-ed25519 key is SHA256:`));
+  t.match(r.stderr, /--accept-new-host-key/);
+  t.notOk(existsSync(knownHosts), 'known_hosts not created');
+});
+
+t.test('--accept-new-host-key adds it; scenarios run on the running kernel; a WARNING arrives through the kernel log stream', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', 'scenarios/basics', fixture('scenarios', 'faults', 'kmsg-warning.yaml'), ...ssh(['--accept-new-host-key', '--kernel', 'debian-6.12', '--out', out])]);
+  t.equal(r.exitCode, 1, 'exit 1: the WARNING scenario fails', { output: r.all });
+  t.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`), 'known_hosts entry added');
+  const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+  t.equal(run.target, `ssh://root@127.0.0.1:${port}`);
+  const warned = run.scenarios.find((s) => s.file.endsWith('kmsg-warning.yaml'));
+  t.equal(warned?.outcome, 'fail');
+  t.equal(warned?.crash?.title, 'WARNING in bpf_harness_test_warn (kernel/bpf/harness_test.c:7)');
+  t.equal(warned?.crash?.source, 'dmesg');
+  const basics = run.scenarios.filter((s) => s.file.startsWith('scenarios/basics/'));
+  t.equal(basics.length, 6);
+  t.ok(basics.every((s) => s.outcome === 'pass' && s.kernel === 'debian-6.12'), 'basics pass, judged by the debian-6.12 expectations');
+});
+
+t.test('once known, the host needs no flag; a changed key is refused (exit 3)', async (t) => {
+  const ok = await cli(['run', 'scenarios/basics/uninit-register.yaml', ...ssh(['--out', outDir(), '-q'])]);
+  t.equal(ok.exitCode, 0, 'exit 0', { output: ok.all });
+  const other = (await execa('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', join(dir, 'other')])).exitCode === 0 && readFileSync(join(dir, 'other.pub'), 'utf8').split(' ');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${other && other[0]} ${other && other[1]}\n`);
+  const r = await cli(['run', 'scenarios/basics/uninit-register.yaml', ...ssh(['--accept-new-host-key', '--out', outDir()])]);
+  t.equal(r.exitCode, 3, 'exit 3', { output: r.all });
+  t.match(r.all, /is not the one .*known_hosts lists for it: refusing to connect/);
+});
+
+t.test('bad --target values are usage errors', async (t) => {
+  for (const bad of ['ssh://127.0.0.1', 'http://root@h', 'ssh://root@h:22/x']) {
+    const r = await cli(['run', 'scenarios/basics', '--target', bad]);
+    t.equal(r.exitCode, 2, bad, { output: r.all });
+    t.match(r.stderr, /--target .*:.*\n.*hint: write it as ssh:\/\/user@host/);
+  }
+  const r = await cli(['run', 'scenarios/basics', '--identity', 'k']);
+  t.equal(r.exitCode, 2);
+  t.match(r.stderr, /--identity applies to --target ssh:\/\/user@host only/);
+});
