@@ -77,3 +77,19 @@ t.test('bad --target values are usage errors', async (t) => {
   t.equal(r.exitCode, 2);
   t.match(r.stderr, /--identity applies to --target ssh:\/\/user@host only/);
 });
+
+t.test('vm ssh runs a command in the guest vm up holds; vm down stops it', async (t) => {
+  const r = await cli(['vm', 'ssh', 'uname -r; exit 7']);
+  t.equal(r.exitCode, 7, "the command's exit status", { output: r.all });
+  t.match(r.stdout, /^6\.12\.\d+/m, 'ran in the debian-6.12 guest');
+  const again = await cli(['vm', 'up', '--kernel', 'debian-6.12']);
+  t.equal(again.exitCode, 2, 'a second vm up is refused while one is up');
+  t.match(again.stderr, /a guest is already up .*\n.*vm down/);
+  const down = await cli(['vm', 'down']);
+  t.equal(down.exitCode, 0, 'vm down', { output: down.all });
+  const r2 = await host;
+  t.not(r2.exitCode, null, 'vm up has exited');
+  const gone = await cli(['vm', 'ssh', 'true']);
+  t.equal(gone.exitCode, 2, 'vm ssh without a guest is bad input');
+  t.match(gone.stderr, /no guest is up\nhint: start one with `bpf-harness vm up/);
+});

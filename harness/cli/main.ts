@@ -5,7 +5,7 @@ import { BadInputError, InfraError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
-import { vmUp } from './commands/vm.js';
+import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { doctor } from './commands/doctor.js';
 import { compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
@@ -31,6 +31,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
     .option('-o, --out <dir>', 'artifacts directory (verifier logs, console log, plan, results.json)', undefined)
     .option('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', '1')
+    .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)')
     .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches')
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
@@ -100,11 +101,18 @@ function program(setExit: (n: number) => void): Command {
 
   const vm = p.command('vm').description('a guest to reproduce things by hand');
   vm.command('up')
-    .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C')
+    .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C or `vm down`')
     .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
     .action(async (o: { kernel: string; accel: string; memory: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory))));
+  vm.command('ssh')
+    .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
+    .argument('[command...]', 'command to run instead of a shell')
+    .action(async (command: string[]) => setExit(await vmSsh(command)));
+  vm.command('down')
+    .description('stop the guest `vm up` holds')
+    .action(async () => setExit(await vmDown()));
 
   p.command('doctor').description('check the host for what the harness needs, and say how to get what is missing')
     .action(async () => setExit(await doctor()));

@@ -31,6 +31,8 @@ export interface RunOptions {
   accel: 'auto' | Accel;
   memoryMiB?: number;
   update: boolean;
+  /** --fresh: every scenario on a guest of its own, as if each said fresh: true. */
+  freshGuests?: boolean;
   /** A crash policy file instead of vm/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;
@@ -198,7 +200,8 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
     try {
       while (queue.length) {
         const entry = queue.shift()!;
-        if (entry.scenario.fresh && used > 0) await retire();
+        const fresh = entry.scenario.fresh || !!opts.freshGuests;
+        if (fresh && used > 0) await retire();
         if (!guest) {
           try {
             boots++;
@@ -227,7 +230,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
         }, entry.relFile);
         finish(result);
         if (replace) await retire(replace);
-        else if (entry.scenario.fresh) await retire();
+        else if (fresh) await retire();
       }
     } finally {
       await retire();

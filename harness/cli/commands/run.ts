@@ -27,6 +27,7 @@ export interface RunFlags {
   knownHosts?: string;
   acceptNewHostKey?: boolean;
   crashPolicy?: string;
+  fresh?: boolean;
 }
 
 function targetChoice(flags: RunFlags): TargetChoice {
@@ -81,7 +82,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const outDir = outDirFor('run', flags.out);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy,
+    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

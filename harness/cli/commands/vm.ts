@@ -1,31 +1,96 @@
-// bpf-harness vm up: boot a guest and keep it until Ctrl-C, to reproduce by hand.
+// bpf-harness vm up | ssh | down: a guest to reproduce things by hand. `up` boots it and
+// holds it in the foreground (QEMU ends with it); `ssh` and `down`, from another
+// terminal, find it through a state file in the cache.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BadInputError } from '../../errors.js';
+import { cacheDir } from '../../paths.js';
 import { clientKey } from '../../transport/keys.js';
 import { kernelArtifacts } from '../../../kernels/resolve.js';
 import { guestImage } from '../../../vm/image/build.js';
 import { chooseAccel, type Accel } from '../../../vm/qemu/accel.js';
 import { bootGuest } from '../../../vm/qemu/target.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
+interface VmState {
+  pid: number;
+  kernel: string;
+  release: string;
+  port: number;
+  key: string;
+  knownHosts: string;
+  console: string;
+}
+
+const stateFile = () => cacheDir('vm', 'up.json');
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The guest `vm up` holds, or bad input saying how to get one. */
+function upState(): VmState {
+  const f = stateFile();
+  const s = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as VmState) : undefined;
+  if (!s || !alive(s.pid)) throw new BadInputError('no guest is up', { hint: 'start one with `bpf-harness vm up [--kernel NAME]` in another terminal' });
+  return s;
+}
 
 export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number): Promise<number> {
+  const f = stateFile();
+  if (existsSync(f)) {
+    const s = JSON.parse(readFileSync(f, 'utf8')) as VmState;
+    if (alive(s.pid)) throw new BadInputError(`a guest is already up (${s.kernel}, pid ${s.pid})`, { hint: 'use it with `bpf-harness vm ssh`, or stop it with `bpf-harness vm down`' });
+  }
   const art = await kernelArtifacts(kernel);
   const image = await guestImage(art);
   const accel = await chooseAccel(accelFlag as 'auto' | Accel, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
-  // Ctrl-C ends the process from the QEMU guard's handler: the scratch dir goes on exit.
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // Ctrl-C (or vm down) ends the process from the QEMU guard's handler: the scratch dir and state go on exit.
+  process.on('exit', () => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(f, { force: true });
+  });
   const guest = await bootGuest(art, image, { accel, memoryMiB, logDir: dir });
   const key = await clientKey();
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${guest.port} ${image.hostKey}\n`);
+  const state: VmState = { pid: process.pid, kernel: art.name, release: guest.release, port: guest.port, key: key.privateKeyPath, knownHosts, console: guest.consolePath };
+  mkdirSync(cacheDir('vm'), { recursive: true });
+  writeFileSync(f, JSON.stringify(state, null, 2));
   process.stdout.write(
     `guest ${art.name} (${guest.release}) is up; console log: ${guest.consolePath}\n` +
       `  ssh -i ${key.privateKeyPath} -o UserKnownHostsFile=${knownHosts} -p ${guest.port} root@127.0.0.1\n` +
+      `  (or: bpf-harness vm ssh [COMMAND...])\n` +
       `(files live in ${dir} while it runs)\n` +
-      `Press Ctrl-C to stop it.\n`,
+      `Press Ctrl-C, or run bpf-harness vm down, to stop it.\n`,
   );
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await guest.close();
+  return 0;
+}
+
+/** OpenSSH into the guest: a shell, or the command given; its exit status is ours. */
+export async function vmSsh(command: string[]): Promise<number> {
+  const s = upState();
+  const r = await execa('ssh', [
+    '-i', s.key, '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR',
+    '-p', String(s.port), ...(command.length ? [] : ['-t']), 'root@127.0.0.1', ...command,
+  ], { stdio: 'inherit', reject: false });
+  return r.exitCode ?? 255;
+}
+
+export async function vmDown(): Promise<number> {
+  const s = upState();
+  process.kill(s.pid, 'SIGINT');
+  for (let i = 0; i < 100 && alive(s.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+  process.stdout.write(`guest ${s.kernel} (pid ${s.pid}) stopped\n`);
   return 0;
 }
