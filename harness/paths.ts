@@ -10,6 +10,12 @@ export function cacheRoot(): string {
   return join(xdg, 'bpf-harness');
 }
 
+/** Which setting chose cacheRoot(), for messages. */
+export function cacheRootOrigin(): string {
+  if (process.env.BPF_HARNESS_CACHE) return 'BPF_HARNESS_CACHE';
+  return process.env.XDG_CACHE_HOME ? 'XDG_CACHE_HOME/bpf-harness' : 'the default, ~/.cache/bpf-harness';
+}
+
 export function cacheDir(...parts: string[]): string {
   return join(cacheRoot(), ...parts);
 }

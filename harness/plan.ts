@@ -19,6 +19,8 @@ export interface PlanOptions {
   grep?: string;
   /** --shard I/N, 1-based */
   shard?: { index: number; count: number };
+  /** Recipe names; without --kernel, a scenario's kernels: must name one of them. */
+  knownKernels?: string[];
 }
 
 /** Scenario files under the given paths (directories searched for *.yaml / *.yml). */
@@ -45,9 +47,11 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   if (files.length === 0) throw new BadInputError(`no scenario files (*.yaml) under ${paths.join(', ')}`);
   const problems: string[] = [];
   const scenarios: Scenario[] = [];
+  // The scenarios' own kernels: are only used, and so only checked, without --kernel.
+  const knownKernels = opts.kernels?.length ? undefined : opts.knownKernels;
   for (const f of files) {
     try {
-      scenarios.push(loadScenario(f));
+      scenarios.push(loadScenario(f, { knownKernels }));
     } catch (e) {
       if (e instanceof BadInputError) problems.push(e.message);
       else throw e;

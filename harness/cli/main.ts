@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BadInputError, InfraError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { cacheErrorOf } from '../writable-dir.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
@@ -129,10 +130,12 @@ async function main(): Promise<number> {
       // commander.help is a command given without its subcommand: usage, like any other slip.
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
     }
-    if (e instanceof BadInputError) {
+    // An unusable cache found past the up-front check is the same user-side problem.
+    const bad = e instanceof BadInputError ? e : cacheErrorOf(e);
+    if (bad) {
       // Errors built from problems carry their hints in the message already.
-      const hint = e.hint && !e.problems.length ? `hint: ${e.hint}\n` : '';
-      process.stderr.write(`${e.message}\n${hint}`);
+      const hint = bad.hint && !bad.problems.length ? `hint: ${bad.hint}\n` : '';
+      process.stderr.write(`${bad.message}\n${hint}`);
       return EXIT.badInput;
     }
     if (e instanceof InfraError) {

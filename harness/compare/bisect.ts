@@ -8,6 +8,7 @@ import { BadInputError } from '../errors.js';
 import { buildPlan } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { runPlan } from '../runner/run.js';
+import { ensureCacheWritable, ensureOutDirWritable } from '../writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { verdictOf } from './compare.js';
 
@@ -61,6 +62,11 @@ export async function bisect(base: string, series: string, scenarioFile: string,
     const sc = entries[0]!.scenario;
     if (step && !sc.steps.some((s) => s.id === step)) {
       throw new BadInputError(`--step ${step}: ${scenarioFile} has no such step`, { hint: `steps: ${sc.steps.map((s) => s.id).join(', ')}` });
+    }
+    // Only now that the series, scenario and step are known good.
+    if (i === 0) {
+      ensureCacheWritable();
+      ensureOutDirWritable(outDir);
     }
     const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
     const r = run.scenarios[0];

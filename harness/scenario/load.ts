@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { BadInputError, type Problem } from '../errors.js';
 import { FORMAT_HINTS, scenarioSchema, type IssueParams, type Locate, type Path } from './schema.js';
 import type { Scenario } from './types.js';
+import { binaryProblem, keyProblems, toData, type Found } from './yaml-checks.js';
 
 export interface YamlLoadOptions {
   /** Named in hints, e.g. "scenarios/schema.json". */
@@ -31,17 +32,26 @@ export function loadYamlFile<T>(file: string, makeSchema: (locate: Locate) => z.
   const lineCounter = new LineCounter();
   const doc = parseDocument(src, { lineCounter, prettyErrors: false });
   const at = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0)
-    throw BadInputError.fromProblems(
-      doc.errors.map((e) => ({ file: abs, ...at(e.pos[0]), message: `invalid YAML: ${e.message}`, hint: yamlHint(e.code, e.message) })),
-    );
+  const problem = (f: Found): Problem => ({ file: abs, ...at(f.offset), message: f.message, hint: f.hint });
+  // Binary input makes the YAML errors noise: say that alone.
+  const binary = binaryProblem(src);
+  if (binary) throw BadInputError.fromProblems([problem(binary)]);
+  // Warnings (an unknown tag, a %YAML 2.0 directive) would leave a value other than the
+  // one written: errors here, like the rest.
+  const syntax = [...doc.errors, ...doc.warnings].map((e) =>
+    problem({ offset: e.pos[0], message: `invalid YAML: ${yamlMessage(e.code, e.message)}`, hint: yamlHint(e.code, e.message) }),
+  );
+  syntax.push(...keyProblems(doc).map(problem));
+  if (syntax.length > 0) throw BadInputError.fromProblems(sortUnique(syntax));
 
   const locate: Locate = (p) => {
     const { node, keyNode } = find(doc, p);
     const target = node ?? keyNode;
     return target?.range ? at(target.range[0]) : { line: 1, col: 1 };
   };
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const js = toData(doc);
+  if ('problem' in js) throw BadInputError.fromProblems([problem(js.problem)]);
+  const data = js.data;
   const result = makeSchema(locate).safeParse(data);
   if (result.success) return result.data;
 
@@ -50,10 +60,16 @@ export function loadYamlFile<T>(file: string, makeSchema: (locate: Locate) => z.
   throw BadInputError.fromProblems(sortUnique(problems));
 }
 
-/** Load and validate a scenario file (DESIGN.md "Scenario file"). */
-export function loadScenario(file: string): Scenario {
+/**
+ * Load and validate a scenario file (DESIGN.md "Scenario file"). With knownKernels, a
+ * name in kernels: outside it is an error at its position.
+ */
+export function loadScenario(file: string, opts: { knownKernels?: string[] } = {}): Scenario {
   const abs = path.resolve(file);
-  return loadYamlFile(abs, (locate) => scenarioSchema({ file: abs, locate }), { schemaRef: 'scenarios/schema.json', subject: scenarioSubject });
+  return loadYamlFile(abs, (locate) => scenarioSchema({ file: abs, locate, knownKernels: opts.knownKernels }), {
+    schemaRef: 'scenarios/schema.json',
+    subject: scenarioSubject,
+  });
 }
 
 // Steps are named by id (given or step-N), as the runner's reports name them.
@@ -66,9 +82,17 @@ function scenarioSubject(p: Path, data: unknown): string {
   return `step "${typeof id === 'string' ? id : `step-${p[1] + 1}`}"${rest.length ? ` ${dotted(rest)}` : ''}`;
 }
 
+// The yaml package's own words, except where they speak to its API users.
+function yamlMessage(code: string, message: string): string {
+  return code === 'MULTIPLE_DOCS' ? 'more than one document (a "---" line starts another)' : message;
+}
+
 // The yaml package's codes are coarse (BAD_INDENT covers unclosed brackets too), so
 // the message picks the hint where it says more.
 function yamlHint(code: string, message: string): string {
+  if (code === 'TAG_RESOLVE_FAILED') return 'remove the tag (the "!..." before the value): plain YAML values need none';
+  if (code === 'BAD_DIRECTIVE') return 'remove the "%" directive line';
+  if (/call stack/i.test(message)) return 'the file nests too deeply: flatten it';
   if (code === 'TAB_AS_INDENT' || /\btab/i.test(message)) return 'indent with spaces; YAML does not allow tabs there';
   if (/flow (sequence|mapping|collection)/i.test(message)) return 'close the [ or { on this value, and indent any continuation lines';
   if (/quote/i.test(message)) return 'close the quote';
@@ -134,7 +158,7 @@ function translate(iss: Issue, prefix: Path, c: Ctx): Problem[] {
       // The branch whose shape matched has no issue at its root; follow it if unique.
       const matched = iss.errors.filter((errs) => errs.every((e) => e.path.length > 0));
       if (matched.length === 1) return matched[0]!.flatMap((e) => translate(e, p, c));
-      return one(`${subj(p)}: ${iss.message}, got ${describe(get(c.data, p))}`, `see ${c.schemaRef}`);
+      return one(`${subj(p)}: ${iss.message}, got ${describe(get(c.data, p))}`, FORMAT_HINTS[iss.message] ?? `see ${c.schemaRef}`);
     }
     case 'invalid_format':
       return one(`${subj(p)}: ${iss.message}, got ${describe(get(c.data, p))}`, params?.hint);
@@ -170,6 +194,7 @@ const EXPECTED: Record<string, string> = {
 function describe(v: unknown): string {
   if (v === undefined || v === null) return 'nothing';
   if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'binary data';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
   return `${typeof v} ${String(v)}`;

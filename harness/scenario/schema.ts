@@ -34,6 +34,7 @@ const ERRNO_MSG = 'expected an errno name like EACCES or EPERM';
 const ID_MSG = 'a step id is letters, digits, _ . - (starting with a letter or digit)';
 export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
 const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
+const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
 
 /** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
 export function parseDuration(v: number | string): number {
@@ -44,12 +45,21 @@ export function parseDuration(v: number | string): number {
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
+// Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once past that; no step
+// should wait anywhere near a day.
+const MAX_DURATION_MS = 24 * 3_600_000;
+
 export const duration = z
   .union([z.number().nonnegative({ error: DURATION_MSG }), z.string().regex(DURATION_RE, { error: DURATION_MSG })], {
     error: DURATION_MSG,
   })
-  .transform(parseDuration)
-  .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds.');
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms > MAX_DURATION_MS)
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at most 24h, got ${JSON.stringify(v)}`, params: { hint: 'write e.g. 30s or 10m' } });
+    return ms;
+  })
+  .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds (at most 24h).');
 
 const CMP_RE = /^\s*(<=|>=|==|<|>)?\s*(\d+)\s*$/;
 const CMP_MSG = 'expected a comparison like "<= 1000", "< 50", ">= 3", "== 12" or a number';
@@ -62,6 +72,7 @@ export const FORMAT_HINTS: Record<string, string> = {
   [ID_MSG]: 'rename the step, e.g. id: load-enqueue',
   [KERNEL_MSG]: 'name a kernel as its recipe names it (kernels/NAME.yaml)',
   [KCONFIG_MSG]: 'write e.g. CONFIG_BPF_SYSCALL or CONFIG_SCHED_CLASS_EXT=y',
+  [EXIT_MSG]: 'write the status the command exits with, e.g. 0 or 1',
 };
 
 const comparison = z
@@ -121,7 +132,13 @@ export const expectShape = {
   not_log: patterns('Patterns the log must not contain.').optional(),
   insns: comparison.optional().describe('load steps: the verifier\'s "processed N insns", e.g. "<= 1000".'),
   states: comparison.optional().describe('load steps: the verifier\'s "total_states N", e.g. "< 50".'),
-  exit: z.number().int().optional().describe('run steps: the exit status.'),
+  exit: z
+    .number()
+    .int({ error: EXIT_MSG })
+    .min(0, { error: EXIT_MSG })
+    .max(255, { error: EXIT_MSG })
+    .optional()
+    .describe('run steps: the exit status (0-255).'),
   stdout: patterns('run steps: patterns stdout must contain, in order.').optional(),
   stderr: patterns('run steps: patterns stderr must contain, in order.').optional(),
   skip: z.boolean().optional().describe('Skip this step (meant for expect_by_kernel).'),
@@ -331,11 +348,27 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
   }
 }
 
+// A name outside the known recipes fails here, where its position is known, rather
+// than later when the plan resolves it.
+function knownKernel(known: string[] | undefined) {
+  if (!known) return kernelName;
+  return kernelName.superRefine((name, ctx) => {
+    if (!known.includes(name))
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown kernel "${name}" (known: ${known.join(', ')})`,
+        params: { hint: 'name a recipe of kernels/ (kernels/NAME.yaml), or pass --kernel' },
+      });
+  });
+}
+
 export interface ScenarioSchemaOptions {
   /** The scenario file; programs resolve against its directory and must exist. */
   file?: string;
   /** Positions of nodes, for Step.line/col. */
   locate?: Locate;
+  /** Kernel names kernels: may use (kernels/*.yaml); unchecked when absent. */
+  knownKernels?: string[];
 }
 
 /** The scenario schema; without options (JSON Schema generation) program files are not checked. */
@@ -354,7 +387,14 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     .transform((p, ctx) => {
       if (typeof p !== 'string' || !dir) return p;
       const abs = path.resolve(dir, p);
-      if (!isFile(abs))
+      // clang takes any other name for linker input: it would "compile" it to nothing.
+      if (!p.endsWith('.c'))
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a BPF C source (*.c), got ${JSON.stringify(p)}`,
+          params: { hint: 'name the .c file of the program, relative to the scenario file' },
+        });
+      else if (!isFile(abs))
         ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'programs: paths are relative to the scenario file' } });
       return abs;
     });
@@ -363,7 +403,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     name: z.string().min(1).describe('What the scenario shows, one line.'),
     seed: z.string().optional().describe('The seed system it reproduces (free text).'),
     tags: z.array(z.string().min(1)).default([]).describe('Tags for selecting scenarios.'),
-    kernels: z.array(kernelName).min(1).default(['debian-6.12']).describe('Kernels (names of kernels/*.yaml) to run on; --kernel overrides.'),
+    kernels: z.array(knownKernel(opts.knownKernels)).min(1).default(['debian-6.12']).describe('Kernels (names of kernels/*.yaml) to run on; --kernel overrides.'),
     requires: strict({ kconfig: z.array(kconfigItem).default([]).describe('Options the kernel must have; unmet: the scenario is skipped.') })
       .default({ kconfig: [] })
       .describe('What a kernel needs for this scenario to apply.'),

@@ -11,6 +11,7 @@ import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { outDirFor } from '../out-dir.js';
+import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
 import { writeFileSync } from 'node:fs';
 
 export interface CompareFlags {
@@ -29,8 +30,10 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   const base = resolveRecipe(recipeFile(flags.base)).name;
   const patched = resolveRecipe(recipeFile(flags.patched)).name;
   const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched] });
-  if (flags.quiet) setQuiet(true);
+  ensureCacheWritable();
   const outDir = outDirFor('compare', flags.out);
+  ensureOutDirWritable(outDir);
+  if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
     outDir, jobs: Number(flags.jobs) || 1, accel: flags.accel as 'auto', update: false, reporter: makeReporter('spec', process.stderr),

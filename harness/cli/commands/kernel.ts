@@ -3,7 +3,8 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../errors.js';
 import { cacheDir } from '../../paths.js';
-import { kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
+import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
+import { ensureCacheWritable } from '../../writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
 
@@ -34,6 +35,8 @@ export async function kernelList(): Promise<number> {
 }
 
 export async function kernelBuild(nameOrFile: string): Promise<number> {
+  checkKernels([nameOrFile]);
+  ensureCacheWritable();
   const art = await kernelArtifacts(nameOrFile);
   process.stdout.write(`${art.name}: ${art.origin}\n  release  ${art.release}\n  bzImage  ${art.bzImage}\n  config   ${art.config}\n`);
   for (const [label, p] of [['vmlinux', art.vmlinux], ['bpftool', art.bpftool], ['vmlinux.h', art.vmlinuxH], ['modules', art.modulesDir]] as const) {
@@ -48,6 +51,7 @@ export async function kernelBuild(nameOrFile: string): Promise<number> {
  * nothing is removed: a kernel takes minutes to build again.
  */
 export async function kernelGc(all: boolean): Promise<number> {
+  ensureCacheWritable();
   const keep = new Set<string>();
   if (!all) {
     for (const name of knownRecipes()) {

@@ -7,9 +7,10 @@ import { loadCrashPolicy } from '../../../vm/crash/policy.js';
 import { parseSshTarget } from '../../ssh-host/address.js';
 import { defaultKnownHosts } from '../../ssh-host/known-hosts.js';
 import { setQuiet } from '../../progress.js';
-import { checkKernels } from '../../../kernels/resolve.js';
+import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
 import { outDirFor } from '../out-dir.js';
+import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
 
 export interface RunFlags {
   kernel: string[];
@@ -74,12 +75,14 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: target.kind === 'ssh' ? [flags.kernel[0] ?? `ssh:${target.host.address.host}`] : flags.kernel,
-    grep: flags.grep, shard: parseShard(flags.shard),
+    grep: flags.grep, shard: parseShard(flags.shard), knownKernels: knownRecipes(),
   });
   if (target.kind === 'qemu') checkKernels(entries.map((e) => e.kernel));
   loadCrashPolicy(flags.crashPolicy);
-  if (flags.quiet) setQuiet(true);
+  ensureCacheWritable();
   const outDir = outDirFor('run', flags.out);
+  ensureOutDirWritable(outDir);
+  if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
     outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,

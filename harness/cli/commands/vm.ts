@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { cacheDir } from '../../paths.js';
 import { clientKey } from '../../transport/keys.js';
-import { kernelArtifacts } from '../../../kernels/resolve.js';
+import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
+import { ensureCacheWritable } from '../../writable-dir.js';
 import { guestImage } from '../../../vm/image/build.js';
 import { chooseAccel, type Accel } from '../../../vm/qemu/accel.js';
 import { bootGuest } from '../../../vm/qemu/target.js';
@@ -43,6 +44,8 @@ function upState(): VmState {
 }
 
 export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number): Promise<number> {
+  checkKernels([kernel]);
+  ensureCacheWritable();
   const f = stateFile();
   if (existsSync(f)) {
     const s = JSON.parse(readFileSync(f, 'utf8')) as VmState;
