@@ -8,7 +8,7 @@ import { repoRoot } from './paths.js';
 import { KernelLogStream } from './transport/kernel-log.js';
 import { shellQuote, type SshConnection } from './transport/ssh.js';
 
-/** Where the reset helper (vm/guest/bpf-harness-reset) lives on a target. */
+/** Where the reset helper (vm/guest/bpf-harness-reset) lives on a target; run through sh, as /run is often noexec. */
 export const RESET_HELPER = '/run/bpf-harness/reset';
 
 export interface TargetSession {
@@ -22,7 +22,7 @@ export function startSession(ssh: SshConnection, describe: string, asRoot = ''):
   const marker = `bpf-harness: kernel log stream ${randomUUID()}`;
   const kernelLog = new KernelLogStream(ssh, marker, asRoot);
   const script = readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset'));
-  const setup = `mkdir -p /run/bpf-harness && cat > ${RESET_HELPER} && chmod 755 ${RESET_HELPER} && ${RESET_HELPER} baseline && echo ${shellQuote(marker)} > /dev/kmsg`;
+  const setup = `mkdir -p /run/bpf-harness && cat > ${RESET_HELPER} && chmod 755 ${RESET_HELPER} && sh ${RESET_HELPER} baseline && echo ${shellQuote(marker)} > /dev/kmsg`;
   const installed = ssh.exec(`${asRoot}sh -c ${shellQuote(setup)}`, { input: script, timeoutMs: 30000 }).then((r) => {
     if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
   });

@@ -109,7 +109,7 @@ function program(setExit: (n: number) => void): Command {
     .action(async (o: { kernel: string; accel: string; memory: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory))));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
-    .argument('[command...]', 'command to run instead of a shell')
+    .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')
     .action(async (command: string[]) => setExit(await vmSsh(command)));
   vm.command('down')
     .description('stop the guest `vm up` holds')

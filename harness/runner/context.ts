@@ -32,17 +32,19 @@ export interface ScenarioContext {
  * link's pin unregisters it; a sched_ext scheduler then takes a moment to disable, and
  * the next scenario must find the class idle, so the command waits for that (5 s at most).
  */
-export const usesStructOps = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => s.kind === 'load' && s.via === 'struct_ops');
+/** struct_ops loads, and commands (which may start a user-space scheduler). */
+export const mayHoldSchedExt = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => (s.kind === 'load' && s.via === 'struct_ops') || s.kind === 'run');
 
 export function cleanupCommand(ctx: ScenarioContext): string {
   const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
   const st = '/sys/kernel/sched_ext/state';
-  const wait = usesStructOps(ctx)
+  const wait = mayHoldSchedExt(ctx)
     ? `; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`
     : '';
-  // Only commands leave processes or change sysctls; bpftool loads do neither.
-  const reset = hasCommands(ctx) ? `; ${RESET_HELPER} restore` : '';
-  return rm + wait + reset;
+  // Only commands leave processes or change sysctls; bpftool loads do neither. Processes
+  // go first: a user-space scheduler they started holds sched_ext until it is killed.
+  const reset = hasCommands(ctx) ? `sh ${RESET_HELPER} restore; ` : '';
+  return reset + rm + wait;
 }
 
 export const hasCommands = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => s.kind === 'run');

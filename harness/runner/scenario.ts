@@ -7,7 +7,7 @@ import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
 import type { Target } from '../target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import { cleanupCommand, dmesgMarker, foldsCleanup, usesStructOps, type ScenarioContext } from './context.js';
+import { cleanupCommand, dmesgMarker, foldsCleanup, mayHoldSchedExt, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
 
@@ -62,7 +62,7 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
     };
   }
   if (broke === undefined) return { result: result(), replace };
-  const lost = broke instanceof SshLostError || broke instanceof InfraError;
+  const lost = broke instanceof SshLostError || broke instanceof SshTimeoutError || broke instanceof InfraError;
   return {
     result: {
       ...result(), outcome: 'error',
@@ -104,7 +104,7 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], dirty: (why: 
     const stuck = r.stderr.split('\n').filter((l) => l.startsWith('cannot restore'));
     if (stuck.length) dirty(`left the guest changed: ${stuck.join('; ')}`);
   }
-  if (usesStructOps(ctx)) {
+  if (mayHoldSchedExt(ctx)) {
     // The cleanup waited up to 5 s; a scheduler still attached would fail the next scenario instead.
     const st = (await target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
     if (st && st !== 'disabled') {

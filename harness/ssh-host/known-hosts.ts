@@ -32,6 +32,12 @@ export async function knownKeys(file: string, name: string): Promise<Buffer[]> {
     .map((f) => Buffer.from(f[2] ?? '', 'base64'));
 }
 
+/** Host key algorithms for the key types listed, so the server shows a key we know (as OpenSSH prefers known types). */
+export function algorithmsFor(known: Buffer[]): string[] {
+  const types = [...new Set(known.map(keyType))];
+  return types.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+}
+
 export interface HostKeyCheck {
   /** For ssh2's hostVerifier: true to go on. Records why it said no. */
   verify(key: Buffer): boolean;

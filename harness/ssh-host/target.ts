@@ -9,7 +9,7 @@ import type { Target } from '../target.js';
 import { startSession, type TargetSession } from '../target-session.js';
 import { shellQuote, SshConnection, type ExecOptions, type ExecResult } from '../transport/ssh.js';
 import { knownHostsName, type SshAddress } from './address.js';
-import { hostKeyCheck, knownKeys } from './known-hosts.js';
+import { algorithmsFor, hostKeyCheck, knownKeys } from './known-hosts.js';
 
 export interface SshHostOptions {
   address: SshAddress;
@@ -20,7 +20,12 @@ export interface SshHostOptions {
 }
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
-const CONNECT_ATTEMPTS = 3;
+/**
+ * A host that just came up, or whose sshd still holds its few pre-authentication slots
+ * (dropbear allows 5 per client address), drops new connections before the handshake.
+ */
+const CONNECT_ATTEMPTS = 10;
+const CONNECT_RETRY_MS = 1500;
 
 function credentials(opts: SshHostOptions): { privateKey?: string; agent?: string } {
   if (opts.identity) {
@@ -54,14 +59,14 @@ export class SshHostTarget implements Target {
     const { address: a } = opts;
     const describe = `ssh ${a.user}@${a.host}:${a.port}`;
     const name = knownHostsName(a);
-    const check = hostKeyCheck(opts.knownHosts, name, await knownKeys(opts.knownHosts, name), opts.acceptNewHostKey);
+    const known = await knownKeys(opts.knownHosts, name);
+    const check = hostKeyCheck(opts.knownHosts, name, known, opts.acceptNewHostKey);
     const creds = credentials(opts);
     let ssh: SshConnection | undefined;
-    // A host that just came up (or a busy sshd) may drop the first connection before its handshake.
     for (let attempt = 1; !ssh; attempt++) {
       try {
         ssh = await SshConnection.connect({
-          host: a.host, port: a.port, username: a.user, ...creds, verifyHostKey: (k) => check.verify(k), readyTimeoutMs: 20000,
+          host: a.host, port: a.port, username: a.user, ...creds, verifyHostKey: (k) => check.verify(k), hostKeyAlgorithms: algorithmsFor(known), readyTimeoutMs: 20000,
         });
       } catch (e) {
         const refused = check.refusal();
@@ -69,7 +74,7 @@ export class SshHostTarget implements Target {
         if (attempt >= CONNECT_ATTEMPTS || /authentication/i.test((e as Error).message)) {
           throw new InfraError(`cannot connect to ${describe}: ${(e as Error).message}`);
         }
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
       }
     }
     check.commit();

@@ -26,6 +26,8 @@ export interface ConnectOptions {
   agent?: string;
   /** Pinned host key, OpenSSH public line; anything else is refused. */
   hostKey?: string;
+  /** Host key algorithms to offer, most wanted first (default: ssh2's). */
+  hostKeyAlgorithms?: string[];
   /** Decides on the host key's blob instead of a pinned key (known_hosts). */
   verifyHostKey?: (key: Buffer) => boolean;
   readyTimeoutMs?: number;
@@ -91,6 +93,7 @@ export class SshConnection {
         username: opts.username,
         privateKey: opts.privateKey,
         agent: opts.agent,
+        ...(opts.hostKeyAlgorithms?.length ? { algorithms: { serverHostKey: opts.hostKeyAlgorithms as ssh2.ServerHostKeyAlgorithm[] } } : {}),
         readyTimeout: opts.readyTimeoutMs ?? 20000,
         keepaliveInterval: 5000,
         keepaliveCountMax: 3,

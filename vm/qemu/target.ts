@@ -1,5 +1,6 @@
 // A QEMU guest as a Target: -nodefaults, serial console to a log file, user-mode
 // network with SSH forwarded on 127.0.0.1, ready when an SSH command has run.
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../harness/errors.js';
@@ -127,6 +128,7 @@ export class QemuTarget implements Target {
     // Attempts still waiting once one won are dropped: left to time out, they would hold
     // dropbear's few unauthenticated slots, and the next client (a user's ssh) is refused.
     const won = new AbortController();
+    setMaxListeners(0, won.signal);
     // Until the guest listens, user-mode networking accepts a connection and then holds
     // it; so instead of waiting each attempt out, a new one starts every ATTEMPT_EVERY_MS
     // and the first that runs a command wins (later winners are closed).
