@@ -3,6 +3,7 @@ import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { Target } from '../target.js';
 import type { Scenario } from '../scenario/types.js';
 import { RESET_HELPER } from '../target-session.js';
+import { shellQuote } from '../transport/ssh.js';
 
 export interface ScenarioContext {
   target: Target;
@@ -44,7 +45,9 @@ export function cleanupCommand(ctx: ScenarioContext): string {
   // Only commands leave processes or change sysctls; bpftool loads do neither. Processes
   // go first: a user-space scheduler they started holds sched_ext until it is killed.
   const reset = hasCommands(ctx) ? `sh ${RESET_HELPER} restore; ` : '';
-  return reset + rm + wait;
+  // Written last: once the kernel log stream shows it, everything the scenario (and its
+  // teardown) made the kernel print has arrived, and the crash scan can run.
+  return `${reset}${rm}${wait}; echo ${shellQuote(endMarker(ctx))} > /dev/kmsg`;
 }
 
 export const hasCommands = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => s.kind === 'run');
@@ -57,4 +60,6 @@ export const hasCommands = (ctx: ScenarioContext) => ctx.scenario.steps.some((s)
 export const foldsCleanup = (ctx: ScenarioContext) => ctx.scenario.steps.every((s) => s.kind === 'load');
 
 /** Written to the kernel log when a scenario that reads it begins: dmesg steps read what follows. */
+export const endMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} ends`;
+
 export const dmesgMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} begins`;

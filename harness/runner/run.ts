@@ -185,6 +185,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
   const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   const queue = [...runnable];
   let live = 0;
+  let booting = 0;
   const worker = async (n: number) => {
     let guest: Target | undefined;
     let used = 0;
@@ -205,16 +206,21 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
         if (!guest) {
           try {
             boots++;
+            booting++;
             guest = await prepared.acquire(n, boots);
             used = 0;
             live++;
           } catch (e) {
             if (!(e instanceof InfraError)) throw e;
             queue.unshift(entry);
+            // Another worker still booting may yet succeed and take the queue.
+            for (let i = 0; i < 600 && live === 0 && booting > 1; i++) await new Promise((r) => setTimeout(r, 100));
             // Other guests still running take the rest of the queue; if none is left, a
             // kernel that cannot boot fails everything planned on it, with the console tail.
             if (live === 0) queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
             return;
+          } finally {
+            booting--;
           }
         }
         opts.reporter.scenarioStarted?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });

@@ -7,7 +7,8 @@ import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
 import type { Target } from '../target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
-import { cleanupCommand, dmesgMarker, foldsCleanup, mayHoldSchedExt, type ScenarioContext } from './context.js';
+import type { LineLog } from '../../vm/crash/line-log.js';
+import { cleanupCommand, dmesgMarker, endMarker, foldsCleanup, mayHoldSchedExt, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
 
@@ -16,6 +17,8 @@ export interface ScenarioOutcome {
   /** Why the target must not run another scenario (crash, lost, left dirty); undefined if it may. */
   replace?: string;
 }
+
+const END_MARKER_WAIT_MS = 2000;
 
 type Marks = { console?: number; dmesg: number };
 
@@ -26,6 +29,13 @@ function crashSince(t: Target, marks: Marks, ctx: ScenarioContext): Crash | unde
   const { console, dmesg } = t.kernelLogs;
   return (console && marks.console !== undefined ? findCrash(console.since(marks.console), ctx.crashPolicy, 'console') : undefined)
     ?? findCrash(dmesg.since(marks.dmesg), ctx.crashPolicy, 'dmesg');
+}
+
+/** Waits (briefly) until the kernel log stream has delivered the line the cleanup wrote last. */
+async function untilLogged(log: LineLog, mark: number, text: string): Promise<void> {
+  for (const t0 = Date.now(); !log.ended && !log.has(mark, text) && Date.now() - t0 < END_MARKER_WAIT_MS;) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioOutcome> {
@@ -53,6 +63,7 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
 
   // A crash explains whatever else went wrong (SSH lost, a step timing out), so it is looked for first.
   if (broke instanceof SshLostError) await target.settle();
+  else if (marks) await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
   const crash = marks && crashSince(target, marks, ctx);
   if (crash) {
     writeFileSync(join(ctx.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${crash.source}; kind ${crash.kind})\n\n${crash.excerpt}\n`);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { BadInputError, InfraError } from '../errors.js';
 import type { Target } from '../target.js';
 import { startSession, type TargetSession } from '../target-session.js';
@@ -31,17 +32,20 @@ function credentials(opts: SshHostOptions): { privateKey?: string; agent?: strin
   if (opts.identity) {
     if (!existsSync(opts.identity)) throw new BadInputError(`--identity ${opts.identity}: no such file`, { hint: 'name the private key file, e.g. ~/.ssh/id_ed25519' });
     const text = readFileSync(opts.identity, 'utf8');
-    // ssh2 cannot prompt for a passphrase.
-    if (/ENCRYPTED|aes\d+-ctr|bcrypt/.test(text.slice(0, 400)) && !/^-----BEGIN OPENSSH PRIVATE KEY-----\s+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ/.test(text)) {
-      throw new BadInputError(`--identity ${opts.identity}: the key is protected by a passphrase`, { hint: 'load it into ssh-agent (ssh-add) and leave out --identity' });
+    // ssh2 cannot prompt for a passphrase; its parser says so (or what else is wrong).
+    const parsed = ssh2.utils.parseKey(text);
+    if (parsed instanceof Error) {
+      const encrypted = /encrypted|passphrase/i.test(parsed.message);
+      throw new BadInputError(`--identity ${opts.identity}: ${encrypted ? 'the key is protected by a passphrase' : `not a private key ssh2 can read (${parsed.message})`}`, {
+        hint: encrypted ? 'load it into ssh-agent (ssh-add) and leave out --identity' : 'name an OpenSSH or PEM private key file',
+      });
     }
     return { privateKey: text };
   }
-  if (process.env.SSH_AUTH_SOCK) return { agent: process.env.SSH_AUTH_SOCK };
-  for (const k of DEFAULT_KEYS) {
-    const p = join(homedir(), '.ssh', k);
-    if (existsSync(p)) return { privateKey: readFileSync(p, 'utf8') };
-  }
+  const agent = process.env.SSH_AUTH_SOCK || undefined;
+  const file = DEFAULT_KEYS.map((k) => join(homedir(), '.ssh', k)).find((p) => existsSync(p) && !(ssh2.utils.parseKey(readFileSync(p, 'utf8')) instanceof Error));
+  // ssh2 tries the agent and the key file both.
+  if (agent || file) return { agent, privateKey: file && readFileSync(file, 'utf8') };
   throw new BadInputError('no SSH identity: --identity not given, no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa', { hint: 'pass --identity KEYFILE' });
 }
 

@@ -2,9 +2,10 @@
 // where util-linux has it, else /dev/kmsg (busybox's dmesg cannot follow). Crash
 // scanning reads it; the history it starts with is skipped by waiting for a marker.
 import { LineLog } from '../../vm/crash/line-log.js';
-import type { SshConnection } from './ssh.js';
+import { shellQuote, type SshConnection } from './ssh.js';
 
-export const KERNEL_LOG_STREAM_CMD = 'dmesg -w 2>/dev/null || exec cat /dev/kmsg';
+// -p: a timestamp on every line of a multi-line message, so no line starts with a space.
+export const KERNEL_LOG_STREAM_CMD = 'dmesg -w -p 2>/dev/null || exec cat /dev/kmsg';
 
 /** "6,1234,5678901,-;text" (a /dev/kmsg record) -> "text"; dictionary lines (" KEY=v") -> undefined. */
 export function kmsgText(line: string): string | undefined {
@@ -25,7 +26,7 @@ export class KernelLogStream {
     let markerSeen!: () => void;
     this.ready = new Promise((r) => (markerSeen = r));
     let open = false;
-    this.stream = ssh.stream(`${prefix}sh -c '${KERNEL_LOG_STREAM_CMD}'`, (text) => {
+    this.stream = ssh.stream(`${prefix}sh -c ${shellQuote(KERNEL_LOG_STREAM_CMD)}`, (text) => {
       const parts = (this.partial + text).split('\n');
       this.partial = parts.pop() ?? '';
       const lines = parts.map(kmsgText).filter((l): l is string => l !== undefined);
@@ -39,7 +40,10 @@ export class KernelLogStream {
       if (lines.length) this.log.write(lines.join('\n') + '\n');
     });
     // A stream that ended never shows the marker; nobody waits forever on it.
-    void this.stream.ended.then(() => markerSeen());
+    void this.stream.ended.then(() => {
+      this.log.ended = true;
+      markerSeen();
+    });
   }
 
   close(): void {

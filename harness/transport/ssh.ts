@@ -86,19 +86,25 @@ export class SshConnection {
         sock.destroy();
         onError(new Error('connection attempt abandoned'));
       }, { once: true });
-      client.connect({
-        sock,
-        host: opts.host,
-        port: opts.port,
-        username: opts.username,
-        privateKey: opts.privateKey,
-        agent: opts.agent,
-        ...(opts.hostKeyAlgorithms?.length ? { algorithms: { serverHostKey: opts.hostKeyAlgorithms as ssh2.ServerHostKeyAlgorithm[] } } : {}),
-        readyTimeout: opts.readyTimeoutMs ?? 20000,
-        keepaliveInterval: 5000,
-        keepaliveCountMax: 3,
-        hostVerifier: pinned ? (key: Buffer) => key.equals(pinned) : opts.verifyHostKey,
-      });
+      // ssh2 throws here on a bad configuration (e.g. a key it cannot parse).
+      try {
+        client.connect({
+          sock,
+          host: opts.host,
+          port: opts.port,
+          username: opts.username,
+          privateKey: opts.privateKey,
+          agent: opts.agent,
+          ...(opts.hostKeyAlgorithms?.length ? { algorithms: { serverHostKey: opts.hostKeyAlgorithms as ssh2.ServerHostKeyAlgorithm[] } } : {}),
+          readyTimeout: opts.readyTimeoutMs ?? 20000,
+          keepaliveInterval: 5000,
+          keepaliveCountMax: 3,
+          hostVerifier: pinned ? (key: Buffer) => key.equals(pinned) : opts.verifyHostKey,
+        });
+      } catch (e) {
+        sock.destroy();
+        onError(e as Error);
+      }
     });
   }
 

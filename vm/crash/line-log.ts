@@ -7,6 +7,9 @@ export class LineLog {
   private first = 0;
   private partial = '';
 
+  /** Set when the stream feeding it ended: nothing more will come. */
+  ended = false;
+
   constructor(private readonly keep = 5000) {}
 
   /** Append streamed text; a line counts once its newline arrived. */
@@ -30,6 +33,11 @@ export class LineLog {
   since(mark: number): string[] {
     const out = this.lines.slice(Math.max(0, mark - this.first));
     return this.partial ? [...out, this.partial] : out;
+  }
+
+  /** Whether a line since the mark contains the text. */
+  has(mark: number, text: string): boolean {
+    return this.since(mark).some((l) => l.includes(text));
   }
 
   lastLines(n: number): string[] {

@@ -26,10 +26,10 @@ interface VmState {
 
 const stateFile = () => cacheDir('vm', 'up.json');
 
+/** Whether pid is still the `vm up` that wrote the state (a reused pid is some other program). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return /\bvm\0up\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
   } catch {
     return false;
   }
