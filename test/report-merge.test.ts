@@ -95,12 +95,17 @@ t.test('malformed, wrong-shaped and missing files: exit 2 naming them', async (t
   writeFileSync(bad, '{\n  "startedAt": "2026-11-23T06:20:00.000Z",\n  "scenarios": [\n    { "file": "a.yaml", }\n  ]\n}\n');
   const r = await cli(['report', 'merge', good, bad]);
   t.equal(r.exitCode, 2, 'exit 2', { output: r.all });
-  t.match(r.stderr, `${bad}:4:25: error: invalid JSON: trailing comma before }\n  hint: pass the results.json files that \`bpf-harness run --out DIR\` wrote`);
+  t.match(r.stderr, `${bad}:4:25: error: invalid JSON: Expected double-quoted property name\n  hint: pass the results.json files that \`bpf-harness run --out DIR\` wrote`);
   t.notMatch(r.all, noStack, 'no stack trace');
 
   const truncated = join(tmp, 'truncated.json');
   writeFileSync(truncated, readFileSync(good, 'utf8').slice(0, 60));
   t.match((await cli(['report', 'merge', truncated])).stderr, new RegExp(`^${truncated}:\\d+:\\d+: error: invalid JSON: `));
+
+  // Valid YAML but not JSON, and a JSON.parse message with no position: the bare word is found.
+  const bare = join(tmp, 'bare.json');
+  writeFileSync(bare, '{\n  "startedAt": tru\n}\n');
+  t.match((await cli(['report', 'merge', bare])).stderr, new RegExp(`^${bare}:2:16: error: invalid JSON: `));
 
   const shape = join(tmp, 'shape.json');
   const wrong = JSON.parse(readFileSync(good, 'utf8')) as Record<string, any>;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { BadInputError, type Problem } from '../errors.js';
-import { lineCol, scanJson, type JsonPath } from './json-locate.js';
+import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { RunResult } from './model.js';
 import { runResultSchema } from './schema.js';
 
@@ -16,19 +16,40 @@ const MAX_PROBLEMS = 5;
 export function readRunResult(file: string): RunResult {
   const abs = path.resolve(file);
   const src = readText(abs);
+  // JSON.parse decides what is JSON; the yaml parser (JSON is YAML) keeps the positions
+  // that Node 20's JSON.parse does not always name, and that zod issues never have.
+  const lines = new LineCounter();
+  const doc = parseDocument(src, { lineCounter: lines, prettyErrors: false });
   let data: unknown;
   try {
     data = JSON.parse(src);
   } catch (e) {
-    const found = scanJson(src).error;
-    // The scanner agrees with JSON.parse on what is JSON; the fallback is belt and braces.
-    const offset = found?.offset ?? src.length;
-    const message = found?.message ?? (e as Error).message.split('\n')[0];
-    throw BadInputError.fromProblems([{ file: abs, ...lineCol(src, offset), message: `invalid JSON: ${message}`, hint: RESULTS_HINT }]);
+    const message = (e as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    const offset = syntaxErrorOffset((e as Error).message, doc, src);
+    throw BadInputError.fromProblems([{ file: abs, ...lines.linePos(offset), message: `invalid JSON: ${message}`, hint: RESULTS_HINT }]);
   }
   const parsed = runResultSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  throw BadInputError.fromProblems(shapeProblems(abs, src, data, parsed.error.issues));
+  throw BadInputError.fromProblems(shapeProblems(abs, doc, lines, data, parsed.error.issues));
+}
+
+/** Where JSON.parse stopped: its own "at position N", else the YAML parser's first error, else a bare word (valid YAML, not JSON). */
+function syntaxErrorOffset(message: string, doc: Document, src: string): number {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  const yamlError = doc.errors[0];
+  if (yamlError) return yamlError.pos[0];
+  let bare: number | undefined;
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.type === 'PLAIN' && typeof node.value === 'string' && node.range) {
+        bare = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return bare ?? src.length;
 }
 
 function readText(abs: string): string {
@@ -45,16 +66,20 @@ function readText(abs: string): string {
   }
 }
 
-function shapeProblems(abs: string, src: string, data: unknown, issues: z.core.$ZodIssue[]): Problem[] {
+function shapeProblems(abs: string, doc: Document, lines: LineCounter, data: unknown, issues: z.core.$ZodIssue[]): Problem[] {
   const shown = issues.slice(0, MAX_PROBLEMS).map((iss) => describeIssue(iss, data));
-  const offsets = scanJson(src, shown.map((s) => s.at)).offsets;
-  const problems: Problem[] = shown.map((s, n) => ({ file: abs, ...lineCol(src, offsets[n] ?? 0), message: s.message }));
+  const problems: Problem[] = shown.map((s) => {
+    const node = doc.getIn(s.at, true) as Node | undefined;
+    return { file: abs, ...(node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 }), message: s.message };
+  });
   const more = issues.length - MAX_PROBLEMS;
   if (more > 0) problems.push({ file: abs, line: 0, col: 0, message: `${more} more problem${more > 1 ? 's' : ''} like these` });
   // One hint, after the last problem.
   problems[problems.length - 1]!.hint = `not a results.json of this version? ${RESULTS_HINT}`;
   return problems;
 }
+
+type JsonPath = (string | number)[];
 
 function describeIssue(iss: z.core.$ZodIssue, data: unknown): { at: JsonPath; message: string } {
   const p = iss.path as JsonPath;

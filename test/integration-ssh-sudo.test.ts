@@ -1,0 +1,68 @@
+// --target ssh:// as a user who is not root: OpenSSH's sshd on loopback, a test user
+// with passwordless sudo, and this machine's own running kernel as the target (only
+// a verifier rejection and socket filters in several privilege contexts are loaded,
+// nothing is attached). Needs root to
+// create the user and the sudoers entry, which are removed again at the end.
+import t from 'tap';
+import { execa, type ResultPromise } from 'execa';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, outDir } from './helpers/cli.js';
+import { sleep } from './helpers/procs.js';
+import { freePort } from '../vm/qemu/ports.js';
+import type { RunResult } from '../harness/results/model.js';
+
+const USER = 'bpfh-sudo-test';
+const SUDOERS = `/etc/sudoers.d/${USER}`;
+
+if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/sudo')) {
+  t.test('ssh target as a sudo user', { skip: 'needs root, openssh-server and sudo (bash scripts/setup.sh installs them)' }, async () => {});
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-sudo-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const run = (cmd: string, args: string[]) => execa(cmd, args, { reject: false });
+  await run('userdel', ['-r', USER]);
+  // A locked account (useradd's default "!") may not log in, even by key, without PAM.
+  await run('useradd', ['-m', '-s', '/bin/sh', '-p', '*', USER]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id.pub')), { mode: 0o644 });
+  writeFileSync(join(dir, 'sshd_config'), [
+    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', `AllowUsers ${USER}`, '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${readFileSync(join(dir, 'host.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  mkdirSync('/run/sshd', { recursive: true });
+  const sshd: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { reject: false, all: true });
+  t.teardown(async () => {
+    sshd.kill('SIGTERM');
+    await sshd;
+    rmSync(SUDOERS, { force: true });
+    await run('userdel', ['-r', USER]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await sleep(500);
+
+  const target = ['--target', `ssh://${USER}@127.0.0.1:${port}`, '--identity', join(dir, 'id'), '--known-hosts', join(dir, 'known_hosts')];
+
+  t.test('without sudo rights: a clear infrastructure error, nothing run', async (t) => {
+    rmSync(SUDOERS, { force: true });
+    const r = await cli(['run', 'scenarios/basics/uninit-register.yaml', ...target, '--out', outDir(), '-q']);
+    t.equal(r.exitCode, 3, 'exit 3', { output: r.all });
+    t.match(r.all, new RegExp(`${USER} on 127\\.0\\.0\\.1 is not root and \`sudo -n true\` failed`));
+  });
+
+  t.test('with passwordless sudo: scenarios load on the running kernel as root', async (t) => {
+    writeFileSync(SUDOERS, `${USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+    const out = outDir();
+    const r = await cli(['run', 'scenarios/basics/uninit-register.yaml', 'scenarios/privileges/socket-filter.yaml', ...target, '--out', out, '-q']);
+    t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+    t.equal(res.scenarios.length, 2);
+    t.ok(res.scenarios.every((s) => s.outcome === 'pass'), 'both pass');
+    const log = readFileSync(join(out, 'ssh_127_0_0_1', 'scenarios_basics_uninit-register', 'load.verifier.log'), 'utf8');
+    t.match(log, /R3 !read_ok/, "the host kernel's verifier log");
+  });
+}
