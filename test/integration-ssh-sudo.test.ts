@@ -1,8 +1,8 @@
 // --target ssh:// as a user who is not root: OpenSSH's sshd on loopback, a test user
 // with passwordless sudo, and this machine's own running kernel as the target (only
 // a verifier rejection and socket filters in several privilege contexts are loaded,
-// nothing is attached). Needs root to
-// create the user and the sudoers entry, which are removed again at the end.
+// nothing is attached). Needs root to create the user and the sudoers entry, which are
+// removed again at the end.
 import t from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
