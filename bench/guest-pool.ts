@@ -1,5 +1,5 @@
 // Bench: the guest pool. Scenarios per minute with --jobs 1 and --jobs 2 (guests reused,
-// reset between scenarios) and with --fresh (a guest booted per scenario), and the
+// reset between scenarios; with 2 vCPUs each, and 1), and with --fresh (a guest booted per scenario), and the
 // resident memory of each guest's QEMU, all measured in one run through the real CLI,
 // the configurations interleaved round by round (these machines are noisy: read the ratios).
 //   node dist/bench/guest-pool.js [--rounds N] [--kernel NAME] [PATH...]
@@ -23,6 +23,7 @@ const CLI = join(repoRoot, 'dist', 'harness', 'cli', 'main.js');
 const configs: Record<string, string[]> = {
   'jobs 1, reused': ['--jobs', '1'],
   'jobs 2, reused': ['--jobs', '2'],
+  'jobs 2, reused, 1 vCPU each': ['--jobs', '2', '--cpus', '1'],
   'jobs 1, fresh': ['--jobs', '1', '--fresh'],
 };
 

@@ -7,6 +7,7 @@ import { cacheErrorOf } from '../writable-dir.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
+import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
 import { doctor } from './commands/doctor.js';
 import { compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
@@ -38,6 +39,7 @@ function program(setExit: (n: number) => void): Command {
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
+    .option('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', '2')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
@@ -76,17 +78,13 @@ function program(setExit: (n: number) => void): Command {
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
-  // Loaded on use, so that this command is one block here.
   const report = p.command('report').description('reports over the results of earlier runs');
   report.command('merge')
     .description('merge the results.json of sharded runs (run --shard I/N --out DIR) into one report; exit code as run\'s over all of them')
     .argument('<results...>', 'results.json files, one per shard')
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
     .option('-o, --out <dir>', 'also write the merged results.json here (artifact paths relative to it)')
-    .action(async (files: string[], flags) => {
-      const { reportMergeCommand } = await import('./commands/report.js');
-      setExit(await reportMergeCommand(files, flags));
-    });
+    .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')

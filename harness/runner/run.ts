@@ -30,6 +30,8 @@ export interface RunOptions {
   jobs: number;
   accel: 'auto' | Accel;
   memoryMiB?: number;
+  /** vCPUs per guest (default 2). */
+  cpus?: number;
   update: boolean;
   /** --fresh: every scenario on a guest of its own, as if each said fresh: true. */
   freshGuests?: boolean;
@@ -147,7 +149,7 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
   const image = await guestImage(art);
   const accel = await chooseAccel(opts.accel, art.bzImage);
   const acquire = (n: number, attempt: number) => bootGuest(art, image, {
-    accel, memoryMiB: opts.memoryMiB, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
+    accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
   });
   return { name: art.name, runnable, objects, acquire, accel };
 }
@@ -243,5 +245,8 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
     }
   };
   const jobs = Math.min(opts.jobs, prepared.maxJobs ?? opts.jobs, runnable.length);
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, (_, i) => worker(i + 1)));
+  // Every worker ends (closing its guest) before an unexpected error goes on up.
+  const ends = await Promise.allSettled(Array.from({ length: Math.max(1, jobs) }, (_, i) => worker(i + 1)));
+  const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (failed) throw failed.reason;
 }

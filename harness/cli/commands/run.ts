@@ -23,6 +23,7 @@ export interface RunFlags {
   update?: boolean;
   accel: string;
   memory: string;
+  cpus: string;
   quiet?: boolean;
   identity?: string;
   knownHosts?: string;
@@ -70,6 +71,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (!['auto', 'kvm', 'tcg'].includes(flags.accel)) throw new BadInputError(`--accel ${flags.accel}: expected auto, kvm or tcg`);
   const jobs = positiveInt('--jobs', flags.jobs);
   const memoryMiB = positiveInt('--memory', flags.memory);
+  const cpus = positiveInt('--cpus', flags.cpus);
   const target = targetChoice(flags);
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
   // expect_by_kernel applies to it.
@@ -85,7 +87,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, cpus, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);
