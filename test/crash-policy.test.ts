@@ -14,7 +14,7 @@ import { fixture } from './helpers/cli.js';
 const policy = loadCrashPolicy();
 
 t.test('a recorded sysrq-c panic on debian-6.12: titled, with the lines around it', async (t) => {
-  const lines = readFileSync(fixture('crash', 'sysrq-panic-debian-6.12.console.log'), 'utf8').split(/\r?\n/).filter((l) => !l.startsWith('# '));
+  const lines = readFileSync(fixture('crash', 'sysrq-panic-debian-6.12.console.txt'), 'utf8').split(/\r?\n/).filter((l) => !l.startsWith('# '));
   const c = findCrash(lines, policy, 'console');
   t.equal(c?.kind, 'panic');
   t.equal(c?.title, 'kernel panic: sysrq triggered crash');
