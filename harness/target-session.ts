@@ -1,6 +1,5 @@
 // What every target gets once SSH works: the reset helper with its sysctl baseline,
-// and the kernel log stream, set up with one command.
-import { randomUUID } from 'node:crypto';
+// and the kernel log stream on its own channel.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from './errors.js';
@@ -19,14 +18,13 @@ export interface TargetSession {
 
 /** `asRoot` prefixes commands that need root on hosts reached as another user. */
 export function startSession(ssh: SshConnection, describe: string, asRoot = ''): TargetSession {
-  const marker = `bpf-harness: kernel log stream ${randomUUID()}`;
-  const kernelLog = new KernelLogStream(ssh, marker, asRoot);
+  const kernelLog = new KernelLogStream(ssh, asRoot);
   const script = readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset'));
-  const setup = `mkdir -p /run/bpf-harness && cat > ${RESET_HELPER} && chmod 755 ${RESET_HELPER} && sh ${RESET_HELPER} baseline && echo ${shellQuote(marker)} > /dev/kmsg`;
+  const setup = `mkdir -p /run/bpf-harness && cat > ${RESET_HELPER} && chmod 755 ${RESET_HELPER} && sh ${RESET_HELPER} baseline`;
   const installed = ssh.exec(`${asRoot}sh -c ${shellQuote(setup)}`, { input: script, timeoutMs: 30000 }).then((r) => {
     if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
   });
-  const ready = installed.then(() => kernelLog.ready);
+  const ready = Promise.all([installed, kernelLog.ready]).then(() => undefined);
   // Awaited by the first scenario; until then a failure must not count as unhandled.
   ready.catch(() => {});
   return { kernelLog, ready };

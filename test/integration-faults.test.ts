@@ -56,3 +56,12 @@ t.test('a reused guest is reset between scenarios: leftover processes killed, sy
   t.match(reset, /restored kernel\/unprivileged_bpf_disabled/);
   t.match(reset, /restored net\/core\/bpf_jit_harden/);
 });
+
+t.test('the kernel log stream is followed again when its reader dies; a later WARNING still fails the scenario', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', faults('kmsg-restart.yaml'), '--out', out, '-q']);
+  t.equal(r.exitCode, 1, 'exit 1', { output: r.all });
+  const [s] = results(out).scenarios;
+  t.equal(s?.crash?.title, 'WARNING in bpf_harness_after_restart (kernel/bpf/harness_test.c:9)');
+  t.equal(s?.crash?.source, 'dmesg');
+});

@@ -2,6 +2,7 @@
 // scenario's failures (spec prints it, junit puts it in <failure>, tap has YAML).
 
 import type { Failure, Outcome, RunResult, ScenarioResult } from '../results/model.js';
+import { SOURCE_NAMES } from '../../vm/crash/scan.js';
 
 export interface Counts {
   pass: number;
@@ -59,7 +60,7 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
   const out: string[] = [];
   if (r.outcome === 'error' || (r.outcome === 'fail' && r.reason)) {
     if (r.reason) out.push(`${pad}${r.reason}`);
-    if (r.crash) out.push(`${pad}from the ${r.crash.source} (${r.crash.artifact}):`, ...indent(r.crash.excerpt, `${pad}  `, PLAIN));
+    if (r.crash) out.push(`${pad}from the ${SOURCE_NAMES[r.crash.source]} (${r.crash.artifact}):`, ...indent(r.crash.excerpt, `${pad}  `, PLAIN));
     if (r.consoleTail) out.push(`${pad}console:`, ...indent(r.consoleTail.replace(/\n$/, ''), `${pad}  `, PLAIN));
   }
   for (const s of r.steps) {

@@ -2,7 +2,7 @@
 // sysctls put back; the kernel's messages meanwhile are scanned for crashes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findCrash, type Crash } from '../../vm/crash/scan.js';
+import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../errors.js';
 import type { ScenarioResult, StepResult } from '../results/model.js';
 import type { Target } from '../target.js';
@@ -66,7 +66,7 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
   else if (marks) await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
   const crash = marks && crashSince(target, marks, ctx);
   if (crash) {
-    writeFileSync(join(ctx.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${crash.source}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
+    writeFileSync(join(ctx.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${SOURCE_NAMES[crash.source]}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
     return {
       result: { ...result(), outcome: 'fail', crash: { ...crash, artifact: join(ctx.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` },
       replace: `kernel crash: ${crash.title}`,

@@ -1,10 +1,14 @@
 // The kernel's messages on a second SSH channel of the target's connection: `dmesg -w`
 // where util-linux has it, else /dev/kmsg (busybox's dmesg cannot follow). Crash
-// scanning reads it; the history it starts with is skipped by waiting for a marker.
+// scanning reads it; the history it starts with is skipped by waiting for a marker
+// the stream's own command writes first.
+import { randomUUID } from 'node:crypto';
 import { LineLog } from '../../vm/crash/line-log.js';
 import { shellQuote, type SshConnection } from './ssh.js';
 
 // -p: a timestamp on every line of a multi-line message, so no line starts with a space.
+const MAX_RESTARTS = 5;
+
 export const KERNEL_LOG_STREAM_CMD = 'dmesg -w -p 2>/dev/null || exec cat /dev/kmsg';
 
 /** "6,1234,5678901,-;text" (a /dev/kmsg record) -> "text"; dictionary lines (" KEY=v") -> undefined. */
@@ -16,37 +20,55 @@ export function kmsgText(line: string): string | undefined {
 
 export class KernelLogStream {
   readonly log = new LineLog();
-  /** Resolves once the marker written at open came back: from then on, lines are new. */
+  /** Resolves once the first stream's marker came back: from then on, lines are new. */
   readonly ready: Promise<void>;
-  private readonly stream: ReturnType<SshConnection['stream']>;
-  private partial = '';
+  private stream?: ReturnType<SshConnection['stream']>;
+  private closed = false;
+  private restarts = 0;
 
   /** `prefix` runs the stream as root on hosts reached as another user (e.g. "sudo -n "). */
-  constructor(ssh: SshConnection, marker: string, prefix = '') {
+  constructor(private readonly ssh: SshConnection, private readonly prefix = '') {
+    this.ready = this.open();
+  }
+
+  /**
+   * One stream: it writes a fresh marker into the kernel log, then follows the log from
+   * its start, and what comes before the marker (history) is skipped. Resolves when the
+   * marker came back, or the stream ended without it.
+   */
+  private open(): Promise<void> {
+    const marker = `bpf-harness: kernel log stream ${randomUUID()}`;
     let markerSeen!: () => void;
-    this.ready = new Promise((r) => (markerSeen = r));
-    let open = false;
-    this.stream = ssh.stream(`${prefix}sh -c ${shellQuote(KERNEL_LOG_STREAM_CMD)}`, (text) => {
-      const parts = (this.partial + text).split('\n');
-      this.partial = parts.pop() ?? '';
+    const seen = new Promise<void>((r) => (markerSeen = r));
+    let partial = '';
+    let live = false;
+    const cmd = `echo ${shellQuote(marker)} > /dev/kmsg; ${KERNEL_LOG_STREAM_CMD}`;
+    const stream = this.ssh.stream(`${this.prefix}sh -c ${shellQuote(cmd)}`, (text) => {
+      const parts = (partial + text).split('\n');
+      partial = parts.pop() ?? '';
       const lines = parts.map(kmsgText).filter((l): l is string => l !== undefined);
-      if (!open) {
+      if (!live) {
         const at = lines.findIndex((l) => l.includes(marker));
         if (at < 0) return;
-        open = true;
+        live = true;
         markerSeen();
         lines.splice(0, at + 1);
       }
       if (lines.length) this.log.write(lines.join('\n') + '\n');
     });
-    // A stream that ended never shows the marker; nobody waits forever on it.
-    void this.stream.ended.then(() => {
-      this.log.ended = true;
+    this.stream = stream;
+    void stream.ended.then(() => {
       markerSeen();
+      // busybox's cat ends on EPIPE when the ring buffer overran it: follow again, while
+      // the connection lasts (messages in the gap are lost, as they were overwritten).
+      if (!this.closed && this.ssh.isOpen && live && this.restarts++ < MAX_RESTARTS) void this.open();
+      else this.log.ended = true;
     });
+    return seen;
   }
 
   close(): void {
-    this.stream.close();
+    this.closed = true;
+    this.stream?.close();
   }
 }

@@ -12,6 +12,9 @@ export interface Crash {
   excerpt: string;
 }
 
+/** How reports name a source. */
+export const SOURCE_NAMES: Record<Crash['source'], string> = { console: 'serial console', dmesg: 'kernel log stream' };
+
 /** "[   12.345678] text" (console, dmesg) -> "text" */
 export const stripTimestamp = (line: string) => line.replace(/^\[\s*\d+\.\d+\]\s?/, '');
 
