@@ -28,14 +28,14 @@ export interface ScenarioContext {
   cleaned?: boolean;
 }
 
+/** struct_ops loads, and commands (which may start a user-space scheduler). */
+export const mayHoldSchedExt = (ctx: ScenarioContext) => hasCommands(ctx) || ctx.scenario.steps.some((s) => s.kind === 'load' && s.via === 'struct_ops');
+
 /**
  * The command that removes a scenario's pins and pushed files. Removing a struct_ops
  * link's pin unregisters it; a sched_ext scheduler then takes a moment to disable, and
  * the next scenario must find the class idle, so the command waits for that (5 s at most).
  */
-/** struct_ops loads, and commands (which may start a user-space scheduler). */
-export const mayHoldSchedExt = (ctx: ScenarioContext) => ctx.scenario.steps.some((s) => (s.kind === 'load' && s.via === 'struct_ops') || s.kind === 'run');
-
 export function cleanupCommand(ctx: ScenarioContext): string {
   const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
   const st = '/sys/kernel/sched_ext/state';
@@ -59,7 +59,8 @@ export const hasCommands = (ctx: ScenarioContext) => ctx.scenario.steps.some((s)
  */
 export const foldsCleanup = (ctx: ScenarioContext) => ctx.scenario.steps.every((s) => s.kind === 'load');
 
-/** Written to the kernel log when a scenario that reads it begins: dmesg steps read what follows. */
+/** Written to the kernel log by the cleanup, last (see cleanupCommand). */
 export const endMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} ends`;
 
+/** Written to the kernel log when a scenario that reads it begins: dmesg steps read what follows. */
 export const dmesgMarker = (ctx: ScenarioContext) => `bpf-harness: scenario ${ctx.pinDir.split('/').pop()} begins`;

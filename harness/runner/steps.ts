@@ -10,6 +10,7 @@ import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js'
 import { shellQuote } from '../transport/ssh.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
 import { GUEST_USER, isRoot, privilegePrefix } from './privilege.js';
+import { stripTimestamp } from '../../vm/crash/scan.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;
@@ -114,8 +115,6 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
 }
 
 const DMESG_POLL_MS = 200;
-/** busybox dmesg prints "[   12.345678] message" when printk times are on. */
-const stripTime = (line: string) => line.replace(/^\[\s*\d+\.\d+\] /, '');
 
 /** Kernel messages since this scenario's marker (see dmesgMarker), polled until the patterns match or `within` ends. */
 export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect: Expect): Promise<StepResult> {
@@ -125,7 +124,8 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
   let failures: Failure[] = [];
   for (;;) {
     const r = await ctx.target.exec('dmesg', { timeoutMs: 30000 });
-    const lines = r.stdout.split('\n').map(stripTime);
+    // busybox dmesg prints "[   12.345678] message" when printk times are on.
+    const lines = r.stdout.split('\n').map(stripTimestamp);
     const from = lines.lastIndexOf(marker);
     if (from < 0) {
       // Without the marker there is no "since the scenario began": never match older messages.

@@ -3,7 +3,7 @@
 // libbpf headers (and the tree, for {tree:} programs) are those of the matching
 // linux-source package when Debian has one.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -12,6 +12,7 @@ import { InfraError } from '../errors.js';
 import { requireCommand } from '../host-commands.js';
 import { cacheDir } from '../paths.js';
 import { progress } from '../progress.js';
+import { publishOnce } from '../publish.js';
 import type { Target } from '../target.js';
 
 export type HostKernel = Pick<KernelArtifacts, 'name' | 'release' | 'origin' | 'includeDirs' | 'tree'> & {
@@ -29,22 +30,18 @@ export async function hostKernel(target: Target, name: string): Promise<HostKern
   const dir = cacheDir('hosts', `${target.release.replace(/[^A-Za-z0-9._+-]/g, '_')}-${key}`);
   const vmlinuxH = join(dir, 'include', 'vmlinux.h');
   const tools = await imageTools(target.release);
-  if (!existsSync(vmlinuxH)) {
-    mkdirSync(join(dir, 'include'), { recursive: true });
-    writeFileSync(join(dir, 'btf'), btfBytes);
+  const hasConfig = !!config.stdout.trim();
+  await publishOnce(dir, vmlinuxH, `making vmlinux.h for ${target.release}`, () => undefined, async (tmp) => {
+    mkdirSync(join(tmp, 'include'));
+    writeFileSync(join(tmp, 'btf'), btfBytes);
+    if (hasConfig) writeFileSync(join(tmp, 'config'), config.stdout);
     const bpftool = tools?.bpftool ?? requireCommand('bpftool', 'bpftool');
-    const h = await execa(bpftool, ['btf', 'dump', 'file', join(dir, 'btf'), 'format', 'c'], { reject: false });
+    const h = await execa(bpftool, ['btf', 'dump', 'file', join(tmp, 'btf'), 'format', 'c'], { reject: false });
     if (h.exitCode !== 0) throw new InfraError(`bpftool could not dump the BTF of ${target.describe}: ${h.stderr}`);
-    writeFileSync(`${vmlinuxH}.tmp`, h.stdout);
-    renameSync(`${vmlinuxH}.tmp`, vmlinuxH);
-  }
-  let configFile: string | undefined;
-  if (config.stdout.trim()) {
-    configFile = join(dir, 'config');
-    writeFileSync(configFile, config.stdout);
-  }
+    writeFileSync(join(tmp, 'include', 'vmlinux.h'), h.stdout);
+  });
   return {
     name, release: target.release, origin: `the running kernel of ${target.describe}`,
-    includeDirs: [...(tools?.includeDirs ?? []), join(dir, 'include')], tree: tools?.tree, config: configFile,
+    includeDirs: [...(tools?.includeDirs ?? []), join(dir, 'include')], tree: tools?.tree, config: hasConfig ? join(dir, 'config') : undefined,
   };
 }

@@ -3,13 +3,14 @@
 // tree's tools; published atomically under a key of everything that decides the build,
 // with a lock so two runs never build on one tree at once.
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { BadInputError } from '../../harness/errors.js';
 import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
+import { publishOnce } from '../../harness/publish.js';
 import type { KernelArtifacts } from '../artifacts.js';
 import type { ResolvedRecipe } from '../recipe.js';
 import { debianSource, debianSourceIdentity } from '../source/debian-source.js';
@@ -126,10 +127,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const kernelRelease = await makeQuery(tree.dir, odir, ['kernelrelease']);
 
   const out = builtDir(key);
-  const tmp = `${out}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
+  const built = await publishOnce(out, join(out, 'artifacts.json'), label, () => readBuilt(key, recipe.name)!, async (tmp) => {
     copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
     copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
     copyFileSync(join(odir, '.config'), join(tmp, 'config'));
@@ -140,9 +138,9 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     }
     const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
     copyFileSync(log, join(tmp, 'build.log'));
-    // Paths point at the published location: tmp is renamed there below.
+    // Paths point at the published location: publishOnce renames tmp there.
     const at = (p: string) => p.replace(tmp, out);
-    const built: BuiltKernel = {
+    const artifacts: BuiltKernel = {
       name: recipe.name, key, release: kernelRelease, origin: `${tree.describe}${patches.length ? ` + ${patches.length} patch file(s)` : ''}`,
       bzImage: join(out, 'bzImage'), config: join(out, 'config'), vmlinux: join(out, 'vmlinux'), modulesDir,
       bpftool: at(tools.bpftool), includeDirs: tools.includeDirs.map(at), vmlinuxH: tools.vmlinuxH && at(tools.vmlinuxH),
@@ -150,14 +148,9 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
       // A path: tree's uncommitted changes are not in this commit: {tree:} programs read HEAD.
       tree: { dir: tree.dir, commit },
     };
-    writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(built, null, 2));
-    // Under the tree lock, after checking: what is here is a leftover without artifacts.json.
-    rmSync(out, { recursive: true, force: true });
-    renameSync(tmp, out);
-    const size = statSync(join(out, 'bzImage')).size;
-    progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
-    return built;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+    writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(artifacts, null, 2));
+  });
+  const size = statSync(built.bzImage).size;
+  progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
+  return built;
 }
