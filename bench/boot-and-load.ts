@@ -86,7 +86,7 @@ async function harnessRound(): Promise<{ bootMs: number; loadMs: number[] }> {
     for (let i = 0; i < loads; i++) {
       const { result: r } = await runScenario({
         target: t, scenario, kernel: art.name, objects: new Map([[Object.keys(scenario.programs)[0]!, object]]),
-        guestDir: '/tmp/bench', pinDir: '/sys/fs/bpf/bench', artifactDir: join(work, 'artifacts'), artifactRel: 'artifacts', update: false, crashPolicy: loadCrashPolicy(),
+        slug: 'bench', artifactDir: join(work, 'artifacts'), artifactRel: 'artifacts', update: false, crashPolicy: loadCrashPolicy(),
       }, relative(repoRoot, scenarioFile));
       if (r.outcome !== 'pass') throw new Error(`bench scenario did not pass: ${JSON.stringify(r.steps)}`);
       loadMs.push(r.durationMs);

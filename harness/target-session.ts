@@ -1,5 +1,5 @@
-// What every target gets once SSH works: the reset helper with its sysctl baseline,
-// and the kernel log stream on its own channel.
+// What every target gets once SSH works: a place for the run's files and pins, the reset
+// helper with its sysctl baseline, and the kernel log stream on its own channel.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from './errors.js';
@@ -7,25 +7,91 @@ import { repoRoot } from './paths.js';
 import { KernelLogStream } from './transport/kernel-log.js';
 import { shellQuote, type SshConnection } from './transport/ssh.js';
 
-/** Where the reset helper (vm/guest/bpf-harness-reset) lives on a target; run through sh, as /run is often noexec. */
-export const RESET_HELPER = '/run/bpf-harness/reset';
+/** Where a target keeps what the run puts on it. */
+export interface TargetDirs {
+  /** Pushed objects, one subdirectory per scenario. */
+  work: string;
+  /** A directory on a bpffs for pins, one subdirectory per scenario. */
+  pins: string;
+  /** The reset helper (vm/guest/bpf-harness-reset); run through sh, as /run and /tmp are often noexec. */
+  resetHelper: string;
+}
 
 export interface TargetSession {
   kernelLog: KernelLogStream;
   /** Resolves when the helper is in place and the stream shows only new messages. */
-  ready: Promise<void>;
+  ready: Promise<TargetDirs>;
+  /** Gives back what the session made on the target (a host's private directory and bpffs); never throws. */
+  release(): Promise<void>;
 }
 
-/** `asRoot` prefixes commands that need root on hosts reached as another user. */
-export function startSession(ssh: SshConnection, describe: string, asRoot = ''): TargetSession {
-  const kernelLog = new KernelLogStream(ssh, asRoot);
-  const script = readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset'));
-  const setup = `mkdir -p /run/bpf-harness && cat > ${RESET_HELPER} && chmod 755 ${RESET_HELPER} && sh ${RESET_HELPER} baseline`;
-  const installed = ssh.exec(`${asRoot}sh -c ${shellQuote(setup)}`, { input: script, timeoutMs: 30000 }).then((r) => {
-    if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
+/** A guest is ours alone: fixed paths, on the bpffs its init mounted at /sys/fs/bpf. */
+const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', pins: '/sys/fs/bpf/bpf-harness', resetHelper: '/run/bpf-harness/reset' };
+
+/**
+ * An existing host is shared: a directory made fresh by root for this connection
+ * (mktemp, so another local user cannot have made it first), with a bpffs of our own
+ * mounted inside it, since the host's /sys/fs/bpf may hold no bpffs and its mounts are
+ * not ours to change. The command that makes it then waits on its stdin: when the
+ * harness closes the channel, or the connection dies with the harness, it unmounts the
+ * bpffs (which frees what is pinned there) and removes the directory.
+ */
+const HOST_LEASE = [
+  "trap '' HUP PIPE",
+  'd=$(mktemp -d /tmp/bpf-harness.XXXXXXXX) || exit 1',
+  // Readable by the unprivileged contexts (uid 1000) that load objects from it.
+  'chmod 755 "$d" && mkdir "$d/work" "$d/bpffs" && chmod 1777 "$d/work"',
+  'if ! mount -t bpf bpf-harness "$d/bpffs"; then rm -rf "$d"; exit 1; fi',
+  'echo "lease $d"',
+  'cat > /dev/null',
+  'umount "$d/bpffs" 2>/dev/null; rm -rf "$d"',
+].join('\n');
+
+/** The host's private directory, from the lease command's first line. */
+function hostLease(ssh: SshConnection, describe: string, asRoot: string): { dir: Promise<string>; close(): void } {
+  let out = '';
+  let found!: (dir: string) => void;
+  let failed!: (e: Error) => void;
+  const dir = new Promise<string>((res, rej) => ([found, failed] = [res, rej]));
+  const stream = ssh.stream(`${asRoot}sh -c ${shellQuote(HOST_LEASE)}`, (text) => {
+    out += text;
+    const m = /^lease (\/tmp\/bpf-harness\.[A-Za-z0-9]+)$/m.exec(out);
+    if (m) found(m[1]!);
   });
-  const ready = Promise.all([installed, kernelLog.ready]).then(() => undefined);
+  void stream.ended.then(() => failed(new InfraError(`making a private directory with its own bpffs on ${describe} failed: ${out.trim() || 'the command ended without saying why'}`)));
+  return { dir, close: () => stream.close() };
+}
+
+/**
+ * `asRoot` prefixes commands that need root on hosts reached as another user; `shared`
+ * says the target is an existing host rather than a guest of ours.
+ */
+export function startSession(ssh: SshConnection, describe: string, opts: { asRoot?: string; shared?: boolean } = {}): TargetSession {
+  const asRoot = opts.asRoot ?? '';
+  const kernelLog = new KernelLogStream(ssh, asRoot);
+  const lease = opts.shared ? hostLease(ssh, describe, asRoot) : undefined;
+  const dirs: Promise<TargetDirs> = lease
+    ? lease.dir.then((d) => ({ work: `${d}/work`, pins: `${d}/bpffs`, resetHelper: `${d}/reset` }))
+    : Promise.resolve(GUEST_DIRS);
+  const script = readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset'));
+  const installed = dirs.then(async (d) => {
+    const helper = shellQuote(d.resetHelper);
+    const setup = `mkdir -p "$(dirname ${helper})" && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
+    const r = await ssh.exec(`${asRoot}sh -c ${shellQuote(setup)}`, { input: script, timeoutMs: 30000 });
+    if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
+    return d;
+  });
+  const ready = Promise.all([installed, kernelLog.ready]).then(([d]) => d);
   // Awaited by the first scenario; until then a failure must not count as unhandled.
   ready.catch(() => {});
-  return { kernelLog, ready };
+  const release = async () => {
+    if (!lease) return;
+    // Undone here while the connection is known to be up; the lease undoes it too if not.
+    const d = await lease.dir.catch(() => undefined);
+    if (d && ssh.isOpen) {
+      await ssh.exec(`${asRoot}sh -c ${shellQuote(`umount ${d}/bpffs 2>/dev/null; rm -rf ${d}`)}`, { timeoutMs: 30000 }).catch(() => undefined);
+    }
+    lease.close();
+  };
+  return { kernelLog, ready, release };
 }

@@ -2,6 +2,7 @@
 // Modeled on syzkaller's vm/vmimpl: boot, ready (an SSH command ran), exec, push,
 // kernel-message stream, close.
 import type { LineLog } from '../vm/crash/line-log.js';
+import type { TargetDirs } from './target-session.js';
 import type { ExecOptions, ExecResult } from './transport/ssh.js';
 
 export interface Target {
@@ -15,8 +16,8 @@ export interface Target {
   consoleTail(lines?: number): string;
   /** Kernel messages as they arrive: the serial console (guests only) and the kernel log stream. */
   readonly kernelLogs: { console?: LineLog; dmesg: LineLog };
-  /** Resolves once the target is set up for scenarios (reset baseline taken, kernel log stream open). */
-  ready(): Promise<void>;
+  /** Resolves once the target is set up for scenarios (its directories made, reset baseline taken, kernel log stream open). */
+  ready(): Promise<TargetDirs>;
   /** After a lost connection: give the kernel a moment to finish printing (a guest: until QEMU exits). */
   settle(): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,8 @@
 // with passwordless sudo, and this machine's own running kernel as the target (only
 // a verifier rejection and socket filters in several privilege contexts are loaded,
 // nothing is attached). Needs root to create the user and the sudoers entry, which are
-// removed again at the end.
+// removed again at the end. sshd runs in a mount namespace of its own where
+// /sys/fs/bpf holds no bpffs, as on a fresh machine, whatever this one has mounted.
 import t from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,11 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
   ].join('\n'));
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${readFileSync(join(dir, 'host.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
   mkdirSync('/run/sshd', { recursive: true });
-  const sshd: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { reject: false, all: true });
+  const sshdCmd = `umount -q /sys/fs/bpf 2>/dev/null; exec /usr/sbin/sshd -D -e -f ${join(dir, 'sshd_config')}`;
+  const sshd: ResultPromise = execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', sshdCmd], { reject: false, all: true });
+  /** The mounts sshd's sessions see, as "MOUNTPOINT FSTYPE" lines. */
+  const mounts = () => readFileSync(`/proc/${sshd.pid}/mountinfo`, 'utf8').split('\n').filter(Boolean)
+    .map((l) => { const f = l.split(' '); return `${f[4]} ${f[f.indexOf('-') + 1]}`; }).sort();
   t.teardown(async () => {
     sshd.kill('SIGTERM');
     await sshd;
@@ -44,6 +49,9 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
     rmSync(dir, { recursive: true, force: true });
   });
   await sleep(500);
+  const mountsBefore = mounts();
+  const leases = async () => (await execa('sh', ['-c', 'ls -d /tmp/bpf-harness.* 2>/dev/null || true'])).stdout.trim();
+  const leasesBefore = await leases();
 
   const target = ['--target', `ssh://${USER}@127.0.0.1:${port}`, '--identity', join(dir, 'id'), '--known-hosts', join(dir, 'known_hosts')];
 
@@ -64,5 +72,11 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
     t.ok(res.scenarios.every((s) => s.outcome === 'pass'), 'both pass');
     const log = readFileSync(join(out, 'ssh_127_0_0_1', 'scenarios_basics_uninit-register', 'load.verifier.log'), 'utf8');
     t.match(log, /R3 !read_ok/, "the host kernel's verifier log");
+  });
+
+  t.test("the host's mounts are left as they were, its private directory removed", async (t) => {
+    t.notOk(mountsBefore.includes('/sys/fs/bpf bpf'), 'the host under test has no bpffs on /sys/fs/bpf');
+    t.same(mounts(), mountsBefore, 'the same mounts after the runs');
+    t.equal(await leases(), leasesBefore, 'no /tmp/bpf-harness.* directory left behind');
   });
 }

@@ -2,7 +2,6 @@
 import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { Target } from '../target.js';
 import type { Scenario } from '../scenario/types.js';
-import { RESET_HELPER } from '../target-session.js';
 import { shellQuote } from '../transport/ssh.js';
 
 export interface ScenarioContext {
@@ -15,6 +14,8 @@ export interface ScenarioContext {
   guestDir: string;
   /** Per-scenario bpffs directory for pins; removed after the scenario. */
   pinDir: string;
+  /** The target's reset helper (TargetDirs.resetHelper). */
+  resetHelper: string;
   /** Where this scenario's artifacts go on the host, and that dir relative to --out. */
   artifactDir: string;
   artifactRel: string;
@@ -37,14 +38,14 @@ export const mayHoldSchedExt = (ctx: ScenarioContext) => hasCommands(ctx) || ctx
  * the next scenario must find the class idle, so the command waits for that (5 s at most).
  */
 export function cleanupCommand(ctx: ScenarioContext): string {
-  const rm = `rm -rf ${ctx.pinDir} ${ctx.guestDir}`;
+  const rm = `rm -rf ${shellQuote(ctx.pinDir)} ${shellQuote(ctx.guestDir)}`;
   const st = '/sys/kernel/sched_ext/state';
   const wait = mayHoldSchedExt(ctx)
     ? `; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`
     : '';
   // Only commands leave processes or change sysctls; bpftool loads do neither. Processes
   // go first: a user-space scheduler they started holds sched_ext until it is killed.
-  const reset = hasCommands(ctx) ? `sh ${RESET_HELPER} restore; ` : '';
+  const reset = hasCommands(ctx) ? `sh ${shellQuote(ctx.resetHelper)} restore ${shellQuote(ctx.pinDir)}; ` : '';
   // Written last: once the kernel log stream shows it, everything the scenario (and its
   // teardown) made the kernel print has arrived, and the crash scan can run.
   return `${reset}${rm}${wait}; echo ${shellQuote(endMarker(ctx))} > /dev/kmsg`;

@@ -232,8 +232,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
         const { result, replace } = await runScenario({
           target: guest, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
-          guestDir: `/tmp/bpf-harness/${slug(entry.relFile)}`,
-          pinDir: `/sys/fs/bpf/bpf-harness/${slug(entry.relFile)}`,
+          slug: slug(entry.relFile),
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy,
         }, entry.relFile);
         finish(result);

@@ -8,6 +8,7 @@ import type { ScenarioResult, StepResult } from '../results/model.js';
 import type { Target } from '../target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
 import type { LineLog } from '../../vm/crash/line-log.js';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import { cleanupCommand, dmesgMarker, endMarker, foldsCleanup, mayHoldSchedExt, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';
@@ -25,10 +26,10 @@ type Marks = { console?: number; dmesg: number };
 const markLogs = (t: Target): Marks => ({ console: t.kernelLogs.console?.mark(), dmesg: t.kernelLogs.dmesg.mark() });
 
 /** The first crash the kernel printed since the marks: the console first, since a dying kernel's last words reach only it. */
-function crashSince(t: Target, marks: Marks, ctx: ScenarioContext): Crash | undefined {
+function crashSince(t: Target, marks: Marks, policy: CrashPolicy): Crash | undefined {
   const { console, dmesg } = t.kernelLogs;
-  return (console && marks.console !== undefined ? findCrash(console.since(marks.console), ctx.crashPolicy, 'console') : undefined)
-    ?? findCrash(dmesg.since(marks.dmesg), ctx.crashPolicy, 'dmesg');
+  return (console && marks.console !== undefined ? findCrash(console.since(marks.console), policy, 'console') : undefined)
+    ?? findCrash(dmesg.since(marks.dmesg), policy, 'dmesg');
 }
 
 /** Waits (briefly) until the kernel log stream has delivered the line the cleanup wrote last. */
@@ -38,10 +39,16 @@ async function untilLogged(log: LineLog, mark: number, text: string): Promise<vo
   }
 }
 
-export async function runScenario(ctx: ScenarioContext, relFile: string): Promise<ScenarioOutcome> {
+/** A scenario's context before its target is ready: its directories there come from the target. */
+export type ScenarioSetup = Omit<ScenarioContext, 'guestDir' | 'pinDir' | 'resetHelper'> & {
+  /** The scenario's name in the target's directories (bpffs refuses dots). */
+  slug: string;
+};
+
+export async function runScenario(setup: ScenarioSetup, relFile: string): Promise<ScenarioOutcome> {
   const t0 = Date.now();
-  const { scenario, kernel, target } = ctx;
-  mkdirSync(ctx.artifactDir, { recursive: true });
+  const { scenario, kernel, target, slug, ...rest } = setup;
+  mkdirSync(setup.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
   let replace: string | undefined;
   const result = (): ScenarioResult => {
@@ -53,8 +60,10 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
   };
   let marks: Marks | undefined;
   let broke: unknown;
+  let ctx: ScenarioContext | undefined;
   try {
-    await target.ready();
+    const dirs = await target.ready();
+    ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
     marks = markLogs(target);
     await runSteps(ctx, steps, (why) => (replace ??= why));
   } catch (e) {
@@ -63,12 +72,12 @@ export async function runScenario(ctx: ScenarioContext, relFile: string): Promis
 
   // A crash explains whatever else went wrong (SSH lost, a step timing out), so it is looked for first.
   if (broke instanceof SshLostError) await target.settle();
-  else if (marks) await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
-  const crash = marks && crashSince(target, marks, ctx);
+  else if (marks && ctx) await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
+  const crash = marks && crashSince(target, marks, setup.crashPolicy);
   if (crash) {
-    writeFileSync(join(ctx.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${SOURCE_NAMES[crash.source]}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
+    writeFileSync(join(setup.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${SOURCE_NAMES[crash.source]}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
     return {
-      result: { ...result(), outcome: 'fail', crash: { ...crash, artifact: join(ctx.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` },
+      result: { ...result(), outcome: 'fail', crash: { ...crash, artifact: join(setup.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` },
       replace: `kernel crash: ${crash.title}`,
     };
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { BadInputError, InfraError } from '../errors.js';
 import type { Target } from '../target.js';
-import { startSession, type TargetSession } from '../target-session.js';
+import { startSession, type TargetDirs, type TargetSession } from '../target-session.js';
 import { shellQuote, SshConnection, type ExecOptions, type ExecResult } from '../transport/ssh.js';
 import { knownHostsName, type SshAddress } from './address.js';
 import { algorithmsFor, hostKeyCheck, knownKeys } from './known-hosts.js';
@@ -96,7 +96,7 @@ export class SshHostTarget implements Target {
       }
       const missing = (await ssh.exec(`${asRoot}sh -c 'command -v bpftool >/dev/null || echo bpftool; command -v setpriv >/dev/null || echo setpriv'`, { timeoutMs: 30000 })).stdout.trim();
       if (missing) throw new InfraError(`${describe} lacks ${missing.split('\n').join(' and ')} (for root's PATH): install them there (Debian: bpftool, util-linux)`);
-      return new SshHostTarget(describe, release ?? '', ssh, asRoot, startSession(ssh, describe, asRoot));
+      return new SshHostTarget(describe, release ?? '', ssh, asRoot, startSession(ssh, describe, { asRoot, shared: true }));
     } catch (e) {
       ssh.close();
       throw e;
@@ -107,7 +107,7 @@ export class SshHostTarget implements Target {
     return { dmesg: this.session.kernelLog.log };
   }
 
-  ready(): Promise<void> {
+  ready(): Promise<TargetDirs> {
     return this.session.ready;
   }
 
@@ -133,6 +133,7 @@ export class SshHostTarget implements Target {
 
   async close(): Promise<void> {
     this.session.kernelLog.close();
+    await this.session.release();
     this.ssh.close();
   }
 }

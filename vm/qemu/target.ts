@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InfraError } from '../../harness/errors.js';
 import { progress } from '../../harness/progress.js';
 import type { Target } from '../../harness/target.js';
-import { startSession, type TargetSession } from '../../harness/target-session.js';
+import { startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { SshConnection, type ExecOptions, type ExecResult } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -73,7 +73,7 @@ export class QemuTarget implements Target {
     return { console: this.console.lines, dmesg: this.session.kernelLog.log };
   }
 
-  ready(): Promise<void> {
+  ready(): Promise<TargetDirs> {
     return this.session.ready;
   }
 
