@@ -10,6 +10,8 @@ export interface Target {
   readonly describe: string;
   /** `uname -r` of the running kernel. */
   readonly release: string;
+  /** An existing host others use too (its sysctls and mounts are not ours to change), rather than a guest of ours. */
+  readonly shared: boolean;
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
   push(data: Buffer, guestPath: string, mode?: number): Promise<void>;
   /** The last lines the kernel printed on the console, for infrastructure errors. */

@@ -63,13 +63,23 @@ export function compare(actual: number, comparison: Comparison | number): boolea
   }
 }
 
-/** Ordered patterns (log, stdout, stderr) against text; `key` names the list. */
-export function checkPatterns(key: string, patterns: Pattern[] | undefined, text: string): Failure[] {
+/** Ordered patterns (log, stdout, stderr) against text; `key` names the list. `onNextLine` as matchOrdered's. */
+export function checkPatterns(key: string, patterns: Pattern[] | undefined, text: string, onNextLine?: boolean[]): Failure[] {
   if (!patterns?.length) return [];
-  const r = matchOrdered(patterns, text);
+  const r = matchOrdered(patterns, text, onNextLine);
   if (r.ok) return [];
   const what = `${key}[${r.index}]`;
   const prev = r.matched.at(-1);
+  if (r.wrongLine !== undefined) {
+    return [{
+      expectation: what,
+      message: `${what} ${JSON.stringify(r.pattern)} matched on line ${r.wrongLine}, but it must be on line ${r.stoppedAtLine}, right after ${key}[${prev?.index}]`,
+      pattern: r.pattern,
+      stoppedAtLine: r.stoppedAtLine,
+      matchedBefore: r.matched,
+      diff: excerpt(text, r.stoppedAtLine, r.matched.map((m) => m.line)),
+    }];
+  }
   const where = prev ? `after ${key}[${prev.index}] matched on line ${prev.line}` : 'anywhere';
   const order = r.earlierLine !== undefined ? ` (it occurs earlier, on line ${r.earlierLine}: out of order)` : '';
   const lines = text === '' ? ' (the text is empty)' : '';

@@ -109,15 +109,25 @@ export type OrderedResult =
       stoppedAtLine: number;
       /** Where it does occur, if only before the previous match (an order violation). */
       earlierLine?: number;
+      /** Found, but not on the line right after the previous match as onNextLine asked. */
+      wrongLine?: number;
     };
 
-export function matchOrdered(patterns: Pattern[], text: string): OrderedResult {
+/**
+ * `onNextLine[i]`: pattern i must match on the line right after pattern i-1's match
+ * (test_loader's rule for consecutive __xlated and __jited lines).
+ */
+export function matchOrdered(patterns: Pattern[], text: string, onNextLine: boolean[] = []): OrderedResult {
   const idx = new LineIndex(text);
   const matched: MatchedPattern[] = [];
   let pos = 0;
   for (const [index, pattern] of patterns.entries()) {
     const compiled = compilePattern(pattern);
     const hit = search(compiled, idx, pos);
+    const prevLine = matched.at(-1)?.line;
+    if (hit && onNextLine[index] && prevLine !== undefined && hit.line !== prevLine + 1) {
+      return { ok: false, matched, index, pattern, stoppedAtLine: prevLine + 1, wrongLine: hit.line };
+    }
     if (hit) {
       matched.push({ index, pattern, line: hit.line });
       pos = hit.end;

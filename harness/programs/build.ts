@@ -60,16 +60,24 @@ function includeDirHash(dir: string): string {
   return h;
 }
 
+export interface BuildOptions {
+  /** More clang flags (the selftests Makefile's). */
+  flags?: string[];
+  /** Include dirs after includeDirs whose content is fixed by an identity (a tree commit), hashed by it instead of walked. */
+  fixed?: { dirs: string[]; identity: string };
+}
+
 /**
  * Compile one program source to a BPF object; returns the object path in the cache.
  * includeDirs come first on the include path: a built kernel's own libbpf headers,
  * tools/sched_ext/include and vmlinux.h, so a program is built against that kernel's BTF.
  */
-export async function buildProgram(src: string, includeDirs: string[] = []): Promise<string> {
+export async function buildProgram(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string> {
   const version = await versionOfClang();
-  const includes = [...includeDirs.flatMap((d) => ['-I', d]), ...INCLUDES];
+  const flags = [...FLAGS, ...(opts.flags ?? [])];
+  const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...INCLUDES];
   const key = createHash('sha256')
-    .update(`${sourceHash(src)}\0${version}\0${FLAGS.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}`)
+    .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}`)
     .digest('hex')
     .slice(0, 20);
   const dir = cacheDir('objects');
@@ -77,7 +85,7 @@ export async function buildProgram(src: string, includeDirs: string[] = []): Pro
   if (existsSync(obj)) return obj;
   mkdirSync(dir, { recursive: true });
   const tmp = `${obj}.${process.pid}.tmp`;
-  const r = await execa(CLANG, [...FLAGS, '-I', dirname(src), ...includes, '-c', src, '-o', tmp], { reject: false, all: true });
+  const r = await execa(CLANG, [...flags, '-I', dirname(src), ...includes, '-c', src, '-o', tmp], { reject: false, all: true });
   if (r.exitCode !== 0) {
     const rel = relative(process.cwd(), src);
     const first = /^(.*?):(\d+):(\d+): error: (.*)$/m.exec(r.all ?? '');

@@ -17,22 +17,34 @@ export async function treeFile(art: Pick<KernelArtifacts, 'name' | 'tree'>, path
   }
   const { dir, commit } = art.tree;
   const sub = dirname(path);
-  // One cache dir per (commit, directory): extractions of other directories never mix in.
-  const root = cacheDir('tree-files', commit.slice(0, 16), createHash('sha256').update(sub).digest('hex').slice(0, 12));
-  const file = join(root, path);
-  if (existsSync(file)) return file;
+  const root = await extracted(dir, commit, [sub]);
+  const file = root && join(root, path);
+  if (!file || !existsSync(file)) {
+    throw new BadInputError(`${scenarioFile}: program {tree: ${path}}: no such file in ${art.name}'s source tree (${commit.slice(0, 12)})`, {
+      hint: 'paths are relative to the top of the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c',
+    });
+  }
+  return file;
+}
+
+/**
+ * Directories of a tree's commit, extracted once into the cache (one cache dir per
+ * commit and set of directories: extractions of others never mix in). Returns the
+ * extraction's root, or undefined when git cannot find them at that commit.
+ */
+export async function extracted(dir: string, commit: string, subs: string[]): Promise<string | undefined> {
+  const root = cacheDir('tree-files', commit.slice(0, 16), createHash('sha256').update(subs.join('\0')).digest('hex').slice(0, 12));
+  if (existsSync(root)) return root;
   const tmp = `${root}.${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const r = await execa('sh', ['-c', 'git -C "$1" archive --format=tar "$2" -- "$3" | tar -x -C "$4"', 'sh', dir, commit, sub, tmp], { reject: false, all: true });
-  if (r.exitCode !== 0 || !existsSync(join(tmp, path))) {
+  const r = await execa('sh', ['-c', 'd=$1 c=$2 t=$3; shift 3; git -C "$d" archive --format=tar "$c" -- "$@" | tar -x -C "$t"', 'sh', dir, commit, tmp, ...subs], { reject: false, all: true });
+  if (r.exitCode !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new BadInputError(`${scenarioFile}: program {tree: ${path}}: no such file in ${art.name}'s source tree (${commit.slice(0, 12)})${r.all ? `\n${r.all}` : ''}`, {
-      hint: 'paths are relative to the top of the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c',
-    });
+    return undefined;
   }
   rmSync(root, { recursive: true, force: true });
   mkdirSync(dirname(root), { recursive: true });
   renameSync(tmp, root);
-  return file;
+  return root;
 }

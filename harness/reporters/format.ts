@@ -1,7 +1,7 @@
 // Text shared by the reporters: counts, durations, and the plain-text account of a
 // scenario's failures (spec prints it, junit puts it in <failure>, tap has YAML).
 
-import type { Failure, Outcome, RunResult, ScenarioResult } from '../results/model.js';
+import type { Failure, Outcome, ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
 import { SOURCE_NAMES } from '../../vm/crash/scan.js';
 
 export interface Counts {
@@ -20,7 +20,40 @@ export function countOutcomes(results: ScenarioResult[]): Counts {
 
 export function summaryLine(run: RunResult): string {
   const c = countOutcomes(run.scenarios);
-  return `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors (${seconds(run.durationMs)})`;
+  const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors (${seconds(run.durationMs)})`;
+  const programs = run.scenarios.flatMap((r) => r.programs ?? []);
+  return programs.length ? `selftest programs: ${programCounts(programs)}\n${line}` : line;
+}
+
+/** "N passed, N failed, N skipped" over program x mode runs. */
+export function programCounts(programs: ProgramResult[]): string {
+  const n = (o: ProgramResult['outcome']) => programs.filter((p) => p.outcome === o).length;
+  const denied = programs.filter((p) => p.denied).length;
+  return `${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${denied ? ` (${denied} denied)` : ''}`;
+}
+
+/** FILE/PROG, with " @unpriv" for the unprivileged mode as test_progs names its subtests. */
+export const programName = (p: ProgramResult) => `${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`;
+
+/** selftests: a line per file with its counts; every failing program in full; skip reasons counted. */
+export function formatProgramDetails(programs: ProgramResult[], pad: string, style: Style = PLAIN): string[] {
+  const out: string[] = [];
+  const files = [...new Set(programs.map((p) => p.file))];
+  const width = Math.max(0, ...files.map((f) => f.length));
+  for (const file of files) {
+    const mine = programs.filter((p) => p.file === file);
+    const worst: Outcome = mine.some((p) => p.outcome === 'fail') ? 'fail' : mine.every((p) => p.outcome === 'skip') ? 'skip' : 'pass';
+    out.push(`${pad}${style.label(worst, file.padEnd(width))}  ${programCounts(mine)}`);
+    for (const p of mine.filter((x) => x.outcome === 'fail')) {
+      out.push(`${pad}  ${style.label('fail', 'FAIL')} ${programName(p)}${p.description ? ` (${p.description})` : ''}`);
+      for (const f of p.failures) out.push(...formatFailure(f, `${pad}    `, style));
+      if (p.artifact) out.push(`${pad}    ${style.dim(`log: ${p.artifact}`)}`);
+    }
+  }
+  const reasons = new Map<string, number>();
+  for (const p of programs) if (p.outcome === 'skip') reasons.set(p.reason ?? '', (reasons.get(p.reason ?? '') ?? 0) + 1);
+  for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) out.push(`${pad}${style.dim(`skipped ${n}: ${reason}`)}`);
+  return out;
 }
 
 export function seconds(ms: number): string {
@@ -68,6 +101,7 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
     out.push(`${pad}step ${s.id} (${s.kind}):`);
     for (const f of s.failures) out.push(...formatFailure(f, `${pad}  `, style));
   }
+  if (r.programs?.length) out.push(...formatProgramDetails(r.programs, pad, style));
   return out;
 }
 
@@ -76,6 +110,11 @@ export function headline(r: ScenarioResult): string {
   const failures = r.steps.flatMap((s) => s.failures.map((f) => ({ step: s.id, f })));
   const first = failures[0];
   if (r.crash) return r.reason ?? r.crash.title;
+  const failedPrograms = (r.programs ?? []).filter((p) => p.outcome === 'fail');
+  if (!first && failedPrograms.length) {
+    const more = failedPrograms.length > 1 ? ` (+${failedPrograms.length - 1} more)` : '';
+    return `${programName(failedPrograms[0]!)}: ${failedPrograms[0]!.reason}${more}`;
+  }
   if (!first) return r.reason ?? LABEL[r.outcome];
   const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : '';
   return `step ${first.step}: ${first.f.message}${more}`;

@@ -45,6 +45,40 @@ export interface StepResult {
   skipReason?: string;
 }
 
+/** veristat's columns for one program: total_insns, total_states, peak_states, max_states_per_insn, mark_read. */
+export interface ProgramStats {
+  insns: number;
+  states?: number;
+  peakStates?: number;
+  maxStatesPerInsn?: number;
+  markRead?: number;
+}
+
+/** One selftest program in one mode, judged from its own tags (test_loader.c's rules). */
+export interface ProgramResult {
+  /** The source file's base name, e.g. verifier_and.c. */
+  file: string;
+  prog: string;
+  /** __description, when the program has one. */
+  description?: string;
+  mode: 'priv' | 'unpriv';
+  outcome: 'pass' | 'fail' | 'skip';
+  /** skip: always; fail: what went wrong, in one line. */
+  reason?: string;
+  /** On deny: the scenario's deny list skipped it (the reason says why). */
+  denied?: boolean;
+  /** Did the load succeed (veristat's verdict success/failure); absent when it did not run. */
+  loaded?: boolean;
+  errno?: string;
+  retval?: number;
+  stats?: ProgramStats;
+  /** Load time, as the loader measured it. */
+  durationUs?: number;
+  failures: Failure[];
+  /** The verifier log (and xlated text) of a failed program, relative to --out. */
+  artifact?: string;
+}
+
 export interface ScenarioResult {
   /** Scenario file, relative to the working directory. */
   file: string;
@@ -53,6 +87,8 @@ export interface ScenarioResult {
   outcome: Outcome;
   durationMs: number;
   steps: StepResult[];
+  /** selftests: each program and mode, in file order. */
+  programs?: ProgramResult[];
   /** skip: the unmet requirement; error: what broke (infrastructure). */
   reason?: string;
   /** Last lines of the guest console, attached to infrastructure errors. */

@@ -1,5 +1,6 @@
 // What a scenario's steps share while they run on one target.
 import type { CrashPolicy } from '../../vm/crash/policy.js';
+import type { SelftestPlan } from '../selftests/run.js';
 import type { Target } from '../target.js';
 import type { Scenario } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
@@ -10,6 +11,8 @@ export interface ScenarioContext {
   kernel: string;
   /** program name -> compiled object on the host */
   objects: Map<string, string>;
+  /** The scenario's selftests, compiled for this kernel. */
+  selftests?: SelftestPlan;
   /** Per-scenario directory in the guest for pushed objects. */
   guestDir: string;
   /** Per-scenario bpffs directory for pins; removed after the scenario. */

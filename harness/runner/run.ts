@@ -1,13 +1,16 @@
 // A whole run: plan entries grouped by kernel; per kernel, fetch it, build the guest
 // image, boot --jobs guests and hand them scenarios; a guest that lost SSH is replaced.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { readKconfig, unmetKconfig } from './kconfig.js';
 import { runScenario } from './scenario.js';
 import { BadInputError, InfraError } from '../errors.js';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { treeFile } from '../programs/tree-files.js';
+import { compileSelftest, selftestFiles, selftestTree } from '../selftests/compile.js';
+import type { SelftestPlan } from '../selftests/run.js';
+import { SELFTEST_LOADER } from '../../vm/image/build.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -43,23 +46,40 @@ export interface RunOptions {
 // bpffs refuses names with dots, and pins live under these names.
 const slug = (s: string) => s.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
 
+/** What a kernel's scenarios need built on the host: per scenario file, its programs' objects and its selftests. */
+interface Built {
+  /** scenario file -> program name -> object built for this kernel */
+  objects: Map<string, Map<string, string>>;
+  selftests: Map<string, SelftestPlan>;
+}
+
 /**
  * Compile the programs of a kernel's scenarios against that kernel's headers (its tree's
  * libbpf, sched_ext include and vmlinux.h when it was built) before its guest boots;
- * a compile error is bad input.
+ * a compile error is bad input. Selftest files compile with the selftests Makefile's
+ * flags, each kernel against its own tree.
  */
-async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Map<string, Map<string, string>>> {
-  const byFile = new Map<string, Map<string, string>>();
+async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Built> {
+  const built: Built = { objects: new Map(), selftests: new Map() };
   for (const { scenario } of entries) {
-    if (byFile.has(scenario.file)) continue;
+    if (built.objects.has(scenario.file)) continue;
     const objs = new Map<string, string>();
     for (const [name, src] of Object.entries(scenario.programs)) {
       const file = typeof src === 'string' ? src : await treeFile(art, src.tree, scenario.file);
       objs.set(name, await buildProgram(file, art.includeDirs));
     }
-    byFile.set(scenario.file, objs);
+    built.objects.set(scenario.file, objs);
+    if (scenario.selftests.length) {
+      const tree = await selftestTree(art);
+      if (!tree) throw new Error(`unreachable: ${scenario.file} has selftests and ${art.name} has no tree (runnableOn skips it)`);
+      const files = await selftestFiles(scenario.selftests, tree, scenario.file);
+      progress(`compiling ${files.length} selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)} for ${art.name}`);
+      const compiled = [];
+      for (const f of files) compiled.push(await compileSelftest(f, art, tree));
+      built.selftests.set(scenario.file, { files: compiled, counted: tree.counted, loader: SELFTEST_LOADER });
+    }
   }
-  return byFile;
+  return built;
 }
 
 function errorResult(e: PlanEntry, reason: string, consoleTail?: string): ScenarioResult {
@@ -111,12 +131,10 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   return done();
 }
 
-interface Prepared {
+interface Prepared extends Built {
   /** The kernel's name in results and expect_by_kernel: the recipe's, or the one given for an SSH host. */
   name: string;
   runnable: PlanEntry[];
-  /** scenario file -> program name -> object built for this kernel */
-  objects: Map<string, Map<string, string>>;
   /** A target for worker n: a guest booted for it, or a connection to the host. */
   acquire(n: number, attempt: number): Promise<Target>;
   accel?: Accel;
@@ -125,12 +143,17 @@ interface Prepared {
 }
 
 /** Scenarios whose requirements the kernel meets; the rest are reported as skipped. */
-function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string> | undefined, finish: (r: ScenarioResult) => void, hostNote?: string): PlanEntry[] {
+function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string> | undefined, finish: (r: ScenarioResult) => void, hostNote?: string, hasTree = false): PlanEntry[] {
   const runnable: PlanEntry[] = [];
   for (const e of mine) {
     const token = e.scenario.steps.some((s) => typeof s.as === 'object' && 'token' in s.as);
+    const selftests = e.scenario.selftests.length > 0;
     const unmet = hostNote && token
       ? 'as: {token: ...} needs the token helper of the guest image, which SSH hosts do not have'
+      : hostNote && selftests
+      ? 'selftests: need the selftest loader of the guest image, which SSH hosts do not have yet'
+      : selftests && !hasTree
+      ? `selftests: need the kernel's source tree (its bpf_misc.h and the loader built from its libbpf), and ${name} has none`
       : !e.scenario.requires.kconfig.length ? undefined
       : config ? unmetKconfig(e.scenario.requires.kconfig, config)
       : `needs ${e.scenario.requires.kconfig.join(', ')}, and ${hostNote} does not expose its kernel config (/proc/config.gz or /boot/config-RELEASE)`;
@@ -143,15 +166,15 @@ function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string>
 /** The kernel, its skips (unmet requires), and for the rest the guest image and accelerator; undefined if all skip. */
 async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<Prepared | undefined> {
   const art = await kernelArtifacts(kernel);
-  const runnable = runnableOn(art.name, mine, readKconfig(art.config), finish);
+  const runnable = runnableOn(art.name, mine, readKconfig(art.config), finish, undefined, !!art.tree);
   if (!runnable.length) return undefined;
-  const objects = await buildFor(runnable, art);
+  const built = await buildFor(runnable, art);
   const image = await guestImage(art);
   const accel = await chooseAccel(opts.accel, art.bzImage);
   const acquire = (n: number, attempt: number) => bootGuest(art, image, {
     accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
   });
-  return { name: art.name, runnable, objects, acquire, accel };
+  return { name: art.name, runnable, ...built, acquire, accel };
 }
 
 /** The host's running kernel: connect once to read its config and BTF; that connection serves the first scenarios. */
@@ -164,13 +187,13 @@ async function prepareHost(name: string, mine: PlanEntry[], host: SshHostOptions
       await first.close();
       return undefined;
     }
-    const objects = await buildFor(runnable, kernel);
+    const built = await buildFor(runnable, kernel);
     const acquire = async () => {
       const t = first ?? (await SshHostTarget.connect(host));
       first = undefined;
       return t;
     };
-    return { name, runnable, objects, acquire, maxJobs: 1 };
+    return { name, runnable, ...built, acquire, maxJobs: 1 };
   } catch (e) {
     await first?.close();
     throw e;
@@ -183,7 +206,7 @@ async function prepareHost(name: string, mine: PlanEntry[], host: SshHostOptions
  * that left it changed; a `fresh: true` scenario gets a guest of its own.
  */
 async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<void> {
-  const { name, runnable, objects } = prepared;
+  const { name, runnable, objects, selftests } = prepared;
   const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   const queue = [...runnable];
   let live = 0;
@@ -232,6 +255,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
         const { result, replace } = await runScenario({
           target: guest, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
+          selftests: selftests.get(entry.scenario.file),
           slug: slug(entry.relFile),
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy,
         }, entry.relFile);

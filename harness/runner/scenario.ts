@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../errors.js';
-import type { ScenarioResult, StepResult } from '../results/model.js';
+import type { ProgramResult, ScenarioResult, StepResult } from '../results/model.js';
+import { runSelftests } from '../selftests/run.js';
 import type { Target } from '../target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../transport/ssh.js';
 import type { LineLog } from '../../vm/crash/line-log.js';
@@ -50,12 +51,14 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   const { scenario, kernel, target, slug, ...rest } = setup;
   mkdirSync(setup.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
+  const programs: ProgramResult[] = [];
   let replace: string | undefined;
   const result = (): ScenarioResult => {
-    const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error');
+    const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error') || programs.some((p) => p.outcome === 'fail');
     return {
       file: relFile, name: scenario.name, kernel,
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
+      ...(setup.selftests ? { programs } : {}),
     };
   };
   let marks: Marks | undefined;
@@ -65,7 +68,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     const dirs = await target.ready();
     ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
     marks = markLogs(target);
-    await runSteps(ctx, steps, (why) => (replace ??= why));
+    await runSteps(ctx, steps, programs, (why) => (replace ??= why));
   } catch (e) {
     broke = e;
   }
@@ -93,7 +96,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   };
 }
 
-async function runSteps(ctx: ScenarioContext, steps: StepResult[], dirty: (why: string) => void): Promise<void> {
+async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: ProgramResult[], dirty: (why: string) => void): Promise<void> {
   const { scenario, kernel, target } = ctx;
   const fold = foldsCleanup(ctx);
   if (scenario.steps.some((s) => s.kind === 'dmesg')) {
@@ -103,7 +106,7 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], dirty: (why: 
     const foldHere = fold && i === scenario.steps.length - 1;
     const expect = effectiveExpect(scenario, step, kernel);
     if (expect.skip) {
-      steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: `expect_by_kernel.${kernel}.${step.id}.skip` });
+      steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: typeof expect.skip === 'string' ? expect.skip : `expect_by_kernel.${kernel}.${step.id}.skip` });
       continue;
     }
     try {
@@ -116,6 +119,11 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], dirty: (why: 
       dirty(`step ${step.id} timed out`);
       steps.push({ id: step.id, kind: step.kind, outcome: 'fail', durationMs: 0, artifacts: [], failures: [{ expectation: 'timeout', message: e.message }] });
     }
+  }
+  if (ctx.selftests) {
+    programs.push(...await runSelftests({
+      target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, mayChangeSysctl: !target.shared,
+    }));
   }
   if (!ctx.cleaned) {
     const r = await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });

@@ -35,6 +35,8 @@ const ID_MSG = 'a step id is letters, digits, _ . - (starting with a letter or d
 export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
 const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
 const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
+const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*$/;
+const PROGRAM_KEY_MSG = 'expected FILE/PROG, e.g. verifier_and.c/invalid_range_check';
 
 /** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
 export function parseDuration(v: number | string): number {
@@ -73,6 +75,7 @@ export const FORMAT_HINTS: Record<string, string> = {
   [KERNEL_MSG]: 'name a kernel as its recipe names it (kernels/NAME.yaml)',
   [KCONFIG_MSG]: 'write e.g. CONFIG_BPF_SYSCALL or CONFIG_SCHED_CLASS_EXT=y',
   [EXIT_MSG]: 'write the status the command exits with, e.g. 0 or 1',
+  [PROGRAM_KEY_MSG]: 'name the selftest file by its base name and the program by its function name',
 };
 
 const comparison = z
@@ -141,7 +144,8 @@ export const expectShape = {
     .describe('run steps: the exit status (0-255).'),
   stdout: patterns('run steps: patterns stdout must contain, in order.').optional(),
   stderr: patterns('run steps: patterns stderr must contain, in order.').optional(),
-  skip: z.boolean().optional().describe('Skip this step (meant for expect_by_kernel).'),
+  skip: z.union([z.boolean(), z.string().min(1)]).optional()
+    .describe('Skip this step (meant for expect_by_kernel): true, or the reason. For a selftest program ("FILE/PROG" keys), the reason.'),
 };
 export const expectSchema = strict(expectShape).describe('What the step must produce.');
 
@@ -330,13 +334,22 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
         params: { hint: 'name a key of programs:, or add it there' },
       });
   });
+  const hasSelftests = Array.isArray(doc['selftests']) && doc['selftests'].length > 0;
+  if (!steps.length && !hasSelftests && (doc['steps'] === undefined || Array.isArray(doc['steps'])))
+    ctx.addIssue({
+      code: 'custom',
+      path: doc['steps'] === undefined ? [] : ['steps'],
+      message: 'a scenario needs at least one step, or selftests',
+      params: { hint: 'add steps: (load, run, dmesg) or selftests: (files of tagged BPF selftests)' },
+    });
   const byKernel = doc['expect_by_kernel'];
   if (!isObj(byKernel)) return;
   for (const [kernel, overrides] of Object.entries(byKernel)) {
     if (!isObj(overrides)) continue;
     for (const [id, expect] of Object.entries(overrides)) {
       const step = ids.get(id);
-      if (!step)
+      if (id.includes('/') && hasSelftests) checkProgramOverride(expect, ['expect_by_kernel', kernel, id], ctx);
+      else if (!step)
         ctx.addIssue({
           code: 'custom',
           path: ['expect_by_kernel', kernel, id],
@@ -346,6 +359,27 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
       else if (step.kind) checkExpectKeys(expect, step.kind, ['expect_by_kernel', kernel, id], ctx);
     }
   }
+}
+
+/** "FILE/PROG" keys of expect_by_kernel: a selftest program, which takes only skip: "why". */
+function checkProgramOverride(expect: unknown, at: Path, ctx: z.RefinementCtx): void {
+  if (!isObj(expect)) return;
+  for (const key of Object.keys(expect)) {
+    if (key !== 'skip' && key in expectShape)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at, key],
+        message: `"${key}" does not apply to a selftest program (FILE/PROG keys take: skip)`,
+        params: { at: 'key', hint: 'a selftest program\'s expectations are its own tags; here it can only be skipped, with the reason' },
+      });
+  }
+  if (expect['skip'] === undefined || typeof expect['skip'] === 'boolean')
+    ctx.addIssue({
+      code: 'custom',
+      path: expect['skip'] === undefined ? at : [...at, 'skip'],
+      message: 'a selftest program override needs skip: "the reason"',
+      params: { hint: 'write e.g. {skip: "needs CONFIG_FOO, which this kernel lacks"}' },
+    });
 }
 
 // A name outside the known recipes fails here, where its position is known, rather
@@ -381,6 +415,12 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path to a .c file in the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c' })
       .describe("A file of the kernel's own source tree, e.g. tools/sched_ext/scx_simple.bpf.c (kernels the harness built or whose Debian source it imported)."),
   });
+  const treeGlob = strict({
+    tree: z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path or glob of .c files in the kernel tree, e.g. tools/testing/selftests/bpf/progs/verifier_*.c' })
+      .describe("Files of the kernel's own source tree, a glob allowed, e.g. tools/testing/selftests/bpf/progs/verifier_*.c."),
+  });
   // The file check runs after the union, so its message is not lost in a union failure.
   const program = z
     .union([z.string().min(1).describe('Path of a BPF C source, relative to this file.'), tree])
@@ -399,6 +439,18 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       return abs;
     });
 
+  const selftest = z
+    .union([z.string().min(1).describe('A selftest source of yours, relative to this file.'), treeGlob])
+    .transform((p, ctx) => {
+      if (typeof p !== 'string' || !dir) return p;
+      const abs = path.resolve(dir, p);
+      if (!p.endsWith('.c'))
+        ctx.addIssue({ code: 'custom', message: `expected a BPF C source (*.c), got ${JSON.stringify(p)}`, params: { hint: 'name the .c file, relative to the scenario file' } });
+      else if (!isFile(abs))
+        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'selftests: paths are relative to the scenario file' } });
+      return abs;
+    });
+
   return strict({
     name: z.string().min(1).describe('What the scenario shows, one line.'),
     seed: z.string().optional().describe('The seed system it reproduces (free text).'),
@@ -410,7 +462,12 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     programs: z.record(z.string().min(1), program).default({}).describe('Programs by name: BPF C sources built per kernel, against its BTF.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
-    steps: z.array(stepSchema).min(1, { error: 'a scenario needs at least one step' }).describe('What to do, in order.'),
+    steps: z.array(stepSchema).default([]).describe('What to do, in order.'),
+    selftests: z.array(selftest).default([])
+      .describe('BPF selftest files (tagged with the tree\'s bpf_misc.h macros), judged program by program from their own tags, as the tree\'s test_loader.c does.'),
+    unpriv: z.enum(['run', 'skip']).default('run').describe('selftests: run (default) or skip the unprivileged mode of programs that have one.'),
+    deny: z.record(z.string().regex(PROGRAM_KEY_RE, { error: PROGRAM_KEY_MSG }), z.string().min(1, { error: 'give the reason' })).default({})
+      .describe('Selftest programs ("FILE/PROG") that cannot pass here, each with the reason: skipped on every kernel and reported as denied.'),
     expect_by_kernel: z
       .record(kernelName, z.record(z.string(), expectSchema))
       .default({})
@@ -440,9 +497,26 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       programs: d.programs,
       fresh: d.fresh,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
-      expect_by_kernel: d.expect_by_kernel,
+      selftests: d.selftests,
+      unpriv: d.unpriv,
+      deny: d.deny,
+      ...splitOverrides(d.expect_by_kernel),
       normalize: d.normalize,
     }));
+}
+
+/** expect_by_kernel keys with a "/" are selftest programs; the rest are steps. */
+function splitOverrides(byKernel: Record<string, Record<string, Expect>>): Pick<Scenario, 'expect_by_kernel' | 'program_overrides'> {
+  const steps: Scenario['expect_by_kernel'] = {};
+  const programs: Scenario['program_overrides'] = {};
+  for (const [kernel, overrides] of Object.entries(byKernel)) {
+    steps[kernel] = {};
+    for (const [key, expect] of Object.entries(overrides)) {
+      if (key.includes('/') && typeof expect.skip === 'string') (programs[kernel] ??= {})[key] = { skip: expect.skip };
+      else steps[kernel][key] = expect;
+    }
+  }
+  return { expect_by_kernel: steps, program_overrides: programs };
 }
 
 type StepInput = z.output<typeof stepSchema>;

@@ -25,8 +25,8 @@ export interface Expect {
   exit?: number;
   stdout?: Pattern[];
   stderr?: Pattern[];
-  /** any step: expect_by_kernel may set skip: true to skip this step on that kernel */
-  skip?: boolean;
+  /** any step: expect_by_kernel may set skip: true (or the reason) to skip this step on that kernel */
+  skip?: boolean | string;
 }
 
 interface StepBase {
@@ -67,6 +67,15 @@ export interface Normalize {
 /** A program's source: a file (absolute path) or a path in the kernel's source tree. */
 export type ProgramSource = string | { tree: string };
 
+/** Selftest files: a file of the user's (absolute path) or a glob in the kernel's source tree. */
+export type SelftestSource = string | { tree: string };
+
+/** Per-program override in expect_by_kernel, keyed "FILE/PROG" (e.g. verifier_and.c/invalid_range_check). */
+export interface ProgramOverride {
+  /** Skip the program on that kernel, for this reason. */
+  skip: string;
+}
+
 export interface Scenario {
   /** Absolute path of the file. */
   file: string;
@@ -80,7 +89,15 @@ export interface Scenario {
   /** Runs on a guest booted for it alone (default false: guests are reused with a reset between). */
   fresh: boolean;
   steps: Step[];
+  /** Files of BPF selftests judged program by program from their own tags (test_loader.c's rules). */
+  selftests: SelftestSource[];
+  /** The unprivileged mode of selftest programs that have one: run (default) or skip. */
+  unpriv: 'run' | 'skip';
+  /** "FILE/PROG" -> why it cannot pass here: skipped on every kernel, and reported as denied. */
+  deny: Record<string, string>;
   /** kernel name -> step id -> expect override (replaces the listed keys of that step's expect) */
   expect_by_kernel: Record<string, Record<string, Expect>>;
+  /** kernel name -> "FILE/PROG" -> override of a selftest program (from expect_by_kernel keys with a "/"). */
+  program_overrides: Record<string, Record<string, ProgramOverride>>;
   normalize: Normalize[];
 }

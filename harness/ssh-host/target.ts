@@ -50,6 +50,7 @@ function credentials(opts: SshHostOptions): { privateKey?: string; agent?: strin
 }
 
 export class SshHostTarget implements Target {
+  readonly shared = true;
   private constructor(
     readonly describe: string,
     readonly release: string,

@@ -6,6 +6,8 @@ import type { ClientChannel } from 'ssh2';
 export interface ExecResult {
   exit: number;
   stdout: string;
+  /** stdout's bytes, when ExecOptions.binary asked for them (framed output with byte lengths). */
+  stdoutBytes?: Buffer;
   stderr: string;
   durationMs: number;
 }
@@ -14,6 +16,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes fed to the command's stdin, then EOF. */
   input?: Buffer | string;
+  /** Also return stdout as bytes (ExecResult.stdoutBytes). */
+  binary?: boolean;
 }
 
 export interface ConnectOptions {
@@ -143,9 +147,11 @@ export class SshConnection {
         ch.on('close', () => {
           clearTimeout(timer);
           this.client.removeListener('close', onClientClose);
+          const bytes = Buffer.concat(out);
           resolve({
             exit: exit ?? 255,
-            stdout: Buffer.concat(out).toString('utf8'),
+            stdout: bytes.toString('utf8'),
+            ...(opts.binary ? { stdoutBytes: bytes } : {}),
             stderr: Buffer.concat(errb).toString('utf8'),
             durationMs: Date.now() - t0,
           });

@@ -15,8 +15,12 @@ import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { requireCommand } from '../../harness/host-commands.js';
 import { sharedLibraries } from './host-files.js';
+import { selftestHelper } from './selftest-helper.js';
 import { tokenHelper } from './token-helper.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
+
+/** Where the selftest loader lives in guests (vm/guest/selftest/bpf-harness-selftest.c). */
+export const SELFTEST_LOADER = '/bin/bpf-harness-selftest';
 
 export interface GuestImage {
   initramfs: string;
@@ -46,7 +50,10 @@ function guestTools(kernel: KernelArtifacts) {
 
 async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
   const tools = { ...guestTools(kernel), token: await tokenHelper() };
+  // The selftest loader is built from the kernel's own tree: kernels without one have none.
+  const selftest = kernel.tree ? await selftestHelper(kernel.tree) : undefined;
   const files: FileEntry[] = [
+    ...(selftest ? [{ guest: SELFTEST_LOADER, host: selftest, mode: 0o755 }] : []),
     { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
@@ -54,7 +61,7 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
     { guest: '/bin/bpf-harness-token', host: tools.token, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, ...(selftest ? [selftest] : [])]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];

@@ -58,6 +58,7 @@ const QUIET_MS = 500;
 const MAX_ATTEMPTS_IN_FLIGHT = 30;
 
 export class QemuTarget implements Target {
+  readonly shared = false;
   private constructor(
     readonly describe: string,
     readonly release: string,

@@ -7,7 +7,7 @@
  * instruction printer (disasm.c, disasm_helpers.c) and capability helpers.
  *
  * stdin, repeated (one SSH round trip carries a batch of objects):
- *   obj LEN\n<LEN bytes of ELF>
+ *   obj LEN NAME\n<LEN bytes of ELF>   NAME: libbpf's object name (the skeleton's)
  *   case ID MODE PROG LOG_LEVEL FLAG_OPS AUX BTF_PATH XLATED RUN\n
  *       MODE priv|unpriv; FLAG_OPS "+N,-N,..." applied in order over test_progs'
  *       testing flags ("-" for none); AUX the auxiliary programs to load too,
@@ -215,7 +215,7 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-static void run_case(const void *obj_bytes, size_t obj_len, char *line)
+static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name, char *line)
 {
 	char id[64], mode[16], prog_name[256], flag_ops[256], aux[4096], btf_path[1024];
 	int log_level, want_xlated, want_run, err, retval = 0, nlinks = 0, i;
@@ -247,7 +247,8 @@ static void run_case(const void *obj_bytes, size_t obj_len, char *line)
 		caps_dropped = true;
 	}
 
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = strcmp(btf_path, "-") ? btf_path : NULL);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = obj_name,
+		    .btf_custom_path = strcmp(btf_path, "-") ? btf_path : NULL);
 	obj = bpf_object__open_mem(obj_bytes, obj_len, &open_opts);
 	if (!obj) {
 		err = errno;
@@ -335,7 +336,7 @@ out:
 
 int main(void)
 {
-	char *line = NULL, *obj = NULL;
+	char *line = NULL, *obj = NULL, obj_name[256] = "";
 	size_t cap = 0, obj_len = 0;
 	ssize_t n;
 
@@ -344,14 +345,15 @@ int main(void)
 		line[strcspn(line, "\n")] = 0;
 		if (strncmp(line, "obj ", 4) == 0) {
 			free(obj);
-			obj_len = strtoul(line + 4, NULL, 10);
+			if (sscanf(line, "obj %zu %255s", &obj_len, obj_name) != 2)
+				die("bad object line: %s", line);
 			obj = malloc(obj_len ? obj_len : 1);
 			if (!obj || fread(obj, 1, obj_len, stdin) != obj_len)
 				die("short object (%zu bytes expected)", obj_len);
 		} else if (strncmp(line, "case ", 5) == 0) {
 			if (!obj)
 				die("case before any object");
-			run_case(obj, obj_len, line);
+			run_case(obj, obj_len, obj_name, line);
 		} else if (line[0]) {
 			die("unknown input line: %s", line);
 		}

@@ -1,0 +1,81 @@
+// Selftest sources -> objects, per kernel, the way the tree's selftests Makefile builds
+// progs for test_progs: clang -O2 --target=bpf -mcpu=v3 with BPF_CFLAGS (the kernel's
+// libbpf headers and vmlinux.h, the tree's tools/testing/selftests/bpf and its progs/,
+// tools/include/uapi) and -DENABLE_ATOMICS_TESTS. Tree files come from the kernel's own
+// commit; a user's files get the same include path, so `#include "bpf_misc.h"` finds the
+// tree's copy either way.
+import { readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { glob } from 'glob';
+import { BadInputError } from '../errors.js';
+import { buildProgram } from '../programs/build.js';
+import { extracted } from '../programs/tree-files.js';
+import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import type { SelftestSource } from '../scenario/types.js';
+
+export const SELFTESTS_DIR = 'tools/testing/selftests/bpf';
+const TREE_DIRS = [SELFTESTS_DIR, 'tools/include'];
+
+const FLAGS = ['-Wno-compare-distinct-pointer-types', '-DENABLE_ATOMICS_TESTS', '-mlittle-endian'];
+
+export interface SelftestTree {
+  /** The extraction root: SELFTESTS_DIR and tools/include of the kernel's commit below it. */
+  root: string;
+  commit: string;
+  /** 6.2 and later number repeated tags (test_expect_msg=N=TEXT); 6.1 does not. */
+  counted: boolean;
+}
+
+export interface SelftestFile {
+  /** As results name it: the file's base name, e.g. verifier_and.c. */
+  name: string;
+  /** Path on the host. */
+  path: string;
+  /** Where it came from, for messages: the tree path or the path relative to the working dir. */
+  origin: string;
+}
+
+export async function selftestTree(art: Pick<KernelArtifacts, 'name' | 'tree'>): Promise<SelftestTree | undefined> {
+  if (!art.tree) return undefined;
+  const root = await extracted(art.tree.dir, art.tree.commit, TREE_DIRS);
+  if (!root) return undefined;
+  const misc = readFileSync(join(root, SELFTESTS_DIR, 'progs', 'bpf_misc.h'), 'utf8');
+  return { root, commit: art.tree.commit, counted: /test_expect_msg="\s*XSTR\(__COUNTER__\)/.test(misc) };
+}
+
+/** The files a scenario's selftests: list names, for this kernel's tree, in the order given (each glob sorted). */
+export async function selftestFiles(sources: SelftestSource[], tree: SelftestTree, scenarioFile: string): Promise<SelftestFile[]> {
+  const files: SelftestFile[] = [];
+  for (const src of sources) {
+    if (typeof src === 'string') {
+      files.push({ name: basename(src), path: src, origin: relative(process.cwd(), src) });
+      continue;
+    }
+    const found = (await glob(src.tree, { cwd: tree.root, nodir: true, posix: true })).sort();
+    if (!found.length) {
+      throw new BadInputError(`${scenarioFile}: selftests {tree: ${src.tree}} matches no file in the kernel's tree (${tree.commit.slice(0, 12)})`, {
+        hint: `paths are relative to the top of the kernel tree, e.g. ${SELFTESTS_DIR}/progs/verifier_*.c`,
+      });
+    }
+    for (const f of found) files.push({ name: basename(f), path: join(tree.root, f), origin: f });
+  }
+  return files;
+}
+
+/** The selftests Makefile's include dirs from the tree, after the kernel's own headers. */
+function treeIncludes(tree: SelftestTree): string[] {
+  const st = join(tree.root, SELFTESTS_DIR);
+  return [st, join(st, 'progs'), join(tree.root, 'tools', 'include', 'uapi')];
+}
+
+export type Compiled = { file: SelftestFile; object: string } | { file: SelftestFile; error: string };
+
+/** A tree file that does not build fails its file in the results (the corpus goes on); a user's own file is bad input. */
+export async function compileSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<Compiled> {
+  try {
+    return { file, object: await buildProgram(file.path, art.includeDirs ?? [], { flags: FLAGS, fixed: { dirs: treeIncludes(tree), identity: tree.commit } }) };
+  } catch (e) {
+    if (!(e instanceof BadInputError) || !file.path.startsWith(tree.root)) throw e;
+    return { file, error: e.message };
+  }
+}

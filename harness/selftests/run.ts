@@ -1,0 +1,160 @@
+// A scenario's selftests on a ready target: cases made from each object's own tags,
+// sent to the selftest loader a batch of objects per SSH round trip, and judged.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { ProgramResult } from '../results/model.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Target } from '../target.js';
+import { shellQuote } from '../transport/ssh.js';
+import type { Compiled } from './compile.js';
+import { JITED_SKIP, judgeCase } from './judge.js';
+import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } from './loader.js';
+import { readObject } from './object.js';
+import { HOST_ARCH, parseSpec, runsProgram, type Mode, type ProgramSpec } from './spec.js';
+
+/** What the runner prepared on the host for one scenario on one kernel. */
+export interface SelftestPlan {
+  files: Compiled[];
+  /** The tree's tags number repeated values (6.2 and later). */
+  counted: boolean;
+  /** The loader's path on the target. */
+  loader: string;
+}
+
+export interface SelftestContext {
+  target: Target;
+  scenario: Scenario;
+  kernel: string;
+  plan: SelftestPlan;
+  artifactDir: string;
+  artifactRel: string;
+  /** Guests: the harness may lift kernel.unprivileged_bpf_disabled for unpriv cases and put it back. */
+  mayChangeSysctl: boolean;
+}
+
+/** Objects per SSH round trip: few enough that a loader dying takes little with it. */
+const BATCH = 8;
+const UNPRIV_SYSCTL = '/proc/sys/kernel/unprivileged_bpf_disabled';
+
+interface Pending {
+  file: string;
+  spec: ProgramSpec;
+  mode: Mode;
+  caseId?: string;
+  /** Decided on the host: a skip or a failure with its reason. */
+  decided?: ProgramResult;
+}
+
+const key = (file: string, prog: string) => `${file}/${prog}`;
+
+/** Host-side decisions for a case: skips from the scenario and the tags, unreadable tags. */
+function decide(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
+  const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
+  const denied = ctx.scenario.deny[key(file, spec.name)];
+  if (denied) return { ...base, outcome: 'skip', reason: `denied: ${denied}`, denied: true };
+  const override = ctx.scenario.program_overrides[ctx.kernel]?.[key(file, spec.name)];
+  if (override) return { ...base, outcome: 'skip', reason: override.skip };
+  if (spec.problems.length) {
+    const message = `cannot read the test spec: ${spec.problems.join('; ')}`;
+    return { ...base, outcome: 'fail', reason: message, failures: [{ expectation: 'tags', message }] };
+  }
+  if (spec.arches && !spec.arches.includes(HOST_ARCH)) return { ...base, outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is x86_64` };
+  if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
+  return undefined;
+}
+
+function compileFailure(c: Extract<Compiled, { error: string }>): ProgramResult {
+  const first = c.error.split('\n').find((l) => / error: /.test(l)) ?? c.error.split('\n')[0] ?? '';
+  return { file: c.file.name, prog: '(compile)', mode: 'priv', outcome: 'fail', reason: `does not compile: ${first.trim()}`, failures: [{ expectation: 'compile', message: c.error }] };
+}
+
+export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[]> {
+  const results: ProgramResult[] = [];
+  const batch: { obj: LoaderObject; pending: Pending[] }[] = [];
+  const flush = async () => {
+    if (batch.length) results.push(...(await runBatch(ctx, batch.splice(0))));
+  };
+  for (const c of ctx.plan.files) {
+    if ('error' in c) {
+      await flush();
+      results.push(compileFailure(c));
+      continue;
+    }
+    const obj = await readObject(c.object);
+    const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.counted));
+    const pending: Pending[] = [];
+    const cases: LoaderCase[] = [];
+    for (const spec of specs.filter((s) => !s.auxiliary)) {
+      for (const mode of spec.modes) {
+        const decided = decide(ctx, c.file.name, spec, mode);
+        if (decided) {
+          pending.push({ file: c.file.name, spec, mode, decided });
+          continue;
+        }
+        const id = `${cases.length}`;
+        cases.push({
+          id, mode, prog: spec.name, logLevel: spec.logLevel, flagOps: spec.flagOps,
+          aux: specs.filter((s) => s.auxiliary && s.modes.includes(mode)).map((s) => s.name),
+          ...(spec.btfPath ? { btfPath: spec.btfPath } : {}),
+          xlated: spec[mode].xlated.length > 0, run: runsProgram(spec[mode]),
+        });
+        pending.push({ file: c.file.name, spec, mode, caseId: id });
+      }
+    }
+    batch.push({ obj: { name: basename(c.file.name, '.c'), bytes: readFileSync(c.object), cases }, pending });
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return results;
+}
+
+async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pending: Pending[] }[]): Promise<ProgramResult[]> {
+  // Case ids are made unique across the batch.
+  batch.forEach((b, i) => {
+    for (const c of b.obj.cases) c.id = `${i}.${c.id}`;
+    for (const p of b.pending) if (p.caseId !== undefined) p.caseId = `${i}.${p.caseId}`;
+  });
+  const objects = batch.map((b) => b.obj).filter((o) => o.cases.length);
+  const outputs = new Map<string, ReturnType<typeof parseLoaderOutput>['cases'][number]>();
+  let broke = '';
+  if (objects.length) {
+    const unpriv = objects.some((o) => o.cases.some((c) => c.mode === 'unpriv'));
+    const loader = shellQuote(ctx.plan.loader);
+    // Guests only: test_loader needs the sysctl at 0 for unpriv cases; it is put back in the same command.
+    const cmd = unpriv && ctx.mayChangeSysctl
+      ? `o=$(cat ${UNPRIV_SYSCTL}); echo 0 > ${UNPRIV_SYSCTL}; ${loader}; rc=$?; echo "$o" > ${UNPRIV_SYSCTL}; exit $rc`
+      : loader;
+    const cases = objects.reduce((n, o) => n + o.cases.length, 0);
+    const r = await ctx.target.exec(cmd, { input: loaderInput(objects), timeoutMs: 120_000 + 5_000 * cases, binary: true });
+    const parsed = parseLoaderOutput(r.stdoutBytes ?? Buffer.from(r.stdout));
+    for (const c of parsed.cases) outputs.set(c.id, c);
+    if (r.exit !== 0 || parsed.trailing) broke = `the selftest loader stopped (exit ${r.exit}): ${[parsed.trailing, r.stderr.trim()].filter(Boolean).join('\n').slice(0, 2000)}`;
+  }
+  const results: ProgramResult[] = [];
+  for (const b of batch) {
+    for (const p of b.pending) {
+      if (p.decided) {
+        results.push(p.decided);
+        continue;
+      }
+      const out = outputs.get(p.caseId!);
+      if (!out) {
+        const message = broke || 'the selftest loader gave no result for this case';
+        results.push({ file: p.file, prog: p.spec.name, mode: p.mode, outcome: 'fail', reason: message, failures: [{ expectation: 'loader', message }] });
+        continue;
+      }
+      const judged: ProgramResult = judgeCase(p.file, p.spec, p.mode, out);
+      if (judged.outcome === 'fail' || judged.reason === JITED_SKIP) judged.artifact = writeLog(ctx, p, out.log, out.xlated);
+      results.push(judged);
+    }
+  }
+  return results;
+}
+
+function writeLog(ctx: SelftestContext, p: Pending, log: string, xlated?: string): string {
+  const dir = join(ctx.artifactDir, 'selftests', p.file);
+  mkdirSync(dir, { recursive: true });
+  const name = `${p.spec.name}.${p.mode}.log`;
+  writeFileSync(join(dir, name), log + (xlated !== undefined ? `\n--- xlated ---\n${xlated}` : ''));
+  return join(ctx.artifactRel, 'selftests', p.file, name);
+}
