@@ -1,6 +1,7 @@
 // A whole run: plan entries grouped by kernel; per kernel, fetch it, build the guest
 // image, boot --jobs guests and hand them scenarios; a guest that lost SSH is replaced.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { readKconfig, unmetKconfig } from './kconfig.js';
 import { runScenario } from './scenario.js';
@@ -8,7 +9,8 @@ import { BadInputError, InfraError } from '../errors.js';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { treeFile } from '../programs/tree-files.js';
-import { compileSelftest, selftestFiles, selftestTree } from '../selftests/compile.js';
+import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR, type Compiled } from '../selftests/compile.js';
+import { readRunnerOptions } from '../selftests/runner-options.js';
 import type { SelftestPlan } from '../selftests/run.js';
 import { SELFTEST_LOADER } from '../../vm/image/build.js';
 import type { Reporter } from '../reporters/reporter.js';
@@ -74,9 +76,16 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
       if (!tree) throw new Error(`unreachable: ${scenario.file} has selftests and ${art.name} has no tree (runnableOn skips it)`);
       const files = await selftestFiles(scenario.selftests, tree, scenario.file);
       progress(`compiling ${files.length} selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)} for ${art.name}`);
-      const compiled = [];
-      for (const f of files) compiled.push(await compileSelftest(f, art, tree));
-      built.selftests.set(scenario.file, { files: compiled, counted: tree.counted, loader: SELFTEST_LOADER });
+      // clang runs a file on one core: as many at once as the host has cores.
+      const compiled: Compiled[] = new Array(files.length);
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(cpus().length, files.length) }, async () => {
+        for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, art, tree);
+      }));
+      built.selftests.set(scenario.file, {
+        files: compiled, counted: tree.counted, loader: SELFTEST_LOADER, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
+        btfFile: (name) => btfObject(name, art, tree),
+      });
     }
   }
   return built;

@@ -4,7 +4,7 @@
 // tools/include/uapi) and -DENABLE_ATOMICS_TESTS. Tree files come from the kernel's own
 // commit; a user's files get the same include path, so `#include "bpf_misc.h"` finds the
 // tree's copy either way.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { glob } from 'glob';
 import { BadInputError } from '../errors.js';
@@ -78,4 +78,14 @@ export async function compileSelftest(file: SelftestFile, art: Pick<KernelArtifa
     if (!(e instanceof BadInputError) || !file.path.startsWith(tree.root)) throw e;
     return { file, error: e.message };
   }
+}
+
+/** __btf_path NAME.bpf.o: the selftests Makefile builds it from progs/NAME.c, so this does too. */
+export async function btfObject(name: string, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<{ object: string } | { error: string }> {
+  const m = /^([A-Za-z0-9_]+)\.bpf\.o$/.exec(name);
+  if (!m) return { error: 'expected NAME.bpf.o, built from the tree\'s progs/NAME.c' };
+  const src = join(tree.root, SELFTESTS_DIR, 'progs', `${m[1]}.c`);
+  if (!existsSync(src)) return { error: `the tree has no ${SELFTESTS_DIR}/progs/${m[1]}.c to build it from` };
+  const c = await compileSelftest({ name: `${m[1]}.c`, path: src, origin: `${SELFTESTS_DIR}/progs/${m[1]}.c` }, art, tree);
+  return 'error' in c ? { error: c.error } : { object: c.object };
 }

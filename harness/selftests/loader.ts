@@ -19,7 +19,11 @@ export interface LoaderObject {
   /** libbpf's object name (the skeleton's: the file name without .c), which prefixes internal map names. */
   name: string;
   bytes: Buffer;
+  /** What the tree's prog_tests runner does around it (runner-options.ts). */
+  options: string[];
   cases: LoaderCase[];
+  /** Files its cases name by relative path (__btf_path), by name. */
+  files: Map<string, Buffer>;
 }
 
 export interface CaseOutput {
@@ -48,7 +52,9 @@ function word(v: string, what: string): string {
 export function loaderInput(objects: LoaderObject[]): Buffer {
   const parts: Buffer[] = [];
   for (const o of objects) {
-    parts.push(Buffer.from(`obj ${o.bytes.length} ${word(o.name, 'object name')}\n`), o.bytes);
+    for (const [name, bytes] of o.files) parts.push(Buffer.from(`file ${word(name, 'file name')} ${bytes.length}\n`), bytes);
+    const opts = o.options.length ? o.options.map((x) => word(x, 'option')).join(',') : '-';
+    parts.push(Buffer.from(`obj ${o.bytes.length} ${word(o.name, 'object name')} ${opts}\n`), o.bytes);
     for (const c of o.cases) {
       const list = (l: string[]) => (l.length ? l.map((x) => word(x, 'name')).join(',') : '-');
       parts.push(Buffer.from(`case ${word(c.id, 'case id')} ${c.mode} ${word(c.prog, 'program')} ${c.logLevel} ${list(c.flagOps)} ${list(c.aux)} ${c.btfPath ? word(c.btfPath, 'BTF path') : '-'} ${c.xlated ? 1 : 0} ${c.run ? 1 : 0}\n`));

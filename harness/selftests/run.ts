@@ -1,7 +1,8 @@
 // A scenario's selftests on a ready target: cases made from each object's own tags,
 // sent to the selftest loader a batch of objects per SSH round trip, and judged.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { progress } from '../progress.js';
 import type { ProgramResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Target } from '../target.js';
@@ -10,6 +11,7 @@ import type { Compiled } from './compile.js';
 import { JITED_SKIP, judgeCase } from './judge.js';
 import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } from './loader.js';
 import { readObject } from './object.js';
+import type { RunnerOptions } from './runner-options.js';
 import { HOST_ARCH, parseSpec, runsProgram, type Mode, type ProgramSpec } from './spec.js';
 
 /** What the runner prepared on the host for one scenario on one kernel. */
@@ -19,6 +21,10 @@ export interface SelftestPlan {
   counted: boolean;
   /** The loader's path on the target. */
   loader: string;
+  /** object name -> what the tree's prog_tests runner does around it. */
+  runnerOptions: RunnerOptions;
+  /** __btf_path NAME.bpf.o: the tree's progs/NAME.c built like the rest, or why not. */
+  btfFile(name: string): Promise<{ object: string } | { error: string }>;
 }
 
 export interface SelftestContext {
@@ -63,6 +69,19 @@ function decide(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mod
   return undefined;
 }
 
+/** A file a case names by __btf_path, added to what the loader receives; an error text when it cannot be had. */
+async function btfFile(ctx: SelftestContext, path: string, files: Map<string, Buffer>): Promise<string | undefined> {
+  if (path.includes('/')) return `__btf_path("${path}"): only files built from the tree's progs/ are supported`;
+  const got = await ctx.plan.btfFile(path);
+  if ('error' in got) return `__btf_path("${path}"): ${got.error}`;
+  files.set(path, readFileSync(got.object));
+  return undefined;
+}
+
+function failed(file: string, spec: ProgramSpec, mode: Mode, message: string): ProgramResult {
+  return { file, prog: spec.name, mode, outcome: 'fail', reason: message, failures: [{ expectation: 'btf_path', message }] };
+}
+
 function compileFailure(c: Extract<Compiled, { error: string }>): ProgramResult {
   const first = c.error.split('\n').find((l) => / error: /.test(l)) ?? c.error.split('\n')[0] ?? '';
   return { file: c.file.name, prog: '(compile)', mode: 'priv', outcome: 'fail', reason: `does not compile: ${first.trim()}`, failures: [{ expectation: 'compile', message: c.error }] };
@@ -71,8 +90,19 @@ function compileFailure(c: Extract<Compiled, { error: string }>): ProgramResult 
 export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[]> {
   const results: ProgramResult[] = [];
   const batch: { obj: LoaderObject; pending: Pending[] }[] = [];
+  const total = ctx.plan.files.length;
+  let done = 0;
+  let lastNote = Date.now();
   const flush = async () => {
-    if (batch.length) results.push(...(await runBatch(ctx, batch.splice(0))));
+    if (!batch.length) return;
+    done += batch.length;
+    results.push(...(await runBatch(ctx, batch.splice(0), done)));
+    // The corpus takes minutes under TCG: a line every few seconds says how far it is.
+    if (Date.now() - lastNote > 5000 || done === total) {
+      lastNote = Date.now();
+      const failed = results.filter((r) => r.outcome === 'fail').length;
+      progress(`selftests on ${ctx.kernel}: ${done}/${total} files, ${results.length} program runs, ${failed} failed`);
+    }
   };
   for (const c of ctx.plan.files) {
     if ('error' in c) {
@@ -84,9 +114,11 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
     const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.counted));
     const pending: Pending[] = [];
     const cases: LoaderCase[] = [];
+    const files = new Map<string, Buffer>();
     for (const spec of specs.filter((s) => !s.auxiliary)) {
+      const btf = spec.btfPath ? await btfFile(ctx, spec.btfPath, files) : undefined;
       for (const mode of spec.modes) {
-        const decided = decide(ctx, c.file.name, spec, mode);
+        const decided = decide(ctx, c.file.name, spec, mode) ?? (btf && failed(c.file.name, spec, mode, btf));
         if (decided) {
           pending.push({ file: c.file.name, spec, mode, decided });
           continue;
@@ -101,14 +133,15 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
         pending.push({ file: c.file.name, spec, mode, caseId: id });
       }
     }
-    batch.push({ obj: { name: basename(c.file.name, '.c'), bytes: readFileSync(c.object), cases }, pending });
+    const name = basename(c.file.name, '.c');
+    batch.push({ obj: { name, bytes: readFileSync(c.object), options: ctx.plan.runnerOptions.get(name) ?? [], cases, files }, pending });
     if (batch.length >= BATCH) await flush();
   }
   await flush();
   return results;
 }
 
-async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pending: Pending[] }[]): Promise<ProgramResult[]> {
+async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pending: Pending[] }[], seq: number): Promise<ProgramResult[]> {
   // Case ids are made unique across the batch.
   batch.forEach((b, i) => {
     for (const c of b.obj.cases) c.id = `${i}.${c.id}`;
@@ -126,7 +159,12 @@ async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pendin
       : loader;
     const cases = objects.reduce((n, o) => n + o.cases.length, 0);
     const r = await ctx.target.exec(cmd, { input: loaderInput(objects), timeoutMs: 120_000 + 5_000 * cases, binary: true });
-    const parsed = parseLoaderOutput(r.stdoutBytes ?? Buffer.from(r.stdout));
+    const bytes = r.stdoutBytes ?? Buffer.from(r.stdout);
+    // What the loader printed, whole: the evidence behind every verdict of the batch.
+    const raw = join(ctx.artifactDir, 'selftests', `loader-${String(seq).padStart(4, '0')}.txt`);
+    mkdirSync(dirname(raw), { recursive: true });
+    writeFileSync(raw, Buffer.concat([Buffer.from(`# ${objects.map((o) => o.name).join(' ')}\n# exit ${r.exit}\n`), bytes, Buffer.from(r.stderr ? `\n# stderr\n${r.stderr}` : '')]));
+    const parsed = parseLoaderOutput(bytes);
     for (const c of parsed.cases) outputs.set(c.id, c);
     if (r.exit !== 0 || parsed.trailing) broke = `the selftest loader stopped (exit ${r.exit}): ${[parsed.trailing, r.stderr.trim()].filter(Boolean).join('\n').slice(0, 2000)}`;
   }

@@ -7,7 +7,14 @@
  * instruction printer (disasm.c, disasm_helpers.c) and capability helpers.
  *
  * stdin, repeated (one SSH round trip carries a batch of objects):
- *   obj LEN NAME\n<LEN bytes of ELF>   NAME: libbpf's object name (the skeleton's)
+ *   file NAME LEN\n<LEN bytes>          a file the cases may name (__btf_path), kept in
+ *                                       the loader's own temporary directory, its cwd
+ *   obj LEN NAME OPTS\n<LEN bytes of ELF>
+ *       NAME: libbpf's object name (the skeleton's). OPTS, comma-separated ("-": none),
+ *       what the tree's prog_tests runner does around test_loader for this object:
+ *       "nosysadmin" runs its cases without CAP_SYS_ADMIN (prog_tests/verifier.c's
+ *       run_tests_aux), "prefill:MAP" writes its test_val into key 0 of MAP before a
+ *       test run (verifier.c's init_test_val_map).
  *   case ID MODE PROG LOG_LEVEL FLAG_OPS AUX BTF_PATH XLATED RUN\n
  *       MODE priv|unpriv; FLAG_OPS "+N,-N,..." applied in order over test_progs'
  *       testing flags ("-" for none); AUX the auxiliary programs to load too,
@@ -20,6 +27,7 @@
  *   @@skip REASON             instead of all of the above
  *   @@end ID
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -41,6 +50,14 @@
 #define MAX_LINKS 32
 
 static char log_buf[LOG_BUF_SZ];
+static bool no_sys_admin;
+static char prefill_map[256];
+
+/* prog_tests/verifier.c's struct test_val (MAX_ENTRIES 11) and the value init_test_val_map writes. */
+struct test_val {
+	unsigned int index;
+	int foo[11];
+};
 static char text_buf[LOG_BUF_SZ];
 
 static void die(const char *fmt, ...)
@@ -220,7 +237,7 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 	char id[64], mode[16], prog_name[256], flag_ops[256], aux[4096], btf_path[1024];
 	int log_level, want_xlated, want_run, err, retval = 0, nlinks = 0, i;
 	const __u64 drop = 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON | 1ULL << CAP_BPF;
-	__u64 old_caps = 0;
+	__u64 old_caps = 0, sysadmin_caps = 0;
 	bool unpriv, caps_dropped = false;
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_program *prog, *target = NULL;
@@ -235,12 +252,14 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 		die("bad case line: %s", line);
 	unpriv = strcmp(mode, "unpriv") == 0;
 	printf("@@case %s", id);
+	if (no_sys_admin && (err = cap_disable_effective(1ULL << CAP_SYS_ADMIN, &sysadmin_caps)))
+		die("dropping CAP_SYS_ADMIN failed: %s", strerror(-err));
 	if (unpriv) {
 		const char *why = unpriv_refused();
 
 		if (why) {
-			printf("\n@@skip %s\n@@end %s\n", why, id);
-			return;
+			printf("\n@@skip %s\n", why);
+			goto out;
 		}
 		if ((err = cap_disable_effective(drop, &old_caps)))
 			die("dropping capabilities failed: %s", strerror(-err));
@@ -316,6 +335,16 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 			}
 			nlinks++;
 		}
+		if (prefill_map[0]) {
+			struct test_val value = { .index = (6 + 1) * sizeof(int), .foo[6] = 0xabcdef12 };
+			struct bpf_map *m = bpf_object__find_map_by_name(obj, prefill_map);
+			int key = 0;
+
+			if (!m || bpf_map_update_elem(bpf_map__fd(m), &key, &value, 0)) {
+				printf("@@run_err %d\n", m ? errno : ENOENT);
+				goto close;
+			}
+		}
 		if (bpf_prog_test_run_opts(bpf_program__fd(target), syscall ? &empty : &topts)) {
 			printf("@@run_err %d\n", errno);
 		} else {
@@ -330,8 +359,27 @@ close:
 out:
 	if (caps_dropped)
 		cap_enable_effective(old_caps, NULL);
+	if (no_sys_admin)
+		cap_enable_effective(sysadmin_caps, NULL);
 	printf("@@end %s\n", id);
 	fflush(stdout);
+}
+
+static char work_dir[] = "/tmp/bpf-harness-selftest.XXXXXX";
+
+/* The working directory holds only the flat files "file" lines wrote. */
+static void remove_work_dir(void)
+{
+	struct dirent *e;
+	DIR *d = opendir(work_dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(work_dir);
 }
 
 int main(void)
@@ -340,13 +388,38 @@ int main(void)
 	size_t cap = 0, obj_len = 0;
 	ssize_t n;
 
+	/* A directory of its own for the files cases name (relative __btf_path), removed at exit. */
+	if (!mkdtemp(work_dir) || chdir(work_dir))
+		die("making a working directory: %s", strerror(errno));
+	atexit(remove_work_dir);
 	/* libbpf's own warnings go to stderr; the verifier log comes through log_buf. */
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		line[strcspn(line, "\n")] = 0;
-		if (strncmp(line, "obj ", 4) == 0) {
+		if (strncmp(line, "file ", 5) == 0) {
+			char name[256];
+			size_t len;
+			char *buf;
+			FILE *f;
+
+			if (sscanf(line, "file %255s %zu", name, &len) != 2 || strchr(name, '/') || name[0] == '.')
+				die("bad file line: %s", line);
+			buf = malloc(len ? len : 1);
+			if (!buf || fread(buf, 1, len, stdin) != len)
+				die("short file %s", name);
+			f = fopen(name, "w");
+			if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+				die("writing %s: %s", name, strerror(errno));
+			free(buf);
+		} else if (strncmp(line, "obj ", 4) == 0) {
+			char opts[512], *p;
+
 			free(obj);
-			if (sscanf(line, "obj %zu %255s", &obj_len, obj_name) != 2)
+			if (sscanf(line, "obj %zu %255s %511s", &obj_len, obj_name, opts) != 3)
 				die("bad object line: %s", line);
+			no_sys_admin = strstr(opts, "nosysadmin") != NULL;
+			prefill_map[0] = 0;
+			if ((p = strstr(opts, "prefill:")))
+				sscanf(p + 8, "%255[^,]", prefill_map);
 			obj = malloc(obj_len ? obj_len : 1);
 			if (!obj || fread(obj, 1, obj_len, stdin) != obj_len)
 				die("short object (%zu bytes expected)", obj_len);
