@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fixture } from './helpers/cli.js';
 import { CLANG } from '../harness/programs/build.js';
 import { readObject } from '../harness/selftests/object.js';
-import { parseSpec, POINTER_VALUE, runsProgram } from '../harness/selftests/spec.js';
+import { CURRENT_RULES, parseSpec, POINTER_VALUE, runsProgram } from '../harness/selftests/spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-tags-'));
 async function compile(name: string): Promise<string> {
@@ -25,7 +25,7 @@ t.test('programs in libbpf order, subprograms left out, tags per program', async
   t.same(obj.tags['untagged'], undefined);
   t.equal(obj.tags['two_msgs']?.[0], 'comment:test_description=fails with two messages');
 
-  const spec = (name: string) => parseSpec(name, obj.tags[name] ?? [], true);
+  const spec = (name: string) => parseSpec(name, obj.tags[name] ?? []);
   const two = spec('two_msgs');
   t.equal(two.description, 'fails with two messages');
   t.same(two.modes, ['priv', 'unpriv']);
@@ -62,12 +62,14 @@ t.test('programs in libbpf order, subprograms left out, tags per program', async
 t.test("6.1's uncounted spelling", async (t) => {
   const obj = await readObject(await compile('tags-6.1'));
   const tags = obj.tags['old_style'] ?? [];
-  t.same(parseSpec('old_style', tags, false).priv.msgs, ['a=b in it', 'second']);
-  t.same(parseSpec('old_style', tags, true).priv.msgs, ['b in it'], 'read as counted, the text is cut (why the tree decides)');
+  const v61 = { counted: false, allMsgs: false, testingFlags: false };
+  t.same(parseSpec('old_style', tags, v61).priv.msgs, ['second'], "6.1's test_loader keeps the last __msg only");
+  t.same(parseSpec('old_style', tags, { ...v61, allMsgs: true }).priv.msgs, ['a=b in it', 'second'], 'uncounted: the text after the first = is the message');
+  t.same(parseSpec('old_style', tags, CURRENT_RULES).priv.msgs, ['b in it'], 'read as counted, the text is cut (why the tree decides)');
 });
 
 t.test('unreadable tags are problems, not crashes', async (t) => {
-  const s = parseSpec('p', ['comment:test_retval=banana', 'comment:test_jited=0=x', 'comment:test_arch=MIPS', 'comment:test_prog_flags=NOPE'], true);
+  const s = parseSpec('p', ['comment:test_retval=banana', 'comment:test_jited=0=x', 'comment:test_arch=MIPS', 'comment:test_prog_flags=NOPE']);
   t.equal(s.problems.length, 4);
   t.match(s.problems.join('\n'), /__retval.*banana[\s\S]*__jited used before __arch_[\s\S]*MIPS[\s\S]*__flag/);
 });

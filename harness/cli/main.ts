@@ -40,6 +40,8 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
     .option('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', '2')
+    .option('--csv <file>', 'selftests: a row per program, mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason')
+    .option('--veristat-csv <file>', 'selftests: exactly veristat\'s columns (privileged mode), for veristat -C; {kernel} in the name gives a file per kernel')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
@@ -49,6 +51,8 @@ function program(setExit: (n: number) => void): Command {
     .requiredOption('--base <name|file>', 'the kernel without the change')
     .requiredOption('--patched <name|file>', 'the kernel with it')
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
+    .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
     .option('-o, --out <dir>', 'artifacts directory (both runs, results.json, comparison.json)')
     .option('-j, --jobs <n>', 'guests to run in parallel per kernel', '1')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
@@ -61,10 +65,11 @@ function program(setExit: (n: number) => void): Command {
     .requiredOption('--series <dir>', 'a directory of git format-patch files (a cover letter is skipped)')
     .requiredOption('--scenario <file>', 'the scenario to run on each prefix')
     .option('--step <id>', 'the step whose verdict to follow (default: any step)')
+    .option('--program <file/prog>', 'selftests: the program (FILE/PROG, both modes) whose verdict to follow')
     .option('--json', 'print the result as JSON')
     .option('-o, --out <dir>', 'artifacts directory (one run per prefix)')
     .option('-q, --quiet', 'no progress lines on stderr')
-    .action(async (flags: { base: string; series: string; scenario: string; step?: string; json?: boolean; out?: string; quiet?: boolean }) => setExit(await bisectCommand(flags)));
+    .action(async (flags: Parameters<typeof bisectCommand>[0]) => setExit(await bisectCommand(flags)));
 
   p.command('reproduce')
     .description('build a kernel and the same kernel plus a mailing-list series, run scenarios on both, and print the comparison')
@@ -73,6 +78,8 @@ function program(setExit: (n: number) => void): Command {
     .option('--base <name|file>', 'the kernel the series applies to', 'scx-6.12')
     .option('--name <name>', 'name for base+series (set it to a kernel name the scenarios\' expect_by_kernel uses)')
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
+    .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
     .option('-o, --out <dir>', 'artifacts directory')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-q, --quiet', 'no progress lines on stderr')

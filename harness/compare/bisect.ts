@@ -11,6 +11,7 @@ import { runPlan } from '../runner/run.js';
 import { ensureCacheWritable, ensureOutDirWritable } from '../writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { verdictOf } from './compare.js';
+import type { ProgramResult } from '../results/model.js';
 
 export interface BisectPoint {
   /** Patches applied on top of the base (0 = the base itself). */
@@ -18,7 +19,7 @@ export interface BisectPoint {
   patch?: string;
   subject?: string;
   kernel: string;
-  /** step id -> verdict */
+  /** step id, or selftest program "FILE/PROG" (" @unpriv" for that mode) -> verdict */
   verdicts: Record<string, string>;
 }
 
@@ -26,6 +27,8 @@ export interface BisectResult {
   base: string;
   scenario: string;
   step?: string;
+  /** --program FILE/PROG: its modes' verdicts are the ones followed. */
+  program?: string;
   points: BisectPoint[];
   /** The first point whose verdicts differ from the base's (for `step`, or any step). */
   first?: BisectPoint;
@@ -47,7 +50,20 @@ export function bisectPatches(dir: string): string[] {
   return files;
 }
 
-export async function bisect(base: string, series: string, scenarioFile: string, step: string | undefined, outDir: string, reporter: Reporter): Promise<BisectResult> {
+/** A selftest program's verdict as bisect follows it: the load, the retval, and whether its tags were met. */
+function programVerdict(p: ProgramResult): string {
+  if (p.outcome === 'skip') return 'skipped';
+  const load = p.loaded === undefined ? 'not loaded' : p.loaded ? 'success' : `failure ${p.errno ?? ''}`.trim();
+  return `${load}${p.retval !== undefined ? ` ret=${p.retval}` : ''}${p.outcome === 'fail' ? ' (FAIL)' : ''}`;
+}
+
+export interface BisectTarget {
+  step?: string;
+  program?: string;
+}
+
+export async function bisect(base: string, series: string, scenarioFile: string, target: BisectTarget, outDir: string, reporter: Reporter): Promise<BisectResult> {
+  const { step, program } = target;
   const patches = bisectPatches(series);
   const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bisect-'));
   const points: BisectPoint[] = [];
@@ -70,20 +86,44 @@ export async function bisect(base: string, series: string, scenarioFile: string,
     }
     const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
     const r = run.scenarios[0];
-    const verdicts = Object.fromEntries(sc.steps.map((s) => [s.id, verdictOf(r?.steps.find((x) => x.id === s.id))]));
+    if (program && !sc.selftests.length) {
+      throw new BadInputError(`--program ${program}: ${scenarioFile} has no selftests`, { hint: 'name a scenario with selftests:, or follow a step with --step' });
+    }
+    const verdicts = Object.fromEntries([
+      ...sc.steps.map((s) => [s.id, verdictOf(r?.steps.find((x) => x.id === s.id))]),
+      ...(r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)]),
+    ]);
     points.push({ applied: i, ...(i > 0 ? { patch: basename(patches[i - 1]!), subject: firstSubject(patches[i - 1]!) } : {}), kernel: r?.kernel ?? kernel, verdicts });
   }
-  const differs = (p: BisectPoint) => (step ? [step] : Object.keys(points[0]!.verdicts)).some((id) => p.verdicts[id] !== points[0]!.verdicts[id]);
+  const followed = followedKeys(points, target);
+  if (program && !followed.length) {
+    throw new BadInputError(`--program ${program}: no such program in ${scenarioFile} on any kernel of the bisection`, { hint: 'name it FILE/PROG, e.g. verifier_and.c/invalid_and_of_negative_number' });
+  }
+  const differs = (p: BisectPoint) => followed.some((id) => p.verdicts[id] !== points[0]!.verdicts[id]);
   const first = points.slice(1).find(differs);
-  return { base, scenario: scenarioFile, ...(step ? { step } : {}), points, ...(first ? { first } : {}) };
+  return { base, scenario: scenarioFile, ...(step ? { step } : {}), ...(program ? { program } : {}), points, ...(first ? { first } : {}) };
+}
+
+/** What the bisection follows: the step, the program's modes, or every step and program seen at any point. */
+function followedKeys(points: BisectPoint[], t: BisectTarget): string[] {
+  const all = [...new Set(points.flatMap((p) => Object.keys(p.verdicts)))];
+  if (t.step) return [t.step];
+  if (t.program) return all.filter((k) => k === t.program || k === `${t.program} @unpriv`);
+  return all;
 }
 
 export function formatBisect(b: BisectResult): string {
-  const ids = b.step ? [b.step] : Object.keys(b.points[0]?.verdicts ?? {});
+  const ids = followedKeys(b.points, b);
   const lines = [`bisect ${b.scenario} over ${b.points.length - 1} patch(es) on ${b.base}`];
   for (const p of b.points) {
-    lines.push(`  ${p.applied === 0 ? 'base' : `+${p.applied}`.padEnd(4)}  ${ids.map((id) => `${id}: ${p.verdicts[id]}`).join(', ')}${p.subject ? `   (${p.subject})` : ''}`);
+    // A whole corpus does not fit on a line: then only what differs from the base is named.
+    const shown = ids.length <= 6 ? ids.map((id) => `${id}: ${p.verdicts[id] ?? 'absent'}`).join(', ')
+      : (() => {
+        const diff = ids.filter((id) => p.verdicts[id] !== b.points[0]!.verdicts[id]);
+        return `${diff.length} of ${ids.length} differ from the base${diff.length ? `: ${diff.slice(0, 5).map((id) => `${id}: ${p.verdicts[id] ?? 'absent'}`).join(', ')}${diff.length > 5 ? ', ...' : ''}` : ''}`;
+      })();
+    lines.push(`  ${p.applied === 0 ? 'base' : `+${p.applied}`.padEnd(4)}  ${shown}${p.subject ? `   (${p.subject})` : ''}`);
   }
-  lines.push(b.first ? `first patch that changes ${b.step ?? 'the outcome'}: ${b.first.patch} "${b.first.subject}"` : 'no patch in the series changes it');
+  lines.push(b.first ? `first patch that changes ${b.step ?? b.program ?? 'the outcome'}: ${b.first.patch} "${b.first.subject}"` : 'no patch in the series changes it');
   return `${lines.join('\n')}\n`;
 }

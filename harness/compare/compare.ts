@@ -6,6 +6,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
+import { comparePrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
 
 export interface Side {
   verdict: string;
@@ -36,6 +37,9 @@ export interface Comparison {
   base: string;
   patched: string;
   steps: StepComparison[];
+  /** selftests scenarios: program by program. */
+  programs?: ProgramsComparison;
+  /** Unexpected steps and programs. */
   unexpected: number;
 }
 
@@ -59,7 +63,7 @@ function side(s: StepResult | undefined, r: ScenarioResult | undefined): Side {
 }
 
 /** The comparison of two runs' results (each scenario file ran on both kernels). */
-export function compareRuns(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string): Comparison {
+export function compareRuns(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string, thresholdPct = 5): Comparison {
   const find = (file: string, kernel: string) => run.scenarios.find((r) => r.file === file && r.kernel === kernel);
   const steps: StepComparison[] = [];
   for (const sc of scenarios) {
@@ -86,7 +90,9 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
       });
     }
   }
-  return { base, patched, steps, unexpected: steps.filter((s) => !s.expected).length };
+  const programs = scenarios.some((s) => s.selftests.length) ? comparePrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
+  const unexpected = steps.filter((s) => !s.expected).length + (programs?.rows.filter((r) => !r.expected).length ?? 0);
+  return { base, patched, steps, ...(programs ? { programs } : {}), unexpected };
 }
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
@@ -104,6 +110,8 @@ export function formatComparison(c: Comparison): string {
     if (s.logDiff) lines.push(...s.logDiff.split('\n').map((l) => `    ${l}`));
   }
   const changed = c.steps.filter((s) => s.changed).length;
-  lines.push('', `${c.steps.length} steps compared: ${changed} changed, ${c.unexpected} unexpected`);
+  if (c.programs) lines.push('', formatProgramsComparison(c.programs, c.base, c.patched).trimEnd());
+  const programs = c.programs ? `; ${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed` : '';
+  lines.push('', `${c.steps.length} steps compared: ${changed} changed${programs}; ${c.unexpected} unexpected`);
   return `${lines.join('\n')}\n`;
 }

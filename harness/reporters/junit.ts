@@ -3,9 +3,9 @@
 
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import type { RunResult, ScenarioResult } from '../results/model.js';
+import type { ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
 import type { Reporter } from './reporter.js';
-import { countOutcomes, formatScenarioDetails, headline } from './format.js';
+import { countOutcomes, formatFailure, formatScenarioDetails, headline } from './format.js';
 
 // XML 1.0 cannot hold most C0 controls (console logs have ANSI escapes).
 const INVALID_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
@@ -39,10 +39,37 @@ function addCase(suite: XMLBuilder, r: ScenarioResult): void {
   }
   const logs = clean(stepLogs(r));
   if (logs) tc.ele('system-out').txt(logs);
+  for (const p of r.programs ?? []) addProgramCase(suite, r, p);
+}
+
+/** selftests: a testcase per program and mode, named as test_progs names its subtests. */
+function addProgramCase(suite: XMLBuilder, r: ScenarioResult, p: ProgramResult): void {
+  const tc = suite.ele('testcase', {
+    name: `${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`,
+    classname: `${r.file.replace(/\.ya?ml$/, '').replace(/\//g, '.')}.${p.file}`,
+    file: r.file,
+    time: secs((p.durationUs ?? 0) / 1000),
+  });
+  if (p.outcome === 'fail') {
+    const text = p.failures.flatMap((f) => formatFailure(f, '')).join('\n') + (p.artifact ? `\nlog: ${p.artifact}` : '');
+    tc.ele('failure', { message: clean(p.reason ?? 'fail'), type: p.failures[0]?.expectation ?? 'fail' }).txt(clean(text));
+  } else if (p.outcome === 'skip') {
+    tc.ele('skipped', { message: clean(p.reason ?? '') });
+  }
+}
+
+/** Scenario testcases plus a testcase per selftest program and mode. */
+function caseCounts(results: ScenarioResult[]) {
+  const c = countOutcomes(results);
+  const programs = results.flatMap((r) => r.programs ?? []);
+  return {
+    total: c.total + programs.length, fail: c.fail + programs.filter((p) => p.outcome === 'fail').length,
+    error: c.error, skip: c.skip + programs.filter((p) => p.outcome === 'skip').length,
+  };
 }
 
 export function junitXml(run: RunResult): string {
-  const all = countOutcomes(run.scenarios);
+  const all = caseCounts(run.scenarios);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
     name: 'bpf-harness',
     tests: all.total, failures: all.fail, errors: all.error, skipped: all.skip,
@@ -52,7 +79,7 @@ export function junitXml(run: RunResult): string {
   const byKernel = new Map<string, ScenarioResult[]>();
   for (const r of run.scenarios) byKernel.set(r.kernel, [...(byKernel.get(r.kernel) ?? []), r]);
   for (const [kernel, results] of byKernel) {
-    const c = countOutcomes(results);
+    const c = caseCounts(results);
     const suite = root.ele('testsuite', {
       name: kernel,
       tests: c.total, failures: c.fail, errors: c.error, skipped: c.skip,

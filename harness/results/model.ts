@@ -74,6 +74,8 @@ export interface ProgramResult {
   stats?: ProgramStats;
   /** Load time, as the loader measured it. */
   durationUs?: number;
+  /** Hash of the normalized verifier log (kernel addresses, ids and timings masked), for compare. */
+  logHash?: string;
   failures: Failure[];
   /** The verifier log (and xlated text) of a failed program, relative to --out. */
   artifact?: string;

@@ -53,6 +53,8 @@ interface Built {
   /** scenario file -> program name -> object built for this kernel */
   objects: Map<string, Map<string, string>>;
   selftests: Map<string, SelftestPlan>;
+  /** scenario file -> why it does not apply to this kernel (its selftests match nothing in this tree). */
+  skips: Map<string, string>;
 }
 
 /**
@@ -62,7 +64,7 @@ interface Built {
  * flags, each kernel against its own tree.
  */
 async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Built> {
-  const built: Built = { objects: new Map(), selftests: new Map() };
+  const built: Built = { objects: new Map(), selftests: new Map(), skips: new Map() };
   for (const { scenario } of entries) {
     if (built.objects.has(scenario.file)) continue;
     const objs = new Map<string, string>();
@@ -74,7 +76,11 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
     if (scenario.selftests.length) {
       const tree = await selftestTree(art);
       if (!tree) throw new Error(`unreachable: ${scenario.file} has selftests and ${art.name} has no tree (runnableOn skips it)`);
-      const files = await selftestFiles(scenario.selftests, tree, scenario.file);
+      const files = await selftestFiles(scenario.selftests, tree);
+      if (typeof files === 'string') {
+        built.skips.set(scenario.file, files);
+        continue;
+      }
       progress(`compiling ${files.length} selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)} for ${art.name}`);
       // clang runs a file on one core: as many at once as the host has cores.
       const compiled: Compiled[] = new Array(files.length);
@@ -83,7 +89,7 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
         for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, art, tree);
       }));
       built.selftests.set(scenario.file, {
-        files: compiled, counted: tree.counted, loader: SELFTEST_LOADER, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
+        files: compiled, rules: tree.rules, loader: SELFTEST_LOADER, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
         btfFile: (name) => btfObject(name, art, tree),
       });
     }
@@ -172,12 +178,23 @@ function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string>
   return runnable;
 }
 
+/** Scenarios the build found not to apply are reported as skipped; the rest go on. */
+function withoutSkips(name: string, runnable: PlanEntry[], built: Built, finish: (r: ScenarioResult) => void): PlanEntry[] {
+  return runnable.filter((e) => {
+    const why = built.skips.get(e.scenario.file);
+    if (why) finish({ file: e.relFile, name: e.scenario.name, kernel: name, outcome: 'skip', durationMs: 0, steps: [], reason: why });
+    return !why;
+  });
+}
+
 /** The kernel, its skips (unmet requires), and for the rest the guest image and accelerator; undefined if all skip. */
 async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions, finish: (r: ScenarioResult) => void): Promise<Prepared | undefined> {
   const art = await kernelArtifacts(kernel);
-  const runnable = runnableOn(art.name, mine, readKconfig(art.config), finish, undefined, !!art.tree);
+  let runnable = runnableOn(art.name, mine, readKconfig(art.config), finish, undefined, !!art.tree);
   if (!runnable.length) return undefined;
   const built = await buildFor(runnable, art);
+  runnable = withoutSkips(art.name, runnable, built, finish);
+  if (!runnable.length) return undefined;
   const image = await guestImage(art);
   const accel = await chooseAccel(opts.accel, art.bzImage);
   const acquire = (n: number, attempt: number) => bootGuest(art, image, {

@@ -1,7 +1,9 @@
 // One selftest case (a program in one mode) judged as test_loader.c's run_subtest does:
 // the load verdict first (a wrong one ends the case), then the __msg patterns over the
 // verifier log, __xlated over the translated program, and __retval from a test run.
+import { createHash } from 'node:crypto';
 import { checkPatterns } from '../expect/check.js';
+import { normalizeLog } from '../expect/normalize.js';
 import { errnoName } from '../bpftool/errno.js';
 import type { Failure, ProgramResult, ProgramStats } from '../results/model.js';
 import type { CaseOutput } from './loader.js';
@@ -32,6 +34,7 @@ export function judgeCase(file: string, spec: ProgramSpec, mode: Mode, out: Case
   const stats = programStats(out.log, out.verifiedInsns);
   const facts = {
     loaded, ...(loaded ? {} : { errno: errnoText(out.err) }), ...(stats ? { stats } : {}), durationUs: out.us,
+    ...(out.log ? { logHash: createHash('sha256').update(normalizeLog(out.log)).digest('hex').slice(0, 16) } : {}),
     ...(out.retval !== undefined ? { retval: out.retval } : {}),
   };
   const failures: Failure[] = [];

@@ -12,13 +12,13 @@ import { JITED_SKIP, judgeCase } from './judge.js';
 import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } from './loader.js';
 import { readObject } from './object.js';
 import type { RunnerOptions } from './runner-options.js';
-import { HOST_ARCH, parseSpec, runsProgram, type Mode, type ProgramSpec } from './spec.js';
+import { HOST_ARCH, parseSpec, runsProgram, type LoaderRules, type Mode, type ProgramSpec } from './spec.js';
 
 /** What the runner prepared on the host for one scenario on one kernel. */
 export interface SelftestPlan {
   files: Compiled[];
-  /** The tree's tags number repeated values (6.2 and later). */
-  counted: boolean;
+  /** What the tree's test_loader.c does, where trees differ. */
+  rules: LoaderRules;
   /** The loader's path on the target. */
   loader: string;
   /** object name -> what the tree's prog_tests runner does around it. */
@@ -111,7 +111,7 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
       continue;
     }
     const obj = await readObject(c.object);
-    const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.counted));
+    const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.rules));
     const pending: Pending[] = [];
     const cases: LoaderCase[] = [];
     const files = new Map<string, Buffer>();
@@ -134,7 +134,8 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
       }
     }
     const name = basename(c.file.name, '.c');
-    batch.push({ obj: { name, bytes: readFileSync(c.object), options: ctx.plan.runnerOptions.get(name) ?? [], cases, files }, pending });
+    const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
+    batch.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });
     if (batch.length >= BATCH) await flush();
   }
   await flush();

@@ -62,6 +62,18 @@ export interface ProgramSpec {
 
 const PFX = 'comment:';
 
+/** Where trees' test_loader.c differ, read from the tree itself (compile.ts). */
+export interface LoaderRules {
+  /** 6.2 and later number repeated tags (test_expect_msg=N=TEXT); 6.1 does not. */
+  counted: boolean;
+  /** Every __msg is matched in order; 6.1 keeps only the last one. */
+  allMsgs: boolean;
+  /** test_progs' testing flags (BPF_F_TEST_RND_HI32, ...) are added to every load; 6.1 adds none. */
+  testingFlags: boolean;
+}
+
+export const CURRENT_RULES: LoaderRules = { counted: true, allMsgs: true, testingFlags: true };
+
 /** The text after "PFX<counter>=" (6.12: test_expect_msg=N=TEXT) or "PFX" (6.1: test_expect_msg=TEXT). */
 function dynamicValue(tag: string, pfx: string, counted: boolean): string | undefined {
   if (!tag.startsWith(pfx)) return undefined;
@@ -81,7 +93,8 @@ function parseInt32(text: string): number | undefined {
 const emptyMode = (): ModeSpec => ({ expectFailure: false, msgs: [], xlated: [], jited: [] });
 
 /** parse_test_spec(): `tags` are the FUNC's decl tags in BTF order. */
-export function parseSpec(name: string, tags: string[], counted: boolean): ProgramSpec {
+export function parseSpec(name: string, tags: string[], rules: LoaderRules = CURRENT_RULES): ProgramSpec {
+  const { counted } = rules;
   const spec: ProgramSpec = { name, description: name, modes: [], priv: emptyMode(), unpriv: emptyMode(), logLevel: 0, flagOps: [], auxiliary: false, problems: [] };
   const modes = new Set<Mode>();
   let description: string | undefined;
@@ -107,6 +120,7 @@ export function parseSpec(name: string, tags: string[], counted: boolean): Progr
       spec.auxiliary = true;
       modes.add(tag.endsWith('_unpriv') ? 'unpriv' : 'priv');
     } else if ((v = dyn(tag, 'test_expect_msg')) !== undefined) {
+      if (!rules.allMsgs) spec.priv.msgs.length = 0;
       spec.priv.msgs.push(v);
       modes.add('priv');
     } else if ((v = dyn(tag, 'test_expect_msg_unpriv')) !== undefined) {

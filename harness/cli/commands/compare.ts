@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes.js';
 import { outDirFor } from '../out-dir.js';
 import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
 import { writeFileSync } from 'node:fs';
+import { writeCsvs } from './run.js';
 
 export interface CompareFlags {
   base: string;
@@ -22,9 +23,13 @@ export interface CompareFlags {
   jobs: string;
   accel: string;
   quiet?: boolean;
+  threshold: string;
+  csv?: string;
 }
 
 export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
+  const threshold = Number(flags.threshold);
+  if (!/^\d+(\.\d+)?$/.test(flags.threshold)) throw new BadInputError(`--threshold ${flags.threshold}: expected a percentage, e.g. 5`);
   if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
   checkKernels([flags.base, flags.patched]);
   const base = resolveRecipe(recipeFile(flags.base)).name;
@@ -39,7 +44,8 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
     outDir, jobs: Number(flags.jobs) || 1, accel: flags.accel as 'auto', update: false, reporter: makeReporter('spec', process.stderr),
   });
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
-  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file);
+  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, threshold);
+  writeCsvs(run.scenarios, flags.csv, undefined);
   writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
   const text = flags.reporter === 'json' ? `${JSON.stringify(cmp, null, 2)}\n` : flags.reporter === 'junit' ? comparisonJunit(cmp) : formatComparison(cmp);
   process.stdout.write(text);

@@ -1,5 +1,8 @@
 // bpf-harness run [PATH...]
+import { writeFileSync } from 'node:fs';
 import { BadInputError } from '../../errors.js';
+import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
+import type { ScenarioResult } from '../../results/model.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
 import { runPlan, type TargetChoice } from '../../runner/run.js';
@@ -30,6 +33,8 @@ export interface RunFlags {
   acceptNewHostKey?: boolean;
   crashPolicy?: string;
   fresh?: boolean;
+  csv?: string;
+  veristatCsv?: string;
 }
 
 function targetChoice(flags: RunFlags): TargetChoice {
@@ -66,6 +71,12 @@ export function parseShard(v: string | undefined): { index: number; count: numbe
 }
 
 
+/** --csv and --veristat-csv, written once the run is over. */
+export function writeCsvs(results: ScenarioResult[], csv: string | undefined, veristat: Map<string, string> | undefined): void {
+  if (csv) writeFileSync(csv, programsCsv(results));
+  for (const [kernel, file] of veristat ?? []) writeFileSync(file, veristatCsv(results, kernel));
+}
+
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
   if (!['auto', 'kvm', 'tcg'].includes(flags.accel)) throw new BadInputError(`--accel ${flags.accel}: expected auto, kvm or tcg`);
@@ -80,6 +91,9 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
     grep: flags.grep, shard: parseShard(flags.shard), knownKernels: knownRecipes(),
   });
   if (target.kind === 'qemu') checkKernels(entries.map((e) => e.kernel));
+  // Checked before anything boots: a run must not end in a file it cannot write.
+  const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel)) : undefined;
+  if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });
   loadCrashPolicy(flags.crashPolicy);
   ensureCacheWritable();
   const outDir = outDirFor('run', flags.out);
@@ -91,5 +105,6 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);
+  writeCsvs(run.scenarios, flags.csv, veristatFiles);
   return exitCodeOf(run);
 }

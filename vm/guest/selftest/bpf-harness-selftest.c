@@ -14,7 +14,8 @@
  *       what the tree's prog_tests runner does around test_loader for this object:
  *       "nosysadmin" runs its cases without CAP_SYS_ADMIN (prog_tests/verifier.c's
  *       run_tests_aux), "prefill:MAP" writes its test_val into key 0 of MAP before a
- *       test run (verifier.c's init_test_val_map).
+ *       test run (verifier.c's init_test_val_map), "notestflags" leaves test_progs'
+ *       testing flags out (the 6.1 tree's test_loader sets none).
  *   case ID MODE PROG LOG_LEVEL FLAG_OPS AUX BTF_PATH XLATED RUN\n
  *       MODE priv|unpriv; FLAG_OPS "+N,-N,..." applied in order over test_progs'
  *       testing flags ("-" for none); AUX the auxiliary programs to load too,
@@ -46,11 +47,15 @@
 #endif
 
 #define LOG_BUF_SZ (2 * 1024 * 1024) /* TEST_LOADER_LOG_BUF_SZ */
+/* Older trees' uapi headers lack it; the kernel refuses what it does not know, and the probe below says so. */
+#ifndef BPF_F_TEST_REG_INVARIANTS
+#define BPF_F_TEST_REG_INVARIANTS (1U << 7)
+#endif
 #define TEST_DATA_LEN 64
 #define MAX_LINKS 32
 
 static char log_buf[LOG_BUF_SZ];
-static bool no_sys_admin;
+static bool no_sys_admin, no_testing_flags;
 static char prefill_map[256];
 
 /* prog_tests/verifier.c's struct test_val (MAX_ENTRIES 11) and the value init_test_val_map writes. */
@@ -58,7 +63,9 @@ struct test_val {
 	unsigned int index;
 	int foo[11];
 };
+#ifdef HAVE_DISASM_HELPERS
 static char text_buf[LOG_BUF_SZ];
+#endif
 
 static void die(const char *fmt, ...)
 {
@@ -199,7 +206,7 @@ static int xlated_text(int prog_fd, char *text, size_t sz)
 	char buf[64];
 	size_t off = 0;
 
-	if (bpf_prog_get_info_by_fd(prog_fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		return -errno;
 	cnt = info.xlated_prog_len / sizeof(struct bpf_insn);
 	insns = calloc(cnt ? cnt : 1, sizeof(*insns));
@@ -207,7 +214,7 @@ static int xlated_text(int prog_fd, char *text, size_t sz)
 	info.xlated_prog_len = cnt * sizeof(struct bpf_insn);
 	info.xlated_prog_insns = (__u64)(unsigned long)insns;
 	len = sizeof(info);
-	if (bpf_prog_get_info_by_fd(prog_fd, &info, &len)) {
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
 		free(insns);
 		return -errno;
 	}
@@ -286,7 +293,7 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 		die("object has no program %s", prog_name);
 	bpf_program__set_log_buf(target, log_buf, sizeof(log_buf));
 	bpf_program__set_log_level(target, log_level);
-	bpf_program__set_flags(target, apply_flag_ops(bpf_program__flags(target) | testing_flags(), flag_ops));
+	bpf_program__set_flags(target, apply_flag_ops(bpf_program__flags(target) | (no_testing_flags ? 0 : testing_flags()), flag_ops));
 	log_buf[0] = 0;
 	bpf_object__for_each_map(map, obj)
 		bpf_map__set_autocreate(map, !unpriv || unpriv_capable_map(map));
@@ -294,7 +301,7 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 	t0 = now_us();
 	err = bpf_object__load(obj);
 	t0 = now_us() - t0;
-	if (err == 0 && bpf_prog_get_info_by_fd(bpf_program__fd(target), &info, &info_len))
+	if (err == 0 && bpf_obj_get_info_by_fd(bpf_program__fd(target), &info, &info_len))
 		info.verified_insns = 0;
 	printf(" err=%d us=%lld insns=%u\n", err < 0 ? -err : err, t0, info.verified_insns);
 	section("log", log_buf, strlen(log_buf));
@@ -417,6 +424,7 @@ int main(void)
 			if (sscanf(line, "obj %zu %255s %511s", &obj_len, obj_name, opts) != 3)
 				die("bad object line: %s", line);
 			no_sys_admin = strstr(opts, "nosysadmin") != NULL;
+			no_testing_flags = strstr(opts, "notestflags") != NULL;
 			prefill_map[0] = 0;
 			if ((p = strstr(opts, "prefill:")))
 				sscanf(p + 8, "%255[^,]", prefill_map);

@@ -1,0 +1,43 @@
+// Selftest programs as CSV: veristat's columns first (so its users read it as they read
+// veristat's), then ours. veristat's own reader (-C, -R) refuses columns it does not
+// know, so a second form holds exactly its columns, for one kernel and the privileged
+// mode (veristat loads as root).
+import { stringify } from 'csv-stringify/sync';
+import type { ProgramResult, ScenarioResult } from './model.js';
+
+/** veristat's CSV header (tools/testing/selftests/bpf/veristat.c, 6.12), in its order. */
+export const VERISTAT_COLUMNS = ['file_name', 'prog_name', 'verdict', 'duration', 'total_insns', 'total_states', 'peak_states', 'max_states_per_insn', 'mark_read'];
+export const OUR_COLUMNS = ['kernel', 'mode', 'outcome', 'reason'];
+
+/** Stats the log did not give stay empty rather than 0: nothing was measured. */
+function veristatCells(p: ProgramResult): (string | number)[] {
+  const s = p.stats;
+  const n = (v: number | undefined) => (v === undefined ? '' : v);
+  return [
+    p.file, p.prog, p.loaded === undefined ? '' : p.loaded ? 'success' : 'failure', n(p.durationUs),
+    n(s?.insns), n(s?.states), n(s?.peakStates), n(s?.maxStatesPerInsn), n(s?.markRead),
+  ];
+}
+
+const programsOf = (results: ScenarioResult[]) => results.flatMap((r) => (r.programs ?? []).map((p) => ({ kernel: r.kernel, p })));
+
+/** Every program, mode and kernel of the results. */
+export function programsCsv(results: ScenarioResult[]): string {
+  const rows = programsOf(results).map(({ kernel, p }) => [...veristatCells(p), kernel, p.mode, p.outcome, p.reason ?? '']);
+  return stringify([[...VERISTAT_COLUMNS, ...OUR_COLUMNS], ...rows]);
+}
+
+/** Exactly veristat's columns: one kernel, the privileged mode, programs the loader ran. */
+export function veristatCsv(results: ScenarioResult[], kernel: string): string {
+  const rows = programsOf(results)
+    .filter(({ kernel: k, p }) => k === kernel && p.mode === 'priv' && p.loaded !== undefined)
+    .map(({ p }) => veristatCells(p));
+  return stringify([VERISTAT_COLUMNS, ...rows]);
+}
+
+/** --veristat-csv FILE: "{kernel}" in the name makes one file per kernel; without it, the run must have one kernel. */
+export function veristatCsvFiles(pattern: string, kernels: string[]): Map<string, string> | string {
+  const unique = [...new Set(kernels)];
+  if (!pattern.includes('{kernel}') && unique.length > 1) return `the run has ${unique.length} kernels (${unique.join(', ')}) and veristat's columns hold one`;
+  return new Map(unique.map((k) => [k, pattern.replaceAll('{kernel}', k)]));
+}
