@@ -45,7 +45,7 @@ interface Bad {
 }
 
 const badScenarios: Bad[] = [
-  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, expect_by_kernel, normalize)' },
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
   {
     name: 'unknown expect key',
     yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
@@ -118,7 +118,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
       '6:5 step "step-1": "via" applies to load steps only, this is a run step',
       '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
       '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
-      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, expect_by_kernel, normalize)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
     ],
   );
   t.equal(e.problems.length, 4);
@@ -145,7 +145,7 @@ t.test('path in the message is relative to the cwd when inside it', async (t) =>
   process.chdir(dir);
   t.teardown(() => process.chdir(cwd));
   const e = failure(() => loadScenario(path.basename(file)));
-  t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: missing key "steps" at top level`);
+  t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: steps: a scenario needs at least one step, or selftests`);
   t.equal(e.file, file, 'the field stays absolute');
 });
 
@@ -275,7 +275,8 @@ t.test('JSON Schema of the scenario file', async (t) => {
   const json = z.toJSONSchema(scenarioSchema(), { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, any>;
   t.equal(json['$schema'], 'https://json-schema.org/draft/2020-12/schema');
   t.equal(json['title'], 'bpf-harness scenario');
-  t.same(json['required'], ['name', 'steps']);
+  t.same(json['required'], ['name']);
+  t.same(json['anyOf'], [{ required: ['steps'] }, { required: ['selftests'] }], 'steps, selftests, or both');
   t.equal(json['additionalProperties'], false);
   t.same(json['properties'].steps.items.oneOf, [{ required: ['load'] }, { required: ['run'] }, { required: ['dmesg'] }]);
   t.type(json['properties'].steps.items.properties.via.description, 'string');

@@ -112,6 +112,6 @@ export function formatComparison(c: Comparison): string {
   const changed = c.steps.filter((s) => s.changed).length;
   if (c.programs) lines.push('', formatProgramsComparison(c.programs, c.base, c.patched).trimEnd());
   const programs = c.programs ? `; ${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed` : '';
-  lines.push('', `${c.steps.length} steps compared: ${changed} changed${programs}; ${c.unexpected} unexpected`);
+  lines.push('', `${c.steps.length} steps compared: ${changed} changed${programs}, ${c.unexpected} unexpected`);
   return `${lines.join('\n')}\n`;
 }

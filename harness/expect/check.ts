@@ -63,10 +63,13 @@ export function compare(actual: number, comparison: Comparison | number): boolea
   }
 }
 
-/** Ordered patterns (log, stdout, stderr) against text; `key` names the list. `onNextLine` as matchOrdered's. */
-export function checkPatterns(key: string, patterns: Pattern[] | undefined, text: string, onNextLine?: boolean[]): Failure[] {
+/**
+ * Ordered patterns (log, stdout, stderr) against text; `key` names the list. `onNextLine`
+ * as matchOrdered's; `raw` when the text was matched as the kernel printed it (selftests).
+ */
+export function checkPatterns(key: string, patterns: Pattern[] | undefined, text: string, opts: { onNextLine?: boolean[]; raw?: boolean } = {}): Failure[] {
   if (!patterns?.length) return [];
-  const r = matchOrdered(patterns, text, onNextLine);
+  const r = matchOrdered(patterns, text, opts.onNextLine);
   if (r.ok) return [];
   const what = `${key}[${r.index}]`;
   const prev = r.matched.at(-1);
@@ -89,7 +92,7 @@ export function checkPatterns(key: string, patterns: Pattern[] | undefined, text
     pattern: r.pattern,
     stoppedAtLine: r.stoppedAtLine,
     matchedBefore: r.matched,
-    diff: missingPatternDiff(text, r.stoppedAtLine, r.pattern, key),
+    diff: missingPatternDiff(text, r.stoppedAtLine, r.pattern, key, opts.raw ? 'actual' : undefined),
   }];
 }
 

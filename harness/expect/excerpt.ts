@@ -45,11 +45,11 @@ export function tail(text: string, count = WINDOW): string {
  * the missing pattern inserted where matching stopped (1-based line), so the hunk
  * shows both what the kernel printed there and what was expected.
  */
-export function missingPatternDiff(text: string, stoppedAtLine: number, pattern: string, label = 'log'): string {
+export function missingPatternDiff(text: string, stoppedAtLine: number, pattern: string, label = 'log', actualLabel = 'actual (normalized)'): string {
   const lines = splitLines(text);
   const at = Math.max(0, Math.min(lines.length, stoppedAtLine - 1));
   const expected = [...lines.slice(0, at), pattern, ...lines.slice(at)];
-  const patch = createPatch(label, `${expected.join('\n')}\n`, `${lines.join('\n')}\n`, 'expected', 'actual (normalized)', { context: 6 });
+  const patch = createPatch(label, `${expected.join('\n')}\n`, `${lines.join('\n')}\n`, 'expected', actualLabel, { context: 6 });
   // Drop the "Index:" and "====" header lines jsdiff adds; keep ---/+++ and hunks.
   return patch.split('\n').slice(2).join('\n').trimEnd();
 }

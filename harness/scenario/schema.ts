@@ -485,6 +485,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     .meta({
       title: 'bpf-harness scenario',
       description: 'A bpf-harness scenario (v1): BPF programs to load, commands to run and kernel messages to wait for, with the outcomes expected per kernel.',
+      // Steps, selftests, or both.
+      anyOf: [{ required: ['steps'] }, { required: ['selftests'] }],
     })
     .superRefine(crossCheck, { when: () => true })
     .transform((d): Scenario => ({

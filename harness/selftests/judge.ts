@@ -45,10 +45,10 @@ export function judgeCase(file: string, spec: ProgramSpec, mode: Mode, out: Case
   }
   // A wrong verdict ends the case, as in test_loader; the log is still attached.
   if (!failures.length) {
-    failures.push(...checkPatterns('msg', m.msgs, out.log));
+    failures.push(...checkPatterns('msg', m.msgs, out.log, { raw: true }));
     if (m.xlated.length && loaded) {
       if (out.xlated === undefined) failures.push({ expectation: 'xlated', message: `the translated program could not be read (${errnoText(out.xlatedErr ?? 0)})` });
-      else failures.push(...checkPatterns('xlated', m.xlated.map((p) => p.pattern), out.xlated, m.xlated.map((p) => p.onNextLine)));
+      else failures.push(...checkPatterns('xlated', m.xlated.map((p) => p.pattern), out.xlated, { onNextLine: m.xlated.map((p) => p.onNextLine), raw: true }));
     }
     if (runsProgram(m) && loaded) {
       if (out.runErr !== undefined) failures.push({ expectation: 'retval', message: `BPF_PROG_TEST_RUN failed (${errnoText(out.runErr)})` });

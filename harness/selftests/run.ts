@@ -10,7 +10,7 @@ import { shellQuote } from '../transport/ssh.js';
 import type { Compiled } from './compile.js';
 import { JITED_SKIP, judgeCase } from './judge.js';
 import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } from './loader.js';
-import { readObject } from './object.js';
+import { readObject, type ObjectPrograms } from './object.js';
 import type { RunnerOptions } from './runner-options.js';
 import { HOST_ARCH, parseSpec, runsProgram, type LoaderRules, type Mode, type ProgramSpec } from './spec.js';
 
@@ -42,7 +42,7 @@ export interface SelftestContext {
 const BATCH = 8;
 const UNPRIV_SYSCTL = '/proc/sys/kernel/unprivileged_bpf_disabled';
 
-interface Pending {
+export interface Pending {
   file: string;
   spec: ProgramSpec;
   mode: Mode;
@@ -53,20 +53,54 @@ interface Pending {
 
 const key = (file: string, prog: string) => `${file}/${prog}`;
 
-/** Host-side decisions for a case: skips from the scenario and the tags, unreadable tags. */
-function decide(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
+/** The scenario's decisions for a case: denied, skipped on this kernel, unprivileged mode not wanted. */
+function scenarioDecision(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
   const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
   const denied = ctx.scenario.deny[key(file, spec.name)];
   if (denied) return { ...base, outcome: 'skip', reason: `denied: ${denied}`, denied: true };
   const override = ctx.scenario.program_overrides[ctx.kernel]?.[key(file, spec.name)];
   if (override) return { ...base, outcome: 'skip', reason: override.skip };
+  if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
+  return undefined;
+}
+
+/** What the tags alone decide: unreadable tags fail (test_loader: "Can't parse test spec"), another arch skips. */
+function tagDecision(file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
+  const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
   if (spec.problems.length) {
     const message = `cannot read the test spec: ${spec.problems.join('; ')}`;
     return { ...base, outcome: 'fail', reason: message, failures: [{ expectation: 'tags', message }] };
   }
   if (spec.arches && !spec.arches.includes(HOST_ARCH)) return { ...base, outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is x86_64` };
-  if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
   return undefined;
+}
+
+/**
+ * test_loader's order: each program that is not auxiliary, its privileged mode then its
+ * unprivileged one; a case for the loader unless something decided it on the host.
+ */
+export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined): { specs: ProgramSpec[]; cases: LoaderCase[]; pending: Pending[] } {
+  const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], rules));
+  const cases: LoaderCase[] = [];
+  const pending: Pending[] = [];
+  for (const spec of specs.filter((s) => !s.auxiliary)) {
+    for (const mode of spec.modes) {
+      const decided = tagDecision(file, spec, mode) ?? decide(spec, mode);
+      if (decided) {
+        pending.push({ file, spec, mode, decided });
+        continue;
+      }
+      const id = `${cases.length}`;
+      cases.push({
+        id, mode, prog: spec.name, logLevel: spec.logLevel, flagOps: spec.flagOps,
+        aux: specs.filter((s) => s.auxiliary && s.modes.includes(mode)).map((s) => s.name),
+        ...(spec.btfPath ? { btfPath: spec.btfPath } : {}),
+        xlated: spec[mode].xlated.length > 0, run: runsProgram(spec[mode]),
+      });
+      pending.push({ file, spec, mode, caseId: id });
+    }
+  }
+  return { specs, cases, pending };
 }
 
 /** A file a case names by __btf_path, added to what the loader receives; an error text when it cannot be had. */
@@ -111,28 +145,20 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
       continue;
     }
     const obj = await readObject(c.object);
-    const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.rules));
-    const pending: Pending[] = [];
-    const cases: LoaderCase[] = [];
     const files = new Map<string, Buffer>();
-    for (const spec of specs.filter((s) => !s.auxiliary)) {
-      const btf = spec.btfPath ? await btfFile(ctx, spec.btfPath, files) : undefined;
-      for (const mode of spec.modes) {
-        const decided = decide(ctx, c.file.name, spec, mode) ?? (btf && failed(c.file.name, spec, mode, btf));
-        if (decided) {
-          pending.push({ file: c.file.name, spec, mode, decided });
-          continue;
-        }
-        const id = `${cases.length}`;
-        cases.push({
-          id, mode, prog: spec.name, logLevel: spec.logLevel, flagOps: spec.flagOps,
-          aux: specs.filter((s) => s.auxiliary && s.modes.includes(mode)).map((s) => s.name),
-          ...(spec.btfPath ? { btfPath: spec.btfPath } : {}),
-          xlated: spec[mode].xlated.length > 0, run: runsProgram(spec[mode]),
-        });
-        pending.push({ file: c.file.name, spec, mode, caseId: id });
+    // __btf_path files are built (or found missing) before the cases are decided.
+    const btfErrors = new Map<string, string>();
+    for (const p of obj.programs) {
+      const path = parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.rules).btfPath;
+      if (path && !btfErrors.has(path) && !files.has(path)) {
+        const err = await btfFile(ctx, path, files);
+        if (err) btfErrors.set(path, err);
       }
     }
+    const { cases, pending } = casesFor(c.file.name, obj, ctx.plan.rules, (spec, mode) => {
+      const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
+      return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failed(c.file.name, spec, mode, btf) : undefined);
+    });
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
     batch.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });
