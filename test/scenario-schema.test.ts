@@ -93,6 +93,14 @@ const badScenarios: Bad[] = [
   { name: 'file that is a list', yaml: '- a\n- b\n', at: '1:1', message: 'the file: expected a mapping, got a list' },
   { name: 'empty file', yaml: '', at: '1:1', message: 'the file is empty' },
   { name: 'whole number expected', yaml: `${HEAD}  - run: ls\n    expect: {exit: 1.5}\n`, at: '6:20', message: 'step "step-1" expect.exit: expected a whole number, got number 1.5' },
+  // selftests: (the file names in them are checked at run time, against each kernel's tree)
+  { name: 'selftests file that does not exist', yaml: 'name: t\nselftests:\n  - progs/nope.c\n', at: '3:5', message: 'selftests[0]: no such file: ' },
+  { name: 'selftests tree glob leaving the tree', yaml: 'name: t\nselftests:\n  - {tree: "../x/*.c"}\n', at: '3:12', message: 'selftests[0].tree: expected a relative path or glob of .c files in the kernel tree, e.g. tools/testing/selftests/bpf/progs/verifier_*.c, got the string "../x/*.c"' },
+  { name: 'deny key that is not FILE/PROG', yaml: 'name: t\nselftests:\n  - {tree: a.c}\ndeny:\n  verifier_and.c: why\n', at: '5:3', message: 'deny: key "verifier_and.c": expected FILE/PROG, e.g. verifier_and.c/invalid_range_check' },
+  { name: 'program override without a reason', yaml: 'name: t\nselftests:\n  - {tree: a.c}\nexpect_by_kernel:\n  debian-6.12:\n    a.c/p: {skip: true}\n', at: '6:19', message: 'expect_by_kernel.debian-6.12.a.c/p.skip: a selftest program override needs skip: "the reason"' },
+  { name: 'program override with step expectations', yaml: 'name: t\nselftests:\n  - {tree: a.c}\nexpect_by_kernel:\n  debian-6.12:\n    a.c/p: {loaded: false, skip: why}\n', at: '6:13', message: 'expect_by_kernel.debian-6.12.a.c/p: "loaded" does not apply to a selftest program (FILE/PROG keys take: skip)' },
+  { name: 'program override in a scenario without selftests', yaml: `${HEAD}  - load: cap\nexpect_by_kernel:\n  debian-6.12:\n    a.c/p: {skip: why}\n`, at: '8:5', message: 'expect_by_kernel.debian-6.12: no step "a.c/p" in this scenario (steps: step-1)' },
+  { name: 'unpriv neither run nor skip', yaml: 'name: t\nselftests:\n  - {tree: a.c}\nunpriv: maybe\n', at: '4:9', message: 'unpriv: expected one of run, skip, got the string "maybe"' },
 ];
 
 t.test('bad scenarios', async (t) => {
