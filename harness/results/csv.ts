@@ -27,10 +27,15 @@ export function programsCsv(results: ScenarioResult[]): string {
   return stringify([[...VERISTAT_COLUMNS, ...OUR_COLUMNS], ...rows]);
 }
 
-/** Exactly veristat's columns: one kernel, the privileged mode, programs the loader ran. */
+/**
+ * Exactly veristat's columns: one kernel, the privileged mode, programs the verifier saw.
+ * veristat's reader cannot take an empty field, so a program without statistics (libbpf
+ * stopped it before the verifier ran) is left out here; --csv has it.
+ */
 export function veristatCsv(results: ScenarioResult[], kernel: string): string {
+  const complete = (p: ProgramResult) => p.stats?.states !== undefined && p.durationUs !== undefined;
   const rows = programsOf(results)
-    .filter(({ kernel: k, p }) => k === kernel && p.mode === 'priv' && p.loaded !== undefined)
+    .filter(({ kernel: k, p }) => k === kernel && p.mode === 'priv' && p.loaded !== undefined && complete(p))
     .map(({ p }) => veristatCells(p));
   return stringify([VERISTAT_COLUMNS, ...rows]);
 }

@@ -31,7 +31,7 @@ export function judgeCase(file: string, spec: ProgramSpec, mode: Mode, out: Case
   };
   if (out.skip) return { ...base, outcome: 'skip', reason: out.skip, failures: [] };
   const loaded = out.err === 0;
-  const stats = programStats(out.log, out.verifiedInsns);
+  const stats = programStats(out.stats ?? out.log, out.verifiedInsns);
   const facts = {
     loaded, ...(loaded ? {} : { errno: errnoText(out.err) }), ...(stats ? { stats } : {}), durationUs: out.us,
     ...(out.log ? { logHash: createHash('sha256').update(normalizeLog(out.log)).digest('hex').slice(0, 16) } : {}),

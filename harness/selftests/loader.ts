@@ -36,6 +36,8 @@ export interface CaseOutput {
   /** The kernel's verified_insns for a loaded program. */
   verifiedInsns: number;
   log: string;
+  /** The statistics-only log of a program that loaded without a __log_level. */
+  stats?: string;
   xlated?: string;
   xlatedErr?: number;
   retval?: number;
@@ -80,11 +82,12 @@ export function parseLoaderOutput(out: Buffer): { cases: CaseOutput[]; trailing:
     let m: RegExpExecArray | null;
     if ((m = /^@@case (\S+)(?: err=(\d+) us=(\d+) insns=(\d+))?$/.exec(l))) {
       cur = { id: m[1]!, err: Number(m[2] ?? 0), us: Number(m[3] ?? 0), verifiedInsns: Number(m[4] ?? 0), log: '' };
-    } else if (cur && (m = /^@@(log|xlated) (\d+)$/.exec(l))) {
+    } else if (cur && (m = /^@@(log|stats|xlated) (\d+)$/.exec(l))) {
       const len = Number(m[2]);
       const text = out.subarray(pos, pos + len).toString('utf8');
       pos += len + 1;
       if (m[1] === 'log') cur.log = text;
+      else if (m[1] === 'stats') cur.stats = text;
       else cur.xlated = text;
     } else if (cur && (m = /^@@(retval|run_err|xlated_err) (-?\d+)$/.exec(l))) {
       if (m[1] === 'retval') cur.retval = Number(m[2]);

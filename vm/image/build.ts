@@ -15,7 +15,7 @@ import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { requireCommand } from '../../harness/host-commands.js';
 import { sharedLibraries } from './host-files.js';
-import { selftestHelper } from './selftest-helper.js';
+import { selftestTools } from './selftest-helper.js';
 import { tokenHelper } from './token-helper.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
 
@@ -50,10 +50,12 @@ function guestTools(kernel: KernelArtifacts) {
 
 async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
   const tools = { ...guestTools(kernel), token: await tokenHelper() };
-  // The selftest loader is built from the kernel's own tree: kernels without one have none.
-  const selftest = kernel.tree ? await selftestHelper(kernel.tree) : undefined;
+  // The selftest loader and veristat are built from the kernel's own tree: kernels without one have neither.
+  const st = kernel.tree ? await selftestTools(kernel.tree) : undefined;
+  const stBins = [st?.loader, st?.veristat].filter((b): b is string => !!b);
   const files: FileEntry[] = [
-    ...(selftest ? [{ guest: SELFTEST_LOADER, host: selftest, mode: 0o755 }] : []),
+    ...(st ? [{ guest: SELFTEST_LOADER, host: st.loader, mode: 0o755 }] : []),
+    ...(st?.veristat ? [{ guest: '/bin/veristat', host: st.veristat, mode: 0o755 }] : []),
     { guest: '/bin/busybox', host: tools.busybox, mode: 0o755 },
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
@@ -61,7 +63,7 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
     { guest: '/bin/bpf-harness-token', host: tools.token, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, ...(selftest ? [selftest] : [])]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];

@@ -22,7 +22,9 @@
  *       comma-separated ("-" for none); BTF_PATH "-" for none; XLATED and RUN 0|1.
  * stdout, per case:
  *   @@case ID err=ERRNO us=MICROSECONDS insns=VERIFIED_INSNS
- *   @@log LEN\n<bytes>        the verifier log
+ *   @@log LEN\n<bytes>        the verifier log, as test_loader would have it
+ *   @@stats LEN\n<bytes>      the level-4 (statistics) log of a program that loaded
+ *                             without a __log_level
  *   @@xlated LEN\n<bytes>     when asked and loaded: "N: insn" lines, test_loader's format
  *   @@retval N  or  @@run_err ERRNO
  *   @@skip REASON             instead of all of the above
@@ -55,6 +57,7 @@
 #define MAX_LINKS 32
 
 static char log_buf[LOG_BUF_SZ];
+static char stats_buf[64 * 1024];
 static bool no_sys_admin, no_testing_flags;
 static char prefill_map[256];
 
@@ -239,6 +242,39 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+/* Opens the object and sets it up as test_loader's run_subtest() does for one case. */
+static struct bpf_object *prepare(const void *bytes, size_t len, const char *obj_name, const char *btf_path,
+				  const char *prog_name, const char *aux, const char *flag_ops, bool unpriv,
+				  int log_level, char *buf, size_t buf_sz, struct bpf_program **target)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = obj_name,
+		    .btf_custom_path = strcmp(btf_path, "-") ? btf_path : NULL);
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	struct bpf_map *map;
+
+	obj = bpf_object__open_mem(bytes, len, &open_opts);
+	if (!obj)
+		return NULL;
+	*target = NULL;
+	bpf_object__for_each_program(prog, obj) {
+		bool mine = strcmp(bpf_program__name(prog), prog_name) == 0;
+
+		if (mine)
+			*target = prog;
+		bpf_program__set_autoload(prog, mine || in_list(bpf_program__name(prog), aux));
+	}
+	if (!*target)
+		die("object has no program %s", prog_name);
+	buf[0] = 0;
+	bpf_program__set_log_buf(*target, buf, buf_sz);
+	bpf_program__set_log_level(*target, log_level);
+	bpf_program__set_flags(*target, apply_flag_ops(bpf_program__flags(*target) | (no_testing_flags ? 0 : testing_flags()), flag_ops));
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_autocreate(map, !unpriv || unpriv_capable_map(map));
+	return obj;
+}
+
 static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name, char *line)
 {
 	char id[64], mode[16], prog_name[256], flag_ops[256], aux[4096], btf_path[1024];
@@ -247,7 +283,7 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 	__u64 old_caps = 0, sysadmin_caps = 0;
 	bool unpriv, caps_dropped = false;
 	struct bpf_link *links[MAX_LINKS];
-	struct bpf_program *prog, *target = NULL;
+	struct bpf_program *target = NULL;
 	struct bpf_object *obj;
 	struct bpf_map *map;
 	long long t0;
@@ -273,38 +309,40 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 		caps_dropped = true;
 	}
 
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = obj_name,
-		    .btf_custom_path = strcmp(btf_path, "-") ? btf_path : NULL);
-	obj = bpf_object__open_mem(obj_bytes, obj_len, &open_opts);
-	if (!obj) {
-		err = errno;
-		printf(" err=%d us=0 insns=0\n", err);
-		section("log", "", 0);
-		goto out;
-	}
-	bpf_object__for_each_program(prog, obj) {
-		bool mine = strcmp(bpf_program__name(prog), prog_name) == 0;
-
-		if (mine)
-			target = prog;
-		bpf_program__set_autoload(prog, mine || in_list(bpf_program__name(prog), aux));
-	}
-	if (!target)
-		die("object has no program %s", prog_name);
-	bpf_program__set_log_buf(target, log_buf, sizeof(log_buf));
-	bpf_program__set_log_level(target, log_level);
-	bpf_program__set_flags(target, apply_flag_ops(bpf_program__flags(target) | (no_testing_flags ? 0 : testing_flags()), flag_ops));
+	/*
+	 * test_loader asks for no log unless __log_level says so; libbpf then loads once
+	 * without a log and, if that fails, again with level 1. Here the first load asks for
+	 * level 4 (statistics only: veristat's columns for programs that load), and a failed
+	 * one is loaded again with level 0, so libbpf's retry gives the same level-1 log
+	 * test_loader reads. A program that loads is judged on an empty log, as there.
+	 */
+	stats_buf[0] = 0;
 	log_buf[0] = 0;
-	bpf_object__for_each_map(map, obj)
-		bpf_map__set_autocreate(map, !unpriv || unpriv_capable_map(map));
-
+	obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
+		      log_level ? log_level : 4, log_level ? log_buf : stats_buf,
+		      log_level ? sizeof(log_buf) : sizeof(stats_buf), &target);
+	if (!obj)
+		goto open_failed;
 	t0 = now_us();
 	err = bpf_object__load(obj);
 	t0 = now_us() - t0;
+	if (err && !log_level) {
+		bpf_object__close(obj);
+		stats_buf[0] = 0;
+		obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
+			      0, log_buf, sizeof(log_buf), &target);
+		if (!obj)
+			goto open_failed;
+		t0 = now_us();
+		err = bpf_object__load(obj);
+		t0 = now_us() - t0;
+	}
 	if (err == 0 && bpf_obj_get_info_by_fd(bpf_program__fd(target), &info, &info_len))
 		info.verified_insns = 0;
 	printf(" err=%d us=%lld insns=%u\n", err < 0 ? -err : err, t0, info.verified_insns);
 	section("log", log_buf, strlen(log_buf));
+	if (stats_buf[0])
+		section("stats", stats_buf, strlen(stats_buf));
 
 	/* As test_loader: the kernel hides program info from the unprivileged, and programs run with all capabilities. */
 	if (caps_dropped) {
@@ -363,6 +401,10 @@ close:
 	for (i = nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(links[i]);
 	bpf_object__close(obj);
+	goto out;
+open_failed:
+	printf(" err=%d us=0 insns=0\n", errno);
+	section("log", "", 0);
 out:
 	if (caps_dropped)
 		cap_enable_effective(old_caps, NULL);
