@@ -86,7 +86,8 @@ export function comparePrograms(run: RunResult, scenarios: Scenario[], base: str
           if (Math.abs(row.statesPct) >= thresholdPct) changes.push('states');
         }
       }
-      const declared = sc.program_overrides[patched]?.[program] !== undefined;
+      const overrides = sc.program_overrides[patched] ?? {};
+      const declared = overrides[program] !== undefined || (mode === 'unpriv' && overrides[`${program} @unpriv`] !== undefined);
       row.expected = declared || P?.outcome !== 'fail';
       if (changes.length || !row.expected) rows.push(row);
       else unchanged++;

@@ -35,8 +35,8 @@ const ID_MSG = 'a step id is letters, digits, _ . - (starting with a letter or d
 export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
 const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
 const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
-const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*$/;
-const PROGRAM_KEY_MSG = 'expected FILE/PROG, e.g. verifier_and.c/invalid_range_check';
+const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*( @unpriv)?$/;
+const PROGRAM_KEY_MSG = 'expected FILE/PROG or FILE/PROG @unpriv, e.g. verifier_and.c/invalid_range_check';
 
 /** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
 export function parseDuration(v: number | string): number {
@@ -348,7 +348,7 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
     if (!isObj(overrides)) continue;
     for (const [id, expect] of Object.entries(overrides)) {
       const step = ids.get(id);
-      if (id.includes('/') && hasSelftests) checkProgramOverride(expect, ['expect_by_kernel', kernel, id], ctx);
+      if (id.includes('/') && hasSelftests) checkProgramOverride(id, expect, ['expect_by_kernel', kernel, id], ctx);
       else if (!step)
         ctx.addIssue({
           code: 'custom',
@@ -362,7 +362,11 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
 }
 
 /** "FILE/PROG" keys of expect_by_kernel: a selftest program, which takes only skip: "why". */
-function checkProgramOverride(expect: unknown, at: Path, ctx: z.RefinementCtx): void {
+function checkProgramOverride(id: string, expect: unknown, at: Path, ctx: z.RefinementCtx): void {
+  if (!PROGRAM_KEY_RE.test(id)) {
+    ctx.addIssue({ code: 'custom', path: at, message: `"${id}": ${PROGRAM_KEY_MSG}`, params: { at: 'key', hint: FORMAT_HINTS[PROGRAM_KEY_MSG] } });
+    return;
+  }
   if (!isObj(expect)) return;
   for (const key of Object.keys(expect)) {
     if (key !== 'skip' && key in expectShape)

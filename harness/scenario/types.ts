@@ -93,11 +93,11 @@ export interface Scenario {
   selftests: SelftestSource[];
   /** The unprivileged mode of selftest programs that have one: run (default) or skip. */
   unpriv: 'run' | 'skip';
-  /** "FILE/PROG" -> why it cannot pass here: skipped on every kernel, and reported as denied. */
+  /** "FILE/PROG" (every mode) or "FILE/PROG @unpriv" -> why it cannot pass here: skipped on every kernel, and reported as denied. */
   deny: Record<string, string>;
   /** kernel name -> step id -> expect override (replaces the listed keys of that step's expect) */
   expect_by_kernel: Record<string, Record<string, Expect>>;
-  /** kernel name -> "FILE/PROG" -> override of a selftest program (from expect_by_kernel keys with a "/"). */
+  /** kernel name -> "FILE/PROG" or "FILE/PROG @unpriv" -> override of a selftest program (from expect_by_kernel keys with a "/"). */
   program_overrides: Record<string, Record<string, ProgramOverride>>;
   normalize: Normalize[];
 }

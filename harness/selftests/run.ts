@@ -51,14 +51,17 @@ export interface Pending {
   decided?: ProgramResult;
 }
 
-const key = (file: string, prog: string) => `${file}/${prog}`;
+/** The deny and override keys that name a case: FILE/PROG for every mode, or with " @unpriv" for that one. */
+const keys = (file: string, prog: string, mode: Mode) => [`${file}/${prog}${mode === 'unpriv' ? ' @unpriv' : ''}`, `${file}/${prog}`];
 
 /** The scenario's decisions for a case: denied, skipped on this kernel, unprivileged mode not wanted. */
 function scenarioDecision(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
   const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
-  const denied = ctx.scenario.deny[key(file, spec.name)];
+  const named = keys(file, spec.name, mode);
+  const denied = named.map((k) => ctx.scenario.deny[k]).find(Boolean);
   if (denied) return { ...base, outcome: 'skip', reason: `denied: ${denied}`, denied: true };
-  const override = ctx.scenario.program_overrides[ctx.kernel]?.[key(file, spec.name)];
+  const overrides = ctx.scenario.program_overrides[ctx.kernel] ?? {};
+  const override = named.map((k) => overrides[k]).find(Boolean);
   if (override) return { ...base, outcome: 'skip', reason: override.skip };
   if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
   return undefined;
