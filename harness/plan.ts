@@ -11,6 +11,11 @@ export interface PlanEntry {
   /** The file relative to the working directory, as reports show it. */
   relFile: string;
   kernel: string;
+  /**
+   * --grep that did not match a selftests scenario itself: only its programs whose
+   * FILE/PROG or description matches run (known once the files are compiled).
+   */
+  programGrep?: RegExp;
 }
 
 export interface PlanOptions {
@@ -67,8 +72,10 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const entries: PlanEntry[] = [];
   for (const s of scenarios) {
     const relFile = relative(process.cwd(), s.file) || s.file;
-    if (grep && !grep.test(s.name) && !grep.test(relFile) && !s.tags.some((t) => grep!.test(t))) continue;
-    for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) entries.push({ scenario: s, relFile, kernel });
+    const whole = !grep || grep.test(s.name) || grep.test(relFile) || s.tags.some((t) => grep!.test(t));
+    if (!whole && !s.selftests.length) continue;
+    const programGrep = whole ? undefined : grep;
+    for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}) });
   }
   if (!opts.shard) return entries;
   const { index, count } = opts.shard;

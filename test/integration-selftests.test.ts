@@ -70,3 +70,12 @@ t.test('the TAP reporter puts programs under their file', async (t) => {
   const block = /not ok 2 - wrong_msg\n {10}---\n([\s\S]*?)\n {10}\.\.\./.exec(tap.stdout)?.[1];
   t.match(parse((block ?? '').replace(/^ {10}/gm, '')), { message: /not found anywhere/ });
 });
+
+t.test('--grep that matches programs, not the scenario, runs just those', async (t) => {
+  const dir = join(out, 'grep');
+  const g = await cli(['run', fixture('scenarios', 'selftests', 'corpus.yaml'), '--out', dir, '--grep', 'ours\\.c/returns|invalid and of negative', '-q']);
+  t.equal(g.exitCode, 0, 'exit 0: the failing program was not selected', { output: g.all });
+  const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+  const names = [...new Set((res.scenarios[0]?.programs ?? []).map((p) => `${p.file}/${p.prog}`))];
+  t.same(names, ['verifier_and.c/invalid_and_of_negative_number', 'ours.c/returns_seven'], 'by FILE/PROG or by description');
+});

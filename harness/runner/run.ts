@@ -65,7 +65,7 @@ interface Built {
  */
 async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Built> {
   const built: Built = { objects: new Map(), selftests: new Map(), skips: new Map() };
-  for (const { scenario } of entries) {
+  for (const { scenario, programGrep } of entries) {
     if (built.objects.has(scenario.file)) continue;
     const objs = new Map<string, string>();
     for (const [name, src] of Object.entries(scenario.programs)) {
@@ -90,7 +90,7 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
       }));
       built.selftests.set(scenario.file, {
         files: compiled, rules: tree.rules, loader: SELFTEST_LOADER, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
-        btfFile: (name) => btfObject(name, art, tree),
+        btfFile: (name) => btfObject(name, art, tree), ...(programGrep ? { programGrep } : {}),
       });
     }
   }

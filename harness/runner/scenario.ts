@@ -55,6 +55,9 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   let replace: string | undefined;
   const result = (): ScenarioResult => {
     const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error') || programs.some((p) => p.outcome === 'fail');
+    if (setup.selftests?.programGrep && !programs.length && !broke) {
+      return { file: relFile, name: scenario.name, kernel, outcome: 'skip', durationMs: Date.now() - t0, steps, programs, reason: `no program matches --grep ${setup.selftests.programGrep.source}` };
+    }
     return {
       file: relFile, name: scenario.name, kernel,
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
@@ -62,7 +65,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     };
   };
   let marks: Marks | undefined;
-  let broke: unknown;
+  let broke: unknown = undefined;
   let ctx: ScenarioContext | undefined;
   try {
     const dirs = await target.ready();
@@ -102,8 +105,10 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
   if (scenario.steps.some((s) => s.kind === 'dmesg')) {
     await target.exec(`echo ${shellQuote(dmesgMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
   }
-  for (const [i, step] of scenario.steps.entries()) {
-    const foldHere = fold && i === scenario.steps.length - 1;
+  // --grep chose programs of this scenario, not the scenario: its steps are not run.
+  const stepsToRun = ctx.selftests?.programGrep ? [] : scenario.steps;
+  for (const [i, step] of stepsToRun.entries()) {
+    const foldHere = fold && i === stepsToRun.length - 1;
     const expect = effectiveExpect(scenario, step, kernel);
     if (expect.skip) {
       steps.push({ id: step.id, kind: step.kind, outcome: 'skip', durationMs: 0, failures: [], artifacts: [], skipReason: typeof expect.skip === 'string' ? expect.skip : `expect_by_kernel.${kernel}.${step.id}.skip` });

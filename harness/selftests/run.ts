@@ -23,6 +23,8 @@ export interface SelftestPlan {
   loader: string;
   /** object name -> what the tree's prog_tests runner does around it. */
   runnerOptions: RunnerOptions;
+  /** --grep, when it selected programs rather than the scenario: FILE/PROG or the description must match. */
+  programGrep?: RegExp;
   /** __btf_path NAME.bpf.o: the tree's progs/NAME.c built like the rest, or why not. */
   btfFile(name: string): Promise<{ object: string } | { error: string }>;
 }
@@ -82,11 +84,12 @@ function tagDecision(file: string, spec: ProgramSpec, mode: Mode): ProgramResult
  * test_loader's order: each program that is not auxiliary, its privileged mode then its
  * unprivileged one; a case for the loader unless something decided it on the host.
  */
-export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined): { specs: ProgramSpec[]; cases: LoaderCase[]; pending: Pending[] } {
+export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp): { specs: ProgramSpec[]; cases: LoaderCase[]; pending: Pending[] } {
   const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], rules));
   const cases: LoaderCase[] = [];
   const pending: Pending[] = [];
-  for (const spec of specs.filter((s) => !s.auxiliary)) {
+  const selected = (s: ProgramSpec) => !grep || grep.test(`${file}/${s.name}`) || grep.test(s.description);
+  for (const spec of specs.filter((s) => !s.auxiliary && selected(s))) {
     for (const mode of spec.modes) {
       const decided = tagDecision(file, spec, mode) ?? decide(spec, mode);
       if (decided) {
@@ -161,7 +164,7 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
     const { cases, pending } = casesFor(c.file.name, obj, ctx.plan.rules, (spec, mode) => {
       const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
       return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failed(c.file.name, spec, mode, btf) : undefined);
-    });
+    }, ctx.plan.programGrep);
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
     batch.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });
