@@ -18,6 +18,8 @@ export interface KernelArtifacts {
   /** -I dirs for BPF programs built for this kernel (libbpf headers, sched_ext include, vmlinux.h). */
   includeDirs?: string[];
   vmlinuxH?: string;
+  /** Modules (names, e.g. bpf_testmod) its guests load at boot besides the NIC's: the recipe's modules:. */
+  bootModules?: string[];
   /** The source tree it was built from (or, for Debian images, its linux-source package), for {tree: PATH} programs. */
   tree?: { dir: string; commit: string };
 }

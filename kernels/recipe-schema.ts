@@ -30,9 +30,19 @@ const source = strict({
       });
   });
 
+const TREE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/;
+const treePath = (what: string) => strict({
+  tree: z.string().regex(TREE_PATH, { error: 'expected a relative path inside the kernel tree' }).describe(what),
+});
+
 const config = strict({
   base: z.string().min(1).describe('tinyconfig | defconfig | a .config path (relative to this file).'),
-  fragments: z.array(z.string().min(1)).default([]).describe('Config fragments merged in order (relative to this file).'),
+  fragments: z.array(z.union([z.string().min(1), treePath("A fragment of the kernel's own tree, e.g. tools/testing/selftests/bpf/config.")]))
+    .default([])
+    .describe('Config fragments merged in order: paths relative to this file, or {tree: PATH} in the kernel tree.'),
+  drop: z.record(z.string().regex(/^CONFIG_[A-Za-z0-9_]+$/, { error: 'expected an option name like CONFIG_FOO' }), z.string().min(1, { error: 'give the reason' }))
+    .default({})
+    .describe('Options the fragments ask for that cannot be met here, each with why: left out of the merge (our copy of each fragment says so).'),
 }).describe('The kernel configuration.');
 
 export const recipeSchema = strict({
@@ -49,6 +59,9 @@ export const recipeSchema = strict({
     )
     .default([])
     .describe('Dirs of *.patch or mbox files (relative to this file), or {lore: MSGID}; applied in order with git am --3way.'),
+  modules: z.array(treePath("An out-of-tree module's directory in the kernel tree, e.g. tools/testing/selftests/bpf/bpf_testmod."))
+    .default([])
+    .describe('Modules built from the tree against this kernel (needs CONFIG_MODULES=y) and loaded in its guests at boot.'),
 })
   .meta({ title: 'bpf-harness kernel recipe', description: 'How to get a kernel: its source, config and patches, or a recipe to extend.' })
   .superRefine((r, ctx) => {
@@ -59,8 +72,8 @@ export const recipeSchema = strict({
       ctx.addIssue({ code: 'custom', message: 'a recipe without extends: needs source:', params: { hint: 'add source: {debian-source: linux-source-6.12}, or extends: ANOTHER' } });
     if (r.extends === undefined && r.source !== undefined && !prebuilt && r.config === undefined)
       ctx.addIssue({ code: 'custom', message: 'a recipe that builds needs config:', params: { hint: 'add config: {base: tinyconfig, fragments: [...]}' } });
-    for (const key of ['config', 'patches'] as const)
-      if (prebuilt && (key === 'config' ? r.config !== undefined : r.patches.length > 0))
+    for (const key of ['config', 'patches', 'modules'] as const)
+      if (prebuilt && (key === 'config' ? r.config !== undefined : r[key].length > 0))
         ctx.addIssue({
           code: 'custom',
           path: [key],

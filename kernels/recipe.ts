@@ -17,13 +17,25 @@ export type PatchSource = string | { lore: string };
 
 export type ConfigBase = { kind: 'tinyconfig' | 'defconfig' } | { kind: 'file'; file: string };
 
+/** A config fragment: a file (absolute path), or a file of the kernel's own tree. */
+export type FragmentRef = string | { tree: string };
+
+export interface RecipeConfig {
+  base: ConfigBase;
+  fragments: FragmentRef[];
+  /** CONFIG_X -> why it is left out of the fragments that ask for it. */
+  drop: Record<string, string>;
+}
+
 export interface ResolvedRecipe {
   name: string;
   file: string;
   source: Source;
-  config?: { base: ConfigBase; fragments: string[] };
+  config?: RecipeConfig;
   /** Patch files or directories of them, or lore Message-IDs, in order, base recipe's first. */
   patches: PatchSource[];
+  /** Out-of-tree module directories of the kernel tree, built against it and loaded in its guests. */
+  modules: string[];
   /** The chain of recipe files, this one first. */
   chain: string[];
 }
@@ -63,10 +75,12 @@ export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe
   }
   const source = sourceOf(r) ?? parent?.source;
   if (!source) throw new BadInputError(`${r.file}: no source`, { file: r.file });
-  const own = r.config && { base: baseOf(r.config.base, here), fragments: r.config.fragments.map((f) => resolve(here, f)) };
-  // A child's config adds fragments after its parent's; its base, when given, replaces the parent's.
+  const own: RecipeConfig | undefined = r.config && {
+    base: baseOf(r.config.base, here), fragments: r.config.fragments.map((f) => (typeof f === 'string' ? resolve(here, f) : f)), drop: r.config.drop,
+  };
+  // A child's config adds fragments (and drops) after its parent's; its base, when given, replaces the parent's.
   const config = parent?.config && own
-    ? { base: own.base, fragments: [...parent.config.fragments, ...own.fragments] }
+    ? { base: own.base, fragments: [...parent.config.fragments, ...own.fragments], drop: { ...parent.config.drop, ...own.drop } }
     : own ?? parent?.config;
   const patches: PatchSource[] = [...(parent?.patches ?? []), ...r.patches.map((p) => (typeof p === 'string' ? resolve(here, p) : p))];
   for (const p of patches) {
@@ -75,7 +89,8 @@ export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe
     }
   }
   for (const f of config?.fragments ?? []) {
-    if (!existsSync(f)) throw new BadInputError(`${r.file}: config fragment ${f} does not exist`, { file: r.file });
+    if (typeof f === 'string' && !existsSync(f)) throw new BadInputError(`${r.file}: config fragment ${f} does not exist`, { file: r.file });
   }
-  return { name: r.name, file: r.file, source, config, patches, chain: [r.file, ...(parent?.chain ?? [])] };
+  const modules = [...new Set([...(parent?.modules ?? []), ...r.modules.map((m) => m.tree)])];
+  return { name: r.name, file: r.file, source, config, patches, modules, chain: [r.file, ...(parent?.chain ?? [])] };
 }

@@ -59,7 +59,7 @@ t.test('fragments merged with merge_config.sh; a dropped option is named by frag
   const odir = join(scratch, 'odir');
   mkdirSync(odir);
   const log = join(odir, 'log');
-  const cfg = await configure(dir, odir, { base: { kind: 'tinyconfig' }, fragments: [frag('vm.config'), frag('bpf.config'), frag('sched-ext.config')] }, log, 'test');
+  const cfg = await configure(dir, odir, { base: { kind: 'tinyconfig' }, drop: {}, fragments: [frag('vm.config'), frag('bpf.config'), frag('sched-ext.config')] }, log, 'test');
   t.match(cfg, /^CONFIG_SCHED_CLASS_EXT=y$/m);
   t.match(cfg, /^CONFIG_DEBUG_INFO_BTF=y$/m);
   t.match(cfg, /^CONFIG_VIRTIO_NET=y$/m);
@@ -69,7 +69,7 @@ t.test('fragments merged with merge_config.sh; a dropped option is named by frag
   writeFileSync(bad, '# sched_ext alone\nCONFIG_SCHED_CLASS_EXT=y\n');
   const odir2 = join(scratch, 'odir2');
   mkdirSync(odir2);
-  const err = await configure(dir, odir2, { base: { kind: 'tinyconfig' }, fragments: [bad] }, log, 'test').then(() => undefined, (e: unknown) => e);
+  const err = await configure(dir, odir2, { base: { kind: 'tinyconfig' }, drop: {}, fragments: [bad] }, log, 'test').then(() => undefined, (e: unknown) => e);
   t.ok(err instanceof BadInputError, 'bad input');
   t.match((err as Error).message, /bad\.config:2:1: error: CONFIG_SCHED_CLASS_EXT=y was asked for, but the final \.config has it unset/);
 });

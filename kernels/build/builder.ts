@@ -24,6 +24,7 @@ import { jobs, makeQuery, runMake } from './make.js';
 import { seriesBytes, seriesFiles } from './patches.js';
 import { checkoutSeries } from './series.js';
 import { buildTools } from './tools.js';
+import { buildTreeModules } from './tree-modules.js';
 
 export interface BuiltKernel extends KernelArtifacts {
   key: string;
@@ -52,7 +53,8 @@ let ccache: Promise<boolean> | undefined;
 const haveCcache = () => (ccache ??= execa('ccache', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false));
 
 function keyOf(recipe: ResolvedRecipe, sourceIdentity: string, patches: string[], toolchain: string[]): string {
-  return cacheKey({ sourceIdentity, patches: seriesBytes(patches), base: recipe.config!.base, fragments: recipe.config!.fragments, toolchain });
+  const c = recipe.config!;
+  return cacheKey({ sourceIdentity, patches: seriesBytes(patches), base: c.base, fragments: c.fragments, drop: c.drop, modules: recipe.modules, toolchain });
 }
 
 /**
@@ -112,7 +114,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   // One O= dir per (tree location, config): a path: tree's edits or a git ref's new commits
   // rebuild incrementally in it. Plain characters only: make reads '=' in a path as an assignment.
   const where = `${basename(tree.dir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(tree.dir).digest('hex').slice(0, 8)}`;
-  const odir = cacheDir('build', `${where}-${configHash(cfg.base, cfg.fragments)}`);
+  const odir = cacheDir('build', `${where}-${configHash(cfg.base, cfg.fragments, cfg.drop)}`);
   mkdirSync(odir, { recursive: true });
   const log = join(odir, `build-${key}.log`);
   rmSync(log, { force: true });
@@ -134,7 +136,10 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     let modulesDir: string | undefined;
     if (modules) {
       await runMake(['-C', tree.dir, `O=${odir}`, `INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'modules_install'], { cwd: tree.dir, log, label: `${label} (modules_install)` });
+      await buildTreeModules(recipe.modules, tree.dir, odir, join(tmp, 'modules'), log, label);
       modulesDir = join(out, 'modules', 'lib', 'modules', kernelRelease);
+    } else if (recipe.modules.length) {
+      throw new BadInputError(`${recipe.file}: modules: ${recipe.modules.join(', ')} need CONFIG_MODULES=y, and the config has it unset`, { file: recipe.file, hint: 'add CONFIG_MODULES=y to a fragment' });
     }
     const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
     copyFileSync(log, join(tmp, 'build.log'));
@@ -147,6 +152,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
       createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
       // A path: tree's uncommitted changes are not in this commit: {tree:} programs read HEAD.
       tree: { dir: tree.dir, commit },
+      ...(recipe.modules.length ? { bootModules: recipe.modules.map((m) => basename(m)) } : {}),
     };
     writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(artifacts, null, 2));
   });

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CLANG } from '../../harness/programs/build.js';
-import type { ConfigBase } from '../recipe.js';
+import type { ConfigBase, FragmentRef } from '../recipe.js';
 
 const TOOLCHAIN = [['gcc', '--version'], ['ld', '--version'], ['pahole', '--version'], ['make', '--version'], [CLANG, '--version']];
 
@@ -28,16 +28,24 @@ export interface KeyInputs {
   sourceIdentity: string;
   patches: Buffer[];
   base: ConfigBase;
-  fragments: string[];
+  fragments: FragmentRef[];
+  /** Options left out of the fragments (recipe config.drop). */
+  drop?: Record<string, string>;
+  /** Out-of-tree modules of the tree built with the kernel. */
+  modules?: string[];
   toolchain: string[];
 }
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-export function configHash(base: ConfigBase, fragments: string[]): string {
+/** A tree's fragment is named by its path: its bytes are part of the source's identity. */
+export function configHash(base: ConfigBase, fragments: FragmentRef[], drop: Record<string, string> = {}): string {
   const h = createHash('sha256');
   h.update(base.kind === 'file' ? `file:${sha(readFileSync(base.file))}` : base.kind);
-  for (const f of fragments) h.update(`\0${sha(readFileSync(f))}`);
+  for (const f of fragments) h.update(`\0${typeof f === 'string' ? sha(readFileSync(f)) : `tree:${f.tree}`}`);
+  // Only when set, so hashes made before drop: existed stay valid.
+  const dropped = Object.keys(drop).sort();
+  if (dropped.length) h.update(`\0drop:${dropped.join(',')}`);
   return h.digest('hex').slice(0, 12);
 }
 
@@ -46,7 +54,8 @@ export function cacheKey(k: KeyInputs): string {
     v: 1,
     source: k.sourceIdentity,
     patches: k.patches.map(sha),
-    config: configHash(k.base, k.fragments),
+    config: configHash(k.base, k.fragments, k.drop),
+    ...(k.modules?.length ? { modules: k.modules } : {}),
     toolchain: k.toolchain,
     // Only when set, so keys made before this input was added stay valid.
     ...(buildEnvironment().length ? { env: buildEnvironment() } : {}),

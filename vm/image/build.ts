@@ -66,7 +66,8 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
   for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
-  const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, GUEST_MODULES) : [];
+  // The NIC's modules, then the recipe's own (bpf_testmod for the selftests kernel).
+  const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, [...GUEST_MODULES, ...(kernel.bootModules ?? [])]) : [];
   for (const m of modules) files.push({ guest: `/lib/modules/${m}`, host: join(kernel.modulesDir!, m), mode: 0o644 });
   const guestSrc = join(repoRoot, 'vm', 'guest');
   files.push(
