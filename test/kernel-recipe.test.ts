@@ -47,6 +47,21 @@ t.test('extends errors: missing parent, cycle, missing patch dir', async (t) => 
   t.match((e as Error).message, /patches: .*missing does not exist/);
 });
 
+t.test('tree fragments, drop: and modules: are inherited and added to', async (t) => {
+  const d = dir({
+    'base.yaml': 'name: base\nsource: {debian-source: linux-source-6.12}\nconfig:\n  base: tinyconfig\n  fragments: [a.config, {tree: tools/x/config}]\n  drop: {CONFIG_A: "why a"}\nmodules: [{tree: tools/m}]\n',
+    'child.yaml': 'name: child\nextends: base\nconfig: {base: tinyconfig, fragments: [{tree: tools/y/config}], drop: {CONFIG_B: "why b"}}\nmodules: [{tree: tools/m}, {tree: tools/n}]\n',
+    'a.config': 'CONFIG_A=y\n',
+  });
+  const r = resolveRecipe(join(d, 'child.yaml'));
+  t.same(r.config?.fragments, [join(d, 'a.config'), { tree: 'tools/x/config' }, { tree: 'tools/y/config' }]);
+  t.same(r.config?.drop, { CONFIG_A: 'why a', CONFIG_B: 'why b' });
+  t.same(r.modules, ['tools/m', 'tools/n'], 'once each, parent first');
+  const sel = resolveRecipe(join(repoRoot, 'kernels', 'selftests-6.12.yaml'));
+  t.same(sel.modules, ['tools/testing/selftests/bpf/bpf_testmod']);
+  t.ok(Object.values(sel.config?.drop ?? {}).every((why) => why.length > 10), 'every drop says why');
+});
+
 t.test('the shipped recipes resolve', async (t) => {
   const scx = resolveRecipe(join(repoRoot, 'kernels', 'scx-6.12.yaml'));
   t.equal(scx.config?.base.kind, 'tinyconfig');

@@ -72,4 +72,19 @@ t.test('fragments merged with merge_config.sh; a dropped option is named by frag
   const err = await configure(dir, odir2, { base: { kind: 'tinyconfig' }, drop: {}, fragments: [bad] }, log, 'test').then(() => undefined, (e: unknown) => e);
   t.ok(err instanceof BadInputError, 'bad input');
   t.match((err as Error).message, /bad\.config:2:1: error: CONFIG_SCHED_CLASS_EXT=y was asked for, but the final \.config has it unset/);
+
+  // A fragment of the tree itself (written into the scratch tree), with an option tinyconfig
+  // cannot meet (no block layer): refused, until the recipe drops it, saying why in our copy.
+  writeFileSync(join(dir, 'tools', 'bh-test.config'), 'CONFIG_BPF_SYSCALL=y\nCONFIG_BLK_DEV_LOOP=y\n');
+  const treeFrag = { tree: 'tools/bh-test.config' };
+  const odir3 = join(scratch, 'odir3');
+  mkdirSync(odir3);
+  const refused = await configure(dir, odir3, { base: { kind: 'tinyconfig' }, drop: {}, fragments: [treeFrag] }, log, 'test').then(() => undefined, (e: unknown) => e);
+  t.match((refused as Error).message, /CONFIG_BLK_DEV_LOOP=y was asked for, but the final \.config has it unset/);
+  const tcfg = await configure(dir, odir3, { base: { kind: 'tinyconfig' }, drop: { CONFIG_BLK_DEV_LOOP: 'no disks here' }, fragments: [treeFrag] }, log, 'test');
+  t.match(tcfg, /^CONFIG_BPF_SYSCALL=y$/m, "the tree's fragment merged");
+  const copy = readFileSync(join(odir3, 'fragments', '0-tools_bh-test.config'), 'utf8');
+  t.match(copy, /^# dropped by the recipe \(no disks here\): CONFIG_BLK_DEV_LOOP=y$/m);
+  t.match(copy, /^# tools\/bh-test\.config of the kernel tree/);
+  rmSync(join(dir, 'tools', 'bh-test.config'));
 });

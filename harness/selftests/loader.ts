@@ -13,6 +13,8 @@ export interface LoaderCase {
   btfPath?: string;
   xlated: boolean;
   run: boolean;
+  /** The tags expect the load to fail: the loader asks for the level-1 log at once. */
+  expectFail: boolean;
 }
 
 export interface LoaderObject {
@@ -59,7 +61,7 @@ export function loaderInput(objects: LoaderObject[]): Buffer {
     parts.push(Buffer.from(`obj ${o.bytes.length} ${word(o.name, 'object name')} ${opts}\n`), o.bytes);
     for (const c of o.cases) {
       const list = (l: string[]) => (l.length ? l.map((x) => word(x, 'name')).join(',') : '-');
-      parts.push(Buffer.from(`case ${word(c.id, 'case id')} ${c.mode} ${word(c.prog, 'program')} ${c.logLevel} ${list(c.flagOps)} ${list(c.aux)} ${c.btfPath ? word(c.btfPath, 'BTF path') : '-'} ${c.xlated ? 1 : 0} ${c.run ? 1 : 0}\n`));
+      parts.push(Buffer.from(`case ${word(c.id, 'case id')} ${c.mode} ${word(c.prog, 'program')} ${c.logLevel} ${list(c.flagOps)} ${list(c.aux)} ${c.btfPath ? word(c.btfPath, 'BTF path') : '-'} ${c.xlated ? 1 : 0} ${c.run ? 1 : 0} ${c.expectFail ? 1 : 0}\n`));
     }
   }
   return Buffer.concat(parts);

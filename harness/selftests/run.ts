@@ -101,7 +101,7 @@ export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, 
         id, mode, prog: spec.name, logLevel: spec.logLevel, flagOps: spec.flagOps,
         aux: specs.filter((s) => s.auxiliary && s.modes.includes(mode)).map((s) => s.name),
         ...(spec.btfPath ? { btfPath: spec.btfPath } : {}),
-        xlated: spec[mode].xlated.length > 0, run: runsProgram(spec[mode]),
+        xlated: spec[mode].xlated.length > 0, run: runsProgram(spec[mode]), expectFail: spec[mode].expectFailure,
       });
       pending.push({ file, spec, mode, caseId: id });
     }

@@ -16,10 +16,11 @@
  *       run_tests_aux), "prefill:MAP" writes its test_val into key 0 of MAP before a
  *       test run (verifier.c's init_test_val_map), "notestflags" leaves test_progs'
  *       testing flags out (the 6.1 tree's test_loader sets none).
- *   case ID MODE PROG LOG_LEVEL FLAG_OPS AUX BTF_PATH XLATED RUN\n
+ *   case ID MODE PROG LOG_LEVEL FLAG_OPS AUX BTF_PATH XLATED RUN EXPECT_FAIL\n
  *       MODE priv|unpriv; FLAG_OPS "+N,-N,..." applied in order over test_progs'
  *       testing flags ("-" for none); AUX the auxiliary programs to load too,
- *       comma-separated ("-" for none); BTF_PATH "-" for none; XLATED and RUN 0|1.
+ *       comma-separated ("-" for none); BTF_PATH "-" for none; XLATED, RUN and
+ *       EXPECT_FAIL (what the tags say of the load) 0|1.
  * stdout, per case:
  *   @@case ID err=ERRNO us=MICROSECONDS insns=VERIFIED_INSNS
  *   @@log LEN\n<bytes>        the verifier log, as test_loader would have it
@@ -278,7 +279,7 @@ static struct bpf_object *prepare(const void *bytes, size_t len, const char *obj
 static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name, char *line)
 {
 	char id[64], mode[16], prog_name[256], flag_ops[256], aux[4096], btf_path[1024];
-	int log_level, want_xlated, want_run, err, retval = 0, nlinks = 0, i;
+	int log_level, want_xlated, want_run, expect_fail, first, err, retval = 0, nlinks = 0, i;
 	const __u64 drop = 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON | 1ULL << CAP_BPF;
 	__u64 old_caps = 0, sysadmin_caps = 0;
 	bool unpriv, caps_dropped = false;
@@ -290,8 +291,8 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
 
-	if (sscanf(line, "case %63s %15s %255s %d %255s %4095s %1023s %d %d", id, mode, prog_name, &log_level,
-		   flag_ops, aux, btf_path, &want_xlated, &want_run) != 9)
+	if (sscanf(line, "case %63s %15s %255s %d %255s %4095s %1023s %d %d %d", id, mode, prog_name, &log_level,
+		   flag_ops, aux, btf_path, &want_xlated, &want_run, &expect_fail) != 10)
 		die("bad case line: %s", line);
 	unpriv = strcmp(mode, "unpriv") == 0;
 	printf("@@case %s", id);
@@ -311,31 +312,37 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 
 	/*
 	 * test_loader asks for no log unless __log_level says so; libbpf then loads once
-	 * without a log and, if that fails, again with level 1. Here the first load asks for
-	 * level 4 (statistics only: veristat's columns for programs that load), and a failed
-	 * one is loaded again with level 0, so libbpf's retry gives the same level-1 log
-	 * test_loader reads. A program that loads is judged on an empty log, as there.
+	 * without a log and, if that fails, again with level 1, whose log test_loader reads.
+	 * Here a case the tags expect to load asks for level 4 first (statistics only:
+	 * veristat's columns), and if it fails loads again with level 1; a case expected to
+	 * fail asks for level 1 at once. Either way the verdict and the log test_loader would
+	 * read are the same, in at most the two loads libbpf itself makes; a program that
+	 * loads is judged on an empty log, as there, its log kept as statistics.
 	 */
 	stats_buf[0] = 0;
 	log_buf[0] = 0;
+	first = log_level ? log_level : expect_fail ? 1 : 4;
 	obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
-		      log_level ? log_level : 4, log_level ? log_buf : stats_buf,
-		      log_level ? sizeof(log_buf) : sizeof(stats_buf), &target);
+		      first, first == 4 ? stats_buf : log_buf, first == 4 ? sizeof(stats_buf) : sizeof(log_buf), &target);
 	if (!obj)
 		goto open_failed;
 	t0 = now_us();
 	err = bpf_object__load(obj);
 	t0 = now_us() - t0;
-	if (err && !log_level) {
+	if (err && first == 4) {
 		bpf_object__close(obj);
 		stats_buf[0] = 0;
 		obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
-			      0, log_buf, sizeof(log_buf), &target);
+			      1, log_buf, sizeof(log_buf), &target);
 		if (!obj)
 			goto open_failed;
 		t0 = now_us();
 		err = bpf_object__load(obj);
 		t0 = now_us() - t0;
+	} else if (!err && !log_level && first == 1) {
+		/* Loaded after all: test_loader's log would be empty; this one holds the statistics. */
+		snprintf(stats_buf, sizeof(stats_buf), "%s", log_buf);
+		log_buf[0] = 0;
 	}
 	if (err == 0 && bpf_obj_get_info_by_fd(bpf_program__fd(target), &info, &info_len))
 		info.verified_insns = 0;
