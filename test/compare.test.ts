@@ -2,7 +2,7 @@
 import t from 'tap';
 import { compareRuns, formatComparison } from '../harness/compare/compare.js';
 import { comparisonJunit } from '../harness/compare/junit.js';
-import type { RunResult, StepResult } from '../harness/results/model.js';
+import type { ProgramResult, RunResult, StepResult } from '../harness/results/model.js';
 import type { Scenario } from '../harness/scenario/types.js';
 
 const step = (id: string, o: Partial<StepResult>): StepResult => ({ id, kind: 'load', outcome: 'pass', durationMs: 1, failures: [], artifacts: [], ...o });
@@ -44,4 +44,47 @@ t.test('verdicts, deltas, expected and unexpected', async (t) => {
   const xml = comparisonJunit(c);
   t.match(xml, /<testsuite name="compare a -&gt; b" tests="4" failures="2">/);
   t.match(xml, /<testcase classname="s" name="undeclared">\s*<failure message="unexpected change">/);
+});
+
+t.test('selftests: program by program, veristat-style deltas over a threshold', async (t) => {
+  const prog = (prog: string, o: Partial<ProgramResult>): ProgramResult => ({ file: 'v.c', prog, mode: 'priv', outcome: 'pass', failures: [], loaded: true, ...o });
+  const st: Scenario = { ...scenario, file: '/x/st.yaml', steps: [], selftests: [{ tree: 'v.c' }], program_overrides: { b: { 'v.c/declared': { skip: 'changed on purpose' } } } };
+  const runs: RunResult = {
+    startedAt: '', durationMs: 0, target: 'qemu', outDir: '', scenarios: [
+      { file: 'st.yaml', name: 'st', kernel: 'a', outcome: 'pass', durationMs: 1, steps: [], programs: [
+        prog('same', { stats: { insns: 100, states: 10 }, logHash: 'h1' }),
+        prog('small', { stats: { insns: 100, states: 10 } }),
+        prog('big', { stats: { insns: 100, states: 10 } }),
+        prog('flips', { loaded: false, errno: 'EACCES', logHash: 'x' }),
+        prog('gone', {}),
+        prog('declared', {}),
+      ] },
+      { file: 'st.yaml', name: 'st', kernel: 'b', outcome: 'fail', durationMs: 1, steps: [], programs: [
+        prog('same', { stats: { insns: 100, states: 10 }, logHash: 'h1' }),
+        prog('small', { stats: { insns: 102, states: 10 } }),
+        prog('big', { stats: { insns: 150, states: 9 } }),
+        prog('flips', { loaded: true, outcome: 'fail', reason: 'the program loaded, but its tags say the load must fail (__failure)' }),
+        prog('new', {}),
+        prog('declared', { outcome: 'skip', reason: 'changed on purpose', loaded: undefined }),
+      ] },
+    ],
+  };
+  const c = compareRuns(runs, [st], 'a', 'b', () => 'st.yaml', 5);
+  const rows = c.programs!.rows;
+  t.same(rows.map((r) => r.program), ['v.c/declared', 'v.c/flips', 'v.c/gone', 'v.c/new', 'v.c/big'], 'presence and verdict changes first, then by size');
+  t.equal(c.programs!.unchanged, 2, 'same, and small (a +2% delta under the threshold)');
+  const by = Object.fromEntries(rows.map((r) => [r.program, r]));
+  t.same(by['v.c/big']!.changes, ['insns', 'states']);
+  t.same([by['v.c/big']!.insnsDelta, by['v.c/big']!.insnsPct, by['v.c/big']!.statesDelta], [50, 50, -1]);
+  t.same(by['v.c/flips']!.changes, ['verdict', 'log', 'outcome']);
+  t.equal(by['v.c/flips']!.expected, false, 'a program that now fails is a regression');
+  t.equal(by['v.c/declared']!.expected, true, 'declared in expect_by_kernel');
+  t.same(by['v.c/new']!.changes, ['added']);
+  t.same(by['v.c/gone']!.changes, ['removed']);
+  t.equal(c.unexpected, 1);
+  const text = formatComparison(c);
+  t.match(text, /v\.c\/big +success +success +insns\+states  insns 100 -> 150 \+50 \(\+50%\), states 10 -> 9 -1 \(-10%\)/);
+  t.match(text, /v\.c\/flips +failure EACCES +success FAIL +verdict\+log\+outcome UNEXPECTED/);
+  t.match(text, /5 listed, 2 unchanged \(stats deltas under 5% not counted as changes\)/);
+  t.match(comparisonJunit(c), /<testcase classname="st\.v\.c" name="flips">\s*<failure message="unexpected change">/);
 });
