@@ -71,19 +71,13 @@ export function comparePrograms(run: RunResult, scenarios: Scenario[], base: str
         if (B.retval !== P.retval) changes.push('retval');
         if ((B.logHash ?? '') !== (P.logHash ?? '')) changes.push('log');
         if (B.outcome !== P.outcome) changes.push('outcome');
-        const bi = B.stats?.insns;
-        const pi = P.stats?.insns;
-        if (bi !== undefined && pi !== undefined && bi !== pi) {
-          row.insnsDelta = pi - bi;
-          row.insnsPct = pct(bi, row.insnsDelta);
-          if (Math.abs(row.insnsPct) >= thresholdPct) changes.push('insns');
-        }
-        const bs = B.stats?.states;
-        const ps = P.stats?.states;
-        if (bs !== undefined && ps !== undefined && bs !== ps) {
-          row.statesDelta = ps - bs;
-          row.statesPct = pct(bs, row.statesDelta);
-          if (Math.abs(row.statesPct) >= thresholdPct) changes.push('states');
+        for (const stat of ['insns', 'states'] as const) {
+          const b = B.stats?.[stat];
+          const p = P.stats?.[stat];
+          if (b === undefined || p === undefined || b === p) continue;
+          row[`${stat}Delta`] = p - b;
+          row[`${stat}Pct`] = pct(b, p - b);
+          if (Math.abs(pct(b, p - b)) >= thresholdPct) changes.push(stat);
         }
       }
       const overrides = sc.program_overrides[patched] ?? {};

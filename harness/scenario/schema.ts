@@ -425,9 +425,12 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path or glob of .c files in the kernel tree, e.g. tools/testing/selftests/bpf/progs/verifier_*.c' })
       .describe("Files of the kernel's own source tree, a glob allowed, e.g. tools/testing/selftests/bpf/progs/verifier_*.c."),
   });
-  // The file check runs after the union, so its message is not lost in a union failure.
-  const program = z
-    .union([z.string().min(1).describe('Path of a BPF C source, relative to this file.'), tree])
+  /**
+   * A source of the user's (relative to this file, must exist and be a .c) or a {tree:}
+   * entry. The file check runs after the union, so its message is not lost in a union failure.
+   */
+  const sourceOrTree = (key: string, what: string, treeEntry: typeof tree) => z
+    .union([z.string().min(1).describe(what), treeEntry])
     .transform((p, ctx) => {
       if (typeof p !== 'string' || !dir) return p;
       const abs = path.resolve(dir, p);
@@ -436,24 +439,14 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
         ctx.addIssue({
           code: 'custom',
           message: `expected a BPF C source (*.c), got ${JSON.stringify(p)}`,
-          params: { hint: 'name the .c file of the program, relative to the scenario file' },
+          params: { hint: 'name the .c file, relative to the scenario file' },
         });
       else if (!isFile(abs))
-        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'programs: paths are relative to the scenario file' } });
+        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: `${key}: paths are relative to the scenario file` } });
       return abs;
     });
-
-  const selftest = z
-    .union([z.string().min(1).describe('A selftest source of yours, relative to this file.'), treeGlob])
-    .transform((p, ctx) => {
-      if (typeof p !== 'string' || !dir) return p;
-      const abs = path.resolve(dir, p);
-      if (!p.endsWith('.c'))
-        ctx.addIssue({ code: 'custom', message: `expected a BPF C source (*.c), got ${JSON.stringify(p)}`, params: { hint: 'name the .c file, relative to the scenario file' } });
-      else if (!isFile(abs))
-        ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: 'selftests: paths are relative to the scenario file' } });
-      return abs;
-    });
+  const program = sourceOrTree('programs', 'Path of a BPF C source, relative to this file.', tree);
+  const selftest = sourceOrTree('selftests', 'A selftest source of yours, relative to this file.', treeGlob);
 
   return strict({
     name: z.string().min(1).describe('What the scenario shows, one line.'),

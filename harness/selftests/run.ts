@@ -56,14 +56,20 @@ export interface Pending {
 /** The deny and override keys that name a case: FILE/PROG for every mode, or with " @unpriv" for that one. */
 const keys = (file: string, prog: string, mode: Mode) => [`${file}/${prog}${mode === 'unpriv' ? ' @unpriv' : ''}`, `${file}/${prog}`];
 
+/** A result's naming fields, for results decided without the loader. */
+const named = (file: string, spec: ProgramSpec, mode: Mode) => ({ file, prog: spec.name, mode, ...(spec.description !== spec.name ? { description: spec.description } : {}) });
+
+const failure = (file: string, spec: ProgramSpec, mode: Mode, expectation: string, message: string): ProgramResult =>
+  ({ ...named(file, spec, mode), outcome: 'fail', reason: message, failures: [{ expectation, message }] });
+
 /** The scenario's decisions for a case: denied, skipped on this kernel, unprivileged mode not wanted. */
 function scenarioDecision(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
-  const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
-  const named = keys(file, spec.name, mode);
-  const denied = named.map((k) => ctx.scenario.deny[k]).find(Boolean);
+  const base = { ...named(file, spec, mode), failures: [] };
+  const names = keys(file, spec.name, mode);
+  const denied = names.map((k) => ctx.scenario.deny[k]).find(Boolean);
   if (denied) return { ...base, outcome: 'skip', reason: `denied: ${denied}`, denied: true };
   const overrides = ctx.scenario.program_overrides[ctx.kernel] ?? {};
-  const override = named.map((k) => overrides[k]).find(Boolean);
+  const override = names.map((k) => overrides[k]).find(Boolean);
   if (override) return { ...base, outcome: 'skip', reason: override.skip };
   if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
   return undefined;
@@ -71,12 +77,10 @@ function scenarioDecision(ctx: SelftestContext, file: string, spec: ProgramSpec,
 
 /** What the tags alone decide: unreadable tags fail (test_loader: "Can't parse test spec"), another arch skips. */
 function tagDecision(file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
-  const base = { file, prog: spec.name, mode, failures: [], ...(spec.description !== spec.name ? { description: spec.description } : {}) };
-  if (spec.problems.length) {
-    const message = `cannot read the test spec: ${spec.problems.join('; ')}`;
-    return { ...base, outcome: 'fail', reason: message, failures: [{ expectation: 'tags', message }] };
+  if (spec.problems.length) return failure(file, spec, mode, 'tags', `cannot read the test spec: ${spec.problems.join('; ')}`);
+  if (spec.arches && !spec.arches.includes(HOST_ARCH)) {
+    return { ...named(file, spec, mode), outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is x86_64`, failures: [] };
   }
-  if (spec.arches && !spec.arches.includes(HOST_ARCH)) return { ...base, outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is x86_64` };
   return undefined;
 }
 
@@ -116,10 +120,6 @@ async function btfFile(ctx: SelftestContext, path: string, files: Map<string, Bu
   if ('error' in got) return `__btf_path("${path}"): ${got.error}`;
   files.set(path, readFileSync(got.object));
   return undefined;
-}
-
-function failed(file: string, spec: ProgramSpec, mode: Mode, message: string): ProgramResult {
-  return { file, prog: spec.name, mode, outcome: 'fail', reason: message, failures: [{ expectation: 'btf_path', message }] };
 }
 
 function compileFailure(c: Extract<Compiled, { error: string }>): ProgramResult {
@@ -163,7 +163,7 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
     }
     const { cases, pending } = casesFor(c.file.name, obj, ctx.plan.rules, (spec, mode) => {
       const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
-      return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failed(c.file.name, spec, mode, btf) : undefined);
+      return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failure(c.file.name, spec, mode, 'btf_path', btf) : undefined);
     }, ctx.plan.programGrep);
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
@@ -210,8 +210,7 @@ async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pendin
       }
       const out = outputs.get(p.caseId!);
       if (!out) {
-        const message = broke || 'the selftest loader gave no result for this case';
-        results.push({ file: p.file, prog: p.spec.name, mode: p.mode, outcome: 'fail', reason: message, failures: [{ expectation: 'loader', message }] });
+        results.push(failure(p.file, p.spec, p.mode, 'loader', broke || 'the selftest loader gave no result for this case'));
         continue;
       }
       const judged: ProgramResult = judgeCase(p.file, p.spec, p.mode, out);
