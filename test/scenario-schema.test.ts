@@ -323,13 +323,14 @@ t.test('good recipes', async (t) => {
     file: base,
     name: 'scx-6.12',
     source: { 'debian-source': 'linux-source-6.12' },
-    config: { base: 'tinyconfig', fragments: ['config/vm.config', 'config/bpf.config'] },
+    config: { base: 'tinyconfig', fragments: ['config/vm.config', 'config/bpf.config'], drop: {} },
     patches: [],
+    modules: [],
   });
   const child = put('name: scx-6.12-kfunc-filter\nextends: scx-6.12\npatches: [patches/scx-kfunc-filter]\n');
-  t.strictSame(loadRecipeFile(child), { file: child, name: 'scx-6.12-kfunc-filter', extends: 'scx-6.12', patches: ['patches/scx-kfunc-filter'] });
+  t.strictSame(loadRecipeFile(child), { file: child, name: 'scx-6.12-kfunc-filter', extends: 'scx-6.12', patches: ['patches/scx-kfunc-filter'], modules: [] });
   const image = put('name: debian-6.12\nsource: {debian-image: linux-image-6.12.117+deb12-amd64}\n');
-  t.strictSame(loadRecipeFile(image), { file: image, name: 'debian-6.12', source: { 'debian-image': 'linux-image-6.12.117+deb12-amd64' }, patches: [] });
+  t.strictSame(loadRecipeFile(image), { file: image, name: 'debian-6.12', source: { 'debian-image': 'linux-image-6.12.117+deb12-amd64' }, patches: [], modules: [] });
   const git = put('name: bpf-next\nsource:\n  git: {url: https://git.kernel.org/pub/scm/linux/kernel/git/bpf/bpf-next.git, ref: master}\nconfig: {base: defconfig}\n');
   t.equal(loadRecipeFile(git).source?.git?.ref, 'master');
   const json = z.toJSONSchema(recipeSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, any>;

@@ -95,7 +95,7 @@ const MUTATORS: Record<string, Mutator> = {
     return exact(at ? s.insertLine(s.line(at.key), `${key}: 1`) : s.append([`${key}: 1`]));
   },
   'unknown step key': (s, r) =>
-    exact(s.addKey(r.pick(s.steps()), r.pick(['exepct', 'loads', 'timeout_ms', 'kind', 'name', 'expected', 'program']), '1')),
+    s.steps().length ? exact(s.addKey(r.pick(s.steps()), r.pick(['exepct', 'loads', 'timeout_ms', 'kind', 'name', 'expected', 'program']), '1')) : undefined,
   'unknown expect key': (s, r) => {
     const m = expects(s);
     return m.length ? exact(s.addKey(r.pick(m), r.pick(['loded', 'error', 'errno_name', 'logs', 'exitcode', 'verdict']), 'true')) : undefined;
@@ -162,6 +162,7 @@ const MUTATORS: Record<string, Mutator> = {
   'bad as:': (s, r) => {
     const bad = r.pick(['admin', 'superuser', '0', '{caps: [flying]}', '{token: {cmd: [prog_load]}}', '[root]', '{user: true}', 'Root', '{caps: bpf}']);
     const existing = s.steps().map((st) => val(st, 'as')).filter((v): v is Node => v !== undefined);
+    if (!existing.length && !s.steps().length) return undefined;
     return exact(existing.length ? s.replace(r.pick(existing), bad) : s.addKey(r.pick(s.steps()), 'as', bad));
   },
   'bad via:': (s, r) => {
@@ -282,10 +283,12 @@ const MUTATORS: Record<string, Mutator> = {
     const k = first(s);
     return k ? exact(s.insertLine(s.line(k), r.pick(['~: 3', 'null: x', '? [a, b]\n: c', '? {x: 1}\n: y']))) : undefined;
   },
-  'empty steps': (s) => exact(s.replace(val(s.top(), 'steps')!, '[]')),
+  // With selftests:, no steps is allowed.
+  'empty steps': (s) => (val(s.top(), 'steps') && !val(s.top(), 'selftests') ? exact(s.replace(val(s.top(), 'steps')!, '[]')) : undefined),
   'bad step id': (s, r) => {
     const ids = s.steps().map((st) => val(st, 'id')).filter(isScalar) as Scalar[];
     const bad = r.pick(['"bad id"', '-dash', '"a/b"', '""', '.hidden', '"ünïcode"']);
+    if (!ids.length && !s.steps().length) return undefined;
     return exact(ids.length ? s.replace(r.pick(ids), bad) : s.addKey(r.pick(s.steps()), 'id', bad));
   },
   'bad kconfig': (s, r) => {
