@@ -46,7 +46,7 @@ process.stderr.write(`compiling ${files.length} files\n`);
 const compiled = await Promise.all(files.map((f) => compileSelftest(f, art, tree)));
 const objects = compiled.flatMap((c) => ('object' in c ? [c.object] : []));
 const plan: SelftestPlan = {
-  files: compiled, rules: tree.rules, loader: SELFTEST_LOADER,
+  files: compiled, rules: tree.rules, loader: { path: SELFTEST_LOADER },
   runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)), btfFile: async () => ({ error: 'not in the bench' }),
 };
 const image = await guestImage(art);

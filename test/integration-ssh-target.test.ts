@@ -57,6 +57,19 @@ t.test('--accept-new-host-key adds it; scenarios run on the running kernel; a WA
   t.ok(basics.every((s) => s.outcome === 'pass' && s.kernel === 'debian-6.12'), 'basics pass, judged by the debian-6.12 expectations');
 });
 
+t.test("selftests on a host: the loader is sent there, the host's sysctl is left alone", async (t) => {
+  const out = outDir();
+  const r = await cli(['run', fixture('scenarios', 'selftests', 'corpus.yaml'), ...ssh(['--kernel', 'debian-6.12', '--out', out, '-q'])]);
+  t.equal(r.exitCode, 1, "exit 1: the fixture's wrong tag", { output: r.all });
+  const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+  const programs = run.scenarios[0]?.programs ?? [];
+  t.same(programs.filter((p) => p.outcome === 'fail').map((p) => `${p.file}/${p.prog}`), ['ours.c/wrong_msg'], 'the same verdicts as in a guest');
+  const unpriv = programs.filter((p) => p.mode === 'unpriv');
+  t.ok(unpriv.length > 0 && unpriv.every((p) => p.outcome === 'skip' && /kernel\.unprivileged_bpf_disabled is 2/.test(p.reason ?? '')), 'unprivileged modes skipped, saying why');
+  const sysctl = await cli(['vm', 'ssh', 'cat /proc/sys/kernel/unprivileged_bpf_disabled']);
+  t.equal(sysctl.stdout.trim(), '2', 'the host sysctl untouched');
+});
+
 t.test('once known, the host needs no flag; a changed key is refused (exit 3)', async (t) => {
   const ok = await cli(['run', 'scenarios/basics/uninit-register.yaml', ...ssh(['--out', outDir(), '-q'])]);
   t.equal(ok.exitCode, 0, 'exit 0', { output: ok.all });

@@ -13,6 +13,7 @@ import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR,
 import { readRunnerOptions } from '../selftests/runner-options.js';
 import type { SelftestPlan } from '../selftests/run.js';
 import { SELFTEST_LOADER } from '../../vm/image/build.js';
+import { selftestTools } from '../../vm/image/selftest-helper.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -63,7 +64,7 @@ interface Built {
  * a compile error is bad input. Selftest files compile with the selftests Makefile's
  * flags, each kernel against its own tree.
  */
-async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>): Promise<Built> {
+async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' | 'tree' | 'includeDirs'>, hostLoader?: string): Promise<Built> {
   const built: Built = { objects: new Map(), selftests: new Map(), skips: new Map() };
   for (const { scenario, programGrep } of entries) {
     if (built.objects.has(scenario.file)) continue;
@@ -89,7 +90,7 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
         for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, art, tree);
       }));
       built.selftests.set(scenario.file, {
-        files: compiled, rules: tree.rules, loader: SELFTEST_LOADER, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
+        files: compiled, rules: tree.rules, loader: hostLoader ? { upload: hostLoader } : { path: SELFTEST_LOADER }, runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
         btfFile: (name) => btfObject(name, art, tree), ...(programGrep ? { programGrep } : {}),
       });
     }
@@ -165,8 +166,6 @@ function runnableOn(name: string, mine: PlanEntry[], config: Map<string, string>
     const selftests = e.scenario.selftests.length > 0;
     const unmet = hostNote && token
       ? 'as: {token: ...} needs the token helper of the guest image, which SSH hosts do not have'
-      : hostNote && selftests
-      ? 'selftests: need the selftest loader of the guest image, which SSH hosts do not have yet'
       : selftests && !hasTree
       ? `selftests: need the kernel's source tree (its bpf_misc.h and the loader built from its libbpf), and ${name} has none`
       : !e.scenario.requires.kconfig.length ? undefined
@@ -208,12 +207,13 @@ async function prepareHost(name: string, mine: PlanEntry[], host: SshHostOptions
   let first: Target | undefined = await SshHostTarget.connect(host);
   try {
     const kernel = await hostKernel(first, name);
-    const runnable = runnableOn(name, mine, kernel.config ? readKconfig(kernel.config) : undefined, finish, first.describe);
+    const runnable = runnableOn(name, mine, kernel.config ? readKconfig(kernel.config) : undefined, finish, first.describe, !!kernel.tree);
     if (!runnable.length) {
       await first.close();
       return undefined;
     }
-    const built = await buildFor(runnable, kernel);
+    // The loader is not on a host: it is built from the host kernel's tree and sent along.
+    const built = await buildFor(runnable, kernel, kernel.tree && runnable.some((e) => e.scenario.selftests.length) ? (await selftestTools(kernel.tree)).loader : undefined);
     const acquire = async () => {
       const t = first ?? (await SshHostTarget.connect(host));
       first = undefined;
@@ -241,6 +241,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
     let guest: Target | undefined;
     let used = 0;
     let boots = 0;
+    let failedBoots = 0;
     const retire = async (why?: string) => {
       if (!guest) return;
       if (why) progress(`guest ${n}: replacing it (${why})`);
@@ -264,6 +265,12 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
           } catch (e) {
             if (!(e instanceof InfraError)) throw e;
             queue.unshift(entry);
+            // One more boot before giving up: under TCG on a loaded host a good kernel
+            // has been seen to panic in early boot once in a while.
+            if (++failedBoots === 1) {
+              progress(`guest ${n}: ${e.message.split('\n')[0]}; booting once more`);
+              continue;
+            }
             // Another worker still booting may yet succeed and take the queue.
             for (let i = 0; i < 600 && live === 0 && booting > 1; i++) await new Promise((r) => setTimeout(r, 100));
             // Other guests still running take the rest of the queue; if none is left, a

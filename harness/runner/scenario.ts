@@ -127,7 +127,7 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
   }
   if (ctx.selftests) {
     programs.push(...await runSelftests({
-      target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, mayChangeSysctl: !target.shared,
+      target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, workDir: ctx.guestDir, mayChangeSysctl: !target.shared,
     }));
   }
   if (!ctx.cleaned) {

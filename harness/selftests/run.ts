@@ -2,6 +2,7 @@
 // sent to the selftest loader a batch of objects per SSH round trip, and judged.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InfraError } from '../errors.js';
 import { progress } from '../progress.js';
 import type { ProgramResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
@@ -19,8 +20,8 @@ export interface SelftestPlan {
   files: Compiled[];
   /** What the tree's test_loader.c does, where trees differ. */
   rules: LoaderRules;
-  /** The loader's path on the target. */
-  loader: string;
+  /** Where the loader is: in the guest image, or (SSH hosts) a host file sent to the target for each scenario. */
+  loader: { path: string } | { upload: string };
   /** object name -> what the tree's prog_tests runner does around it. */
   runnerOptions: RunnerOptions;
   /** --grep, when it selected programs rather than the scenario: FILE/PROG or the description must match. */
@@ -36,6 +37,8 @@ export interface SelftestContext {
   plan: SelftestPlan;
   artifactDir: string;
   artifactRel: string;
+  /** The scenario's own directory on the target (removed after it). */
+  workDir: string;
   /** Guests: the harness may lift kernel.unprivileged_bpf_disabled for unpriv cases and put it back. */
   mayChangeSysctl: boolean;
 }
@@ -127,7 +130,18 @@ function compileFailure(c: Extract<Compiled, { error: string }>): ProgramResult 
   return { file: c.file.name, prog: '(compile)', mode: 'priv', outcome: 'fail', reason: `does not compile: ${first.trim()}`, failures: [{ expectation: 'compile', message: c.error }] };
 }
 
+/** The loader's path on the target; sent there first when the target has none of its own. */
+async function placeLoader(ctx: SelftestContext): Promise<string> {
+  const l = ctx.plan.loader;
+  if ('path' in l) return l.path;
+  const path = `${ctx.workDir}/bpf-harness-selftest`;
+  const r = await ctx.target.exec(`mkdir -p ${shellQuote(ctx.workDir)} && cat > ${shellQuote(path)} && chmod 755 ${shellQuote(path)}`, { input: readFileSync(l.upload), timeoutMs: 120000 });
+  if (r.exit !== 0) throw new InfraError(`sending the selftest loader to ${ctx.target.describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
+  return path;
+}
+
 export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[]> {
+  const loader = await placeLoader(ctx);
   const results: ProgramResult[] = [];
   const batch: { obj: LoaderObject; pending: Pending[] }[] = [];
   const total = ctx.plan.files.length;
@@ -136,7 +150,7 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
   const flush = async () => {
     if (!batch.length) return;
     done += batch.length;
-    results.push(...(await runBatch(ctx, batch.splice(0), done)));
+    results.push(...(await runBatch(ctx, loader, batch.splice(0), done)));
     // The corpus takes minutes under TCG: a line every few seconds says how far it is.
     if (Date.now() - lastNote > 5000 || done === total) {
       lastNote = Date.now();
@@ -174,7 +188,7 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
   return results;
 }
 
-async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pending: Pending[] }[], seq: number): Promise<ProgramResult[]> {
+async function runBatch(ctx: SelftestContext, loaderPath: string, batch: { obj: LoaderObject; pending: Pending[] }[], seq: number): Promise<ProgramResult[]> {
   // Case ids are made unique across the batch.
   batch.forEach((b, i) => {
     for (const c of b.obj.cases) c.id = `${i}.${c.id}`;
@@ -185,7 +199,7 @@ async function runBatch(ctx: SelftestContext, batch: { obj: LoaderObject; pendin
   let broke = '';
   if (objects.length) {
     const unpriv = objects.some((o) => o.cases.some((c) => c.mode === 'unpriv'));
-    const loader = shellQuote(ctx.plan.loader);
+    const loader = shellQuote(loaderPath);
     // Guests only: test_loader needs the sysctl at 0 for unpriv cases; it is put back in the same command.
     const cmd = unpriv && ctx.mayChangeSysctl
       ? `o=$(cat ${UNPRIV_SYSCTL}); echo 0 > ${UNPRIV_SYSCTL}; ${loader}; rc=$?; echo "$o" > ${UNPRIV_SYSCTL}; exit $rc`

@@ -280,6 +280,7 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 {
 	char id[64], mode[16], prog_name[256], flag_ops[256], aux[4096], btf_path[1024];
 	int log_level, want_xlated, want_run, expect_fail, first, err, retval = 0, nlinks = 0, i;
+	bool stats_only;
 	const __u64 drop = 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON | 1ULL << CAP_BPF;
 	__u64 old_caps = 0, sysadmin_caps = 0;
 	bool unpriv, caps_dropped = false;
@@ -321,15 +322,17 @@ static void run_case(const void *obj_bytes, size_t obj_len, const char *obj_name
 	 */
 	stats_buf[0] = 0;
 	log_buf[0] = 0;
+	/* Our statistics-only load, not a __log_level(4) of the tags (whose log is the test's). */
+	stats_only = !log_level && !expect_fail;
 	first = log_level ? log_level : expect_fail ? 1 : 4;
 	obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
-		      first, first == 4 ? stats_buf : log_buf, first == 4 ? sizeof(stats_buf) : sizeof(log_buf), &target);
+		      first, stats_only ? stats_buf : log_buf, stats_only ? sizeof(stats_buf) : sizeof(log_buf), &target);
 	if (!obj)
 		goto open_failed;
 	t0 = now_us();
 	err = bpf_object__load(obj);
 	t0 = now_us() - t0;
-	if (err && first == 4) {
+	if (err && stats_only) {
 		bpf_object__close(obj);
 		stats_buf[0] = 0;
 		obj = prepare(obj_bytes, obj_len, obj_name, btf_path, prog_name, aux, flag_ops, unpriv,
