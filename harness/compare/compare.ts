@@ -111,7 +111,10 @@ export function formatComparison(c: Comparison): string {
   }
   const changed = c.steps.filter((s) => s.changed).length;
   if (c.programs) lines.push('', formatProgramsComparison(c.programs, c.base, c.patched).trimEnd());
-  const programs = c.programs ? `; ${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed` : '';
-  lines.push('', `${c.steps.length} steps compared: ${changed} changed${programs}, ${c.unexpected} unexpected`);
+  const parts = [
+    ...(c.steps.length || !c.programs ? [`${c.steps.length} steps compared: ${changed} changed`] : []),
+    ...(c.programs ? [`${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed`] : []),
+  ];
+  lines.push('', `${parts.join('; ')}, ${c.unexpected} unexpected`);
   return `${lines.join('\n')}\n`;
 }
