@@ -6,7 +6,8 @@
 export type Mode = 'priv' | 'unpriv';
 
 /** test_loader's named __retval values. */
-export const POINTER_VALUE = 0xcafe4a11;
+// test_loader.c writes it 0xcafe4all: 0xcafe4a with C's long long suffix.
+export const POINTER_VALUE = 0xcafe4a;
 const RETVAL_NAMES: Record<string, number> = { INT_MIN: -2147483648, POINTER_VALUE, TEST_DATA_LEN: 64 };
 
 /** __flag names test_loader knows; anything else must be a number. */
