@@ -43,7 +43,8 @@ export interface SelftestFile {
 export async function selftestTree(art: Pick<KernelArtifacts, 'name' | 'tree'>): Promise<SelftestTree | undefined> {
   if (!art.tree) return undefined;
   const root = await extracted(art.tree.dir, art.tree.commit, TREE_DIRS);
-  if (!root) return undefined;
+  // A tree from before test_loader (or without the selftests) has no rules to follow.
+  if (!root || !existsSync(join(root, SELFTESTS_DIR, 'test_loader.c')) || !existsSync(join(root, SELFTESTS_DIR, 'progs', 'bpf_misc.h'))) return undefined;
   const misc = readFileSync(join(root, SELFTESTS_DIR, 'progs', 'bpf_misc.h'), 'utf8');
   const loader = readFileSync(join(root, SELFTESTS_DIR, 'test_loader.c'), 'utf8');
   return {
