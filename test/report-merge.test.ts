@@ -29,6 +29,27 @@ function shard(dir: string, run: Partial<RunResult> & { scenarios: ScenarioResul
 
 const noStack = /at .*\.js:\d+|internal error/;
 
+t.test('selftest programs survive a merge, their logs rebased', async (t) => {
+  const tmp = outDir();
+  const withPrograms: ScenarioResult = {
+    ...scenario('st.yaml', 'debian-6.12', 'fail'), steps: [],
+    programs: [
+      { file: 'v.c', prog: 'p', mode: 'unpriv', outcome: 'fail', reason: 'r', failures: [{ expectation: 'msg[0]', message: 'm' }], loaded: true, stats: { insns: 3, states: 1 }, artifact: 'debian-6_12/st/selftests/v.c/p.unpriv.log' },
+      { file: 'v.c', prog: 'q', mode: 'priv', outcome: 'skip', reason: 'why', failures: [], denied: true },
+    ],
+  };
+  const one = shard(join(tmp, 'shard-1'), { scenarios: [withPrograms] });
+  const two = shard(join(tmp, 'shard-2'), { scenarios: [scenario('a.yaml', 'debian-6.12', 'pass')] });
+  const out = join(tmp, 'merged');
+  const r = await cli(['report', 'merge', one, two, '--out', out, '--reporter', 'json']);
+  t.equal(r.exitCode, 1, 'exit 1: a program failed', { output: r.all });
+  const merged = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+  const programs = merged.scenarios.find((s) => s.file === 'st.yaml')?.programs;
+  t.equal(programs?.length, 2);
+  t.equal(programs?.[0]?.artifact, '../shard-1/debian-6_12/st/selftests/v.c/p.unpriv.log', 'relative to the merged --out');
+  t.same(programs?.[1], withPrograms.programs![1]);
+});
+
 t.test('two shards: every scenario once, sorted, exit code from the outcomes', async (t) => {
   const tmp = outDir();
   const one = shard(join(tmp, 'out-1'), {

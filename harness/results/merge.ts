@@ -93,6 +93,7 @@ function rebase(s: ScenarioResult, fromDir: string, outDir: string): ScenarioRes
   return {
     ...s,
     steps: s.steps.map((st) => ({ ...st, artifacts: st.artifacts.map(move) })),
+    ...(s.programs ? { programs: s.programs.map((p) => (p.artifact ? { ...p, artifact: move(p.artifact) } : p)) } : {}),
     ...(s.crash ? { crash: { ...s.crash, artifact: move(s.crash.artifact) } } : {}),
   };
 }

@@ -33,6 +33,24 @@ const step = z.object({
   skipReason: z.string().optional(),
 });
 
+const program = z.object({
+  file: z.string().min(1),
+  prog: z.string().min(1),
+  description: z.string().optional(),
+  mode: z.enum(['priv', 'unpriv']),
+  outcome: z.enum(['pass', 'fail', 'skip']),
+  reason: z.string().optional(),
+  denied: z.boolean().optional(),
+  loaded: z.boolean().optional(),
+  errno: z.string().optional(),
+  retval: z.number().int().optional(),
+  stats: z.object({ insns: count, states: count.optional(), peakStates: count.optional(), maxStatesPerInsn: count.optional(), markRead: count.optional() }).optional(),
+  durationUs: z.number().nonnegative().optional(),
+  logHash: z.string().optional(),
+  failures: z.array(failure),
+  artifact: z.string().optional(),
+});
+
 const scenario = z.object({
   file: z.string().min(1),
   name: z.string(),
@@ -40,6 +58,7 @@ const scenario = z.object({
   outcome,
   durationMs: ms,
   steps: z.array(step),
+  programs: z.array(program).optional(),
   reason: z.string().optional(),
   consoleTail: z.string().optional(),
   crash: z.object({
