@@ -35,7 +35,7 @@ function program(setExit: (n: number) => void): Command {
     .option('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', '1')
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)')
-    .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches')
+    .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
