@@ -77,9 +77,7 @@ export function tapTestPoint(n: number, r: ScenarioResult): string {
 function tapTestPoint0(desc: string, r: ScenarioResult): string {
   if (r.outcome === 'pass') return `ok ${desc}\n`;
   if (r.outcome === 'skip') return `ok ${desc} # SKIP ${escapeDescription(r.reason ?? '')}`.trimEnd() + '\n';
-  const yaml = stringify(tapDiagnostics(r), { lineWidth: 0 }).replace(/\n$/, '');
-  const block = yaml.split('\n').map((l) => `  ${l}`.trimEnd()).join('\n');
-  return `not ok ${desc}\n  ---\n${block}\n  ...\n`;
+  return `not ok ${desc}\n${yamlBlock(tapDiagnostics(r))}`;
 }
 
 export class TapReporter implements Reporter {
