@@ -8,7 +8,7 @@ import { fixture } from './helpers/cli.js';
 import { judgeCase } from '../harness/selftests/judge.js';
 import { parseLoaderOutput } from '../harness/selftests/loader.js';
 import type { ObjectPrograms } from '../harness/selftests/object.js';
-import { casesFor, type Pending } from '../harness/selftests/run.js';
+import { casesFor, specsOf, type Pending } from '../harness/selftests/run.js';
 import { CURRENT_RULES, POINTER_VALUE, type ProgramSpec } from '../harness/selftests/spec.js';
 import type { ProgramResult } from '../harness/results/model.js';
 
@@ -20,7 +20,7 @@ const outputs = new Map(output.cases.map((c) => [c.id, c]));
 /** Every case of the batch, with its spec, as the runner made it. */
 const pending: Pending[] = FILES.flatMap((f, i) => {
   const obj = JSON.parse(readFileSync(dir(`${f.replace('.c', '')}.json`), 'utf8')) as ObjectPrograms;
-  return casesFor(f, obj, CURRENT_RULES).pending.map((p) => (p.caseId === undefined ? p : { ...p, caseId: `${i}.${p.caseId}` }));
+  return casesFor(f, specsOf(obj, CURRENT_RULES)).pending.map((p) => (p.caseId === undefined ? p : { ...p, caseId: `${i}.${p.caseId}` }));
 });
 
 function judge(p: Pending, spec: ProgramSpec = p.spec): ProgramResult {

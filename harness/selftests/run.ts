@@ -87,12 +87,14 @@ function tagDecision(file: string, spec: ProgramSpec, mode: Mode): ProgramResult
   return undefined;
 }
 
+/** Each program's spec from its tags, in the object's (libbpf's) order. */
+export const specsOf = (obj: ObjectPrograms, rules: LoaderRules): ProgramSpec[] => obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], rules));
+
 /**
  * test_loader's order: each program that is not auxiliary, its privileged mode then its
  * unprivileged one; a case for the loader unless something decided it on the host.
  */
-export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp): { specs: ProgramSpec[]; cases: LoaderCase[]; pending: Pending[] } {
-  const specs = obj.programs.map((p) => parseSpec(p.name, obj.tags[p.name] ?? [], rules));
+export function casesFor(file: string, specs: ProgramSpec[], decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp): { cases: LoaderCase[]; pending: Pending[] } {
   const cases: LoaderCase[] = [];
   const pending: Pending[] = [];
   const selected = (s: ProgramSpec) => !grep || grep.test(`${file}/${s.name}`) || grep.test(s.description);
@@ -113,7 +115,7 @@ export function casesFor(file: string, obj: ObjectPrograms, rules: LoaderRules, 
       pending.push({ file, spec, mode, caseId: id });
     }
   }
-  return { specs, cases, pending };
+  return { cases, pending };
 }
 
 /** A file a case names by __btf_path, added to what the loader receives; an error text when it cannot be had. */
@@ -164,18 +166,17 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
       results.push(compileFailure(c));
       continue;
     }
-    const obj = await readObject(c.object);
+    const specs = specsOf(await readObject(c.object), ctx.plan.rules);
     const files = new Map<string, Buffer>();
     // __btf_path files are built (or found missing) before the cases are decided.
     const btfErrors = new Map<string, string>();
-    for (const p of obj.programs) {
-      const path = parseSpec(p.name, obj.tags[p.name] ?? [], ctx.plan.rules).btfPath;
+    for (const { btfPath: path } of specs) {
       if (path && !btfErrors.has(path) && !files.has(path)) {
         const err = await btfFile(ctx, path, files);
         if (err) btfErrors.set(path, err);
       }
     }
-    const { cases, pending } = casesFor(c.file.name, obj, ctx.plan.rules, (spec, mode) => {
+    const { cases, pending } = casesFor(c.file.name, specs, (spec, mode) => {
       const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
       return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failure(c.file.name, spec, mode, 'btf_path', btf) : undefined);
     }, ctx.plan.programGrep);
