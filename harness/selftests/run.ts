@@ -142,28 +142,30 @@ async function placeLoader(ctx: SelftestContext): Promise<string> {
   return path;
 }
 
-export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[]> {
-  const loader = await placeLoader(ctx);
-  const results: ProgramResult[] = [];
-  const batch: { obj: LoaderObject; pending: Pending[] }[] = [];
-  const total = ctx.plan.files.length;
-  let done = 0;
-  let lastNote = Date.now();
-  const flush = async () => {
-    if (!batch.length) return;
-    done += batch.length;
-    results.push(...(await runBatch(ctx, loader, batch.splice(0), done)));
-    // The corpus takes minutes under TCG: a line every few seconds says how far it is.
-    if (Date.now() - lastNote > 5000 || done === total) {
-      lastNote = Date.now();
-      const failed = results.filter((r) => r.outcome === 'fail').length;
-      progress(`selftests on ${ctx.kernel}: ${done}/${total} files, ${results.length} program runs, ${failed} failed`);
-    }
+/** How many loaders run at once: one per CPU of the target (guests: their vCPUs, which TCG runs on host threads), at most this many. */
+const MAX_PARALLEL = 4;
+
+async function targetCpus(target: Target): Promise<number> {
+  const r = await target.exec('nproc', { timeoutMs: 30000 });
+  const n = Number.parseInt(r.stdout.trim(), 10);
+  return r.exit === 0 && n > 0 ? Math.min(n, MAX_PARALLEL) : 1;
+}
+
+/** One batch's objects with their pending cases, or a file that did not compile. */
+type Batch = { objects: { obj: LoaderObject; pending: Pending[] }[] } | { compileFailure: ProgramResult };
+
+/** The host's part: each object's cases from its tags, grouped into batches, in the plan's order. */
+async function prepareBatches(ctx: SelftestContext): Promise<Batch[]> {
+  const batches: Batch[] = [];
+  let open: { obj: LoaderObject; pending: Pending[] }[] = [];
+  const close = () => {
+    if (open.length) batches.push({ objects: open });
+    open = [];
   };
   for (const c of ctx.plan.files) {
     if ('error' in c) {
-      await flush();
-      results.push(compileFailure(c));
+      close();
+      batches.push({ compileFailure: compileFailure(c) });
       continue;
     }
     const specs = specsOf(await readObject(c.object), ctx.plan.rules);
@@ -182,11 +184,64 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
     }, ctx.plan.programGrep);
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
-    batch.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });
-    if (batch.length >= BATCH) await flush();
+    open.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });
+    if (open.length >= BATCH) close();
   }
-  await flush();
-  return results;
+  close();
+  return batches;
+}
+
+/**
+ * Lifts kernel.unprivileged_bpf_disabled for the whole run when a case needs it (test_loader
+ * needs 0 for unpriv cases) and returns what puts it back; once for all batches, since
+ * batches run side by side. Guests only: a shared host's sysctls are not ours.
+ */
+async function liftUnprivSysctl(ctx: SelftestContext, batches: Batch[]): Promise<() => Promise<void>> {
+  const unpriv = batches.some((b) => 'objects' in b && b.objects.some((o) => o.obj.cases.some((c) => c.mode === 'unpriv')));
+  if (!unpriv || !ctx.mayChangeSysctl) return async () => {};
+  // A value of 1 cannot be lowered: the unpriv cases then fail on their own, as under test_progs.
+  const r = await ctx.target.exec(`cat ${UNPRIV_SYSCTL}; echo 0 2>/dev/null > ${UNPRIV_SYSCTL}`, { timeoutMs: 30000 });
+  const was = r.stdout.trim();
+  if (!/^\d+$/.test(was)) return async () => {};
+  return async () => {
+    await ctx.target.exec(`echo ${was} > ${UNPRIV_SYSCTL}`, { timeoutMs: 30000 });
+  };
+}
+
+export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[]> {
+  const loader = await placeLoader(ctx);
+  const batches = await prepareBatches(ctx);
+  const parallel = await targetCpus(ctx.target);
+  const restoreSysctl = await liftUnprivSysctl(ctx, batches);
+  const total = ctx.plan.files.length;
+  const perBatch: ProgramResult[][] = [];
+  let done = 0;
+  let runs = 0;
+  let failed = 0;
+  let lastNote = Date.now();
+  let next = 0;
+  // Batches go to the target side by side, one loader per CPU; results keep the plan's order.
+  const worker = async () => {
+    for (let i = next++; i < batches.length; i = next++) {
+      const b = batches[i]!;
+      const got = 'compileFailure' in b ? [b.compileFailure] : await runBatch(ctx, loader, b.objects, i + 1);
+      perBatch[i] = got;
+      done += 'compileFailure' in b ? 1 : b.objects.length;
+      runs += got.length;
+      failed += got.filter((r) => r.outcome === 'fail').length;
+      // The corpus takes minutes under TCG: a line every few seconds says how far it is.
+      if (Date.now() - lastNote > 5000 || done === total) {
+        lastNote = Date.now();
+        progress(`selftests on ${ctx.kernel}: ${done}/${total} files, ${runs} program runs, ${failed} failed`);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+  } finally {
+    await restoreSysctl();
+  }
+  return perBatch.flat();
 }
 
 async function runBatch(ctx: SelftestContext, loaderPath: string, batch: { obj: LoaderObject; pending: Pending[] }[], seq: number): Promise<ProgramResult[]> {
@@ -199,12 +254,7 @@ async function runBatch(ctx: SelftestContext, loaderPath: string, batch: { obj: 
   const outputs = new Map<string, ReturnType<typeof parseLoaderOutput>['cases'][number]>();
   let broke = '';
   if (objects.length) {
-    const unpriv = objects.some((o) => o.cases.some((c) => c.mode === 'unpriv'));
-    const loader = shellQuote(loaderPath);
-    // Guests only: test_loader needs the sysctl at 0 for unpriv cases; it is put back in the same command.
-    const cmd = unpriv && ctx.mayChangeSysctl
-      ? `o=$(cat ${UNPRIV_SYSCTL}); echo 0 > ${UNPRIV_SYSCTL}; ${loader}; rc=$?; echo "$o" > ${UNPRIV_SYSCTL}; exit $rc`
-      : loader;
+    const cmd = shellQuote(loaderPath);
     const cases = objects.reduce((n, o) => n + o.cases.length, 0);
     const r = await ctx.target.exec(cmd, { input: loaderInput(objects), timeoutMs: 120_000 + 5_000 * cases, binary: true });
     const bytes = r.stdoutBytes ?? Buffer.from(r.stdout);
