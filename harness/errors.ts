@@ -70,3 +70,20 @@ export class InfraError extends Error {
     this.name = 'InfraError';
   }
 }
+
+/**
+ * The kernel did not come up while QEMU ran fine: it crashed in boot, reset, or never
+ * reached SSH. The kernel's fault, not the machine's: its scenarios fail (exit 1) as
+ * `boot failed: TITLE`, and compare and bisect show that as a verdict of its own.
+ */
+export class BootError extends Error {
+  constructor(
+    /** The crash title the crash policy found on the console, or what was seen instead. */
+    readonly title: string,
+    message: string,
+    readonly consoleTail?: string,
+  ) {
+    super(message);
+    this.name = 'BootError';
+  }
+}

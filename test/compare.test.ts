@@ -88,3 +88,22 @@ t.test('selftests: program by program, veristat-style deltas over a threshold', 
   t.match(text, /5 listed, 2 unchanged \(stats deltas under 5% not counted as changes\)/);
   t.match(comparisonJunit(c), /<testcase classname="st\.v\.c" name="flips">\s*<failure message="unexpected change">/);
 });
+
+t.test('a patched kernel that does not boot: "boot failed: TITLE" is the verdict of every step, and one row for a selftests scenario', async (t) => {
+  const title = 'kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)';
+  const st: Scenario = { ...scenario, file: '/x/st.yaml', name: 'st', steps: [], selftests: [{ tree: 'v.c' }] };
+  const failed = (file: string, name: string) => ({ file, name, kernel: 'b', outcome: 'fail' as const, durationMs: 0, steps: [], reason: `boot failed: ${title}`, bootFailed: title });
+  const runs: RunResult = {
+    ...run, scenarios: [
+      run.scenarios[0]!,
+      failed('s.yaml', 's'),
+      { file: 'st.yaml', name: 'st', kernel: 'a', outcome: 'pass', durationMs: 1, steps: [], programs: [{ file: 'v.c', prog: 'p', mode: 'priv', outcome: 'pass', failures: [], loaded: true }] },
+      failed('st.yaml', 'st'),
+    ],
+  };
+  const c = compareRuns(runs, [scenario, st], 'a', 'b', (s) => (s.name === 'st' ? 'st.yaml' : 's.yaml'));
+  t.same(c.steps.map((s) => [s.step, s.patched.verdict, s.expected]), scenario.steps.map((s) => [s.id, `boot failed: ${title}`, false]), 'each step: a verdict of its own, unexpected');
+  t.same(c.programs!.rows.map((r) => [r.program, r.base?.verdict, r.patched?.verdict, r.changes, r.expected]), [['(boot)', 'booted', `boot failed: ${title}`, ['verdict'], false]], 'one row, not every program "removed"');
+  t.match(formatComparison(c), /s\.yaml same +loaded +boot failed: kernel p… +- +- +verdict UNEXPECTED\ns\.yaml declared/, 'no log diff against a kernel that printed none');
+  t.match(formatComparison(c), /\(boot\) +booted +boot failed: kernel panic: VFS: .* FAIL verdict UNEXPECTED\n  1 listed/);
+});

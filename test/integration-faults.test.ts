@@ -65,3 +65,31 @@ t.test('the kernel log stream is followed again when its reader dies; a later WA
   t.equal(s?.crash?.title, 'WARNING in bpf_harness_after_restart (kernel/bpf/harness_test.c:9)');
   t.equal(s?.crash?.source, 'dmesg');
 });
+
+t.test('a kernel that cannot boot (--append rdinit=/nonexistent) fails its scenarios as "boot failed: TITLE" (exit 1), not as an infrastructure error', async (t) => {
+  const out = outDir();
+  const tag = randomUUID();
+  const r = await cli(['run', faults('reset'), '--jobs', '1', '--out', out, '--append', 'rdinit=/nonexistent'], { BPF_HARNESS_TEST_TAG: tag });
+  t.equal(r.exitCode, 1, 'exit 1: the kernel failed, the machine did not', { output: r.all });
+  const run = results(out);
+  t.equal(run.scenarios.length, 2, 'every scenario planned on it has a result');
+  for (const s of run.scenarios) {
+    t.equal(s.outcome, 'fail');
+    t.match(s.bootFailed, /^kernel panic: /, 'titled by the crash policy');
+    t.equal(s.reason, `boot failed: ${s.bootFailed}`);
+    t.match(s.consoleTail, /Kernel panic - not syncing/, 'with the console tail');
+  }
+  t.match(r.stdout, /boot failed: kernel panic: /);
+  t.match(r.stderr, /booting once more/, 'booted a second time before giving up');
+  t.match(readFileSync(join(out, 'debian-6_12', 'guest-1', 'console.log'), 'utf8'), /Kernel panic/, 'the console log is in the artifacts');
+  t.same(qemuWithTag(tag), [], 'no QEMU left');
+});
+
+t.test('--append is refused where it cannot apply or is not one printable line', async (t) => {
+  const ssh = await cli(['run', faults('reset'), '--target', 'ssh://root@127.0.0.1', '--append', 'quiet']);
+  t.equal(ssh.exitCode, 2);
+  t.match(ssh.stderr, /--append applies to QEMU guests only/);
+  const nl = await cli(['run', faults('reset'), '--append', 'quiet\ninit=/bin/sh']);
+  t.equal(nl.exitCode, 2);
+  t.match(nl.stderr, /--append .*printable ASCII only/);
+});

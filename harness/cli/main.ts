@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // bpf-harness command line. Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 infrastructure.
 import { Command, CommanderError, Option } from 'commander';
-import { BadInputError, InfraError } from '../errors.js';
+import { BadInputError, BootError, InfraError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { cacheErrorOf } from '../writable-dir.js';
-import { runCommand, type RunFlags } from './commands/run.js';
+import { kernelAppend, runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
@@ -40,6 +40,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
     .option('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', '2')
+    .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
     .option('--csv <file>', 'selftests: a row per program, mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason')
     .option('--veristat-csv <file>', 'selftests: exactly veristat\'s columns (privileged mode), for veristat -C; {kernel} in the name gives a file per kernel')
     .option('-q, --quiet', 'no progress lines on stderr')
@@ -111,7 +112,8 @@ function program(setExit: (n: number) => void): Command {
     .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-m, --memory <MiB>', 'guest memory', '256')
-    .action(async (o: { kernel: string; accel: string; memory: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory))));
+    .option('--append <args>', 'more kernel command line for the guest')
+    .action(async (o: { kernel: string; accel: string; memory: string; append?: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory), kernelAppend(o.append))));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')
@@ -142,6 +144,11 @@ async function main(): Promise<number> {
       const hint = bad.hint && !bad.problems.length ? `hint: ${bad.hint}\n` : '';
       process.stderr.write(`${bad.message}\n${hint}`);
       return EXIT.badInput;
+    }
+    // vm up: the kernel's fault, so exit 1 as a run's scenarios on it would.
+    if (e instanceof BootError) {
+      process.stderr.write(`${e.message}\n${e.consoleTail ? `--- console tail ---\n${e.consoleTail}\n` : ''}`);
+      return EXIT.failed;
     }
     if (e instanceof InfraError) {
       process.stderr.write(`infrastructure error: ${e.message}\n${e.consoleTail ? `--- console tail ---\n${e.consoleTail}\n` : ''}`);

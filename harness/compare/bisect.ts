@@ -10,7 +10,7 @@ import type { Reporter } from '../reporters/reporter.js';
 import { runPlan } from '../runner/run.js';
 import { ensureCacheWritable, ensureOutDirWritable } from '../writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
-import { verdictOf } from './compare.js';
+import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';
 
 export interface BisectPoint {
@@ -89,9 +89,12 @@ export async function bisect(base: string, series: string, scenarioFile: string,
     if (program && !sc.selftests.length) {
       throw new BadInputError(`--program ${program}: ${scenarioFile} has no selftests`, { hint: 'name a scenario with selftests:, or follow a step with --step' });
     }
+    // A prefix whose kernel does not boot gives every step and program that verdict, so bisect finds the patch that broke boot.
+    const booted = r?.bootFailed === undefined;
     const verdicts = Object.fromEntries([
-      ...sc.steps.map((s) => [s.id, verdictOf(r?.steps.find((x) => x.id === s.id))]),
-      ...(r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)]),
+      ...sc.steps.map((s) => [s.id, stepVerdict(r?.steps.find((x) => x.id === s.id), r)]),
+      ...(booted ? (r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)])
+        : Object.keys(points[0]?.verdicts ?? {}).filter((k) => !sc.steps.some((s) => s.id === k)).map((k) => [k, `boot failed: ${r!.bootFailed}`])),
     ]);
     points.push({ applied: i, ...(i > 0 ? { patch: basename(patches[i - 1]!), subject: firstSubject(patches[i - 1]!) } : {}), kernel: r?.kernel ?? kernel, verdicts });
   }

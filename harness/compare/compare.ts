@@ -57,9 +57,16 @@ export function verdictOf(s: StepResult | undefined): string {
   return s.outcome === 'pass' ? 'matched' : 'not matched';
 }
 
+/** A step's verdict, or what stopped its scenario before it: a kernel that did not boot, or a broken machine. */
+export function stepVerdict(s: StepResult | undefined, r: ScenarioResult | undefined): string {
+  if (r?.bootFailed !== undefined) return `boot failed: ${r.bootFailed}`;
+  if (r?.outcome === 'error' && !s) return `error: ${r.reason ?? ''}`.slice(0, 60);
+  return verdictOf(s);
+}
+
 function side(s: StepResult | undefined, r: ScenarioResult | undefined): Side {
   const outcome = s?.outcome ?? r?.outcome ?? 'missing';
-  return { verdict: r?.outcome === 'error' && !s ? `error: ${r.reason ?? ''}`.slice(0, 60) : verdictOf(s), outcome, insns: s?.stats?.insns, states: s?.stats?.states };
+  return { verdict: stepVerdict(s, r), outcome, insns: s?.stats?.insns, states: s?.stats?.states };
 }
 
 /** The comparison of two runs' results (each scenario file ran on both kernels). */
@@ -75,7 +82,8 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
       const ps = p?.steps.find((s) => s.id === st.id);
       const B = side(bs, b);
       const P = side(ps, p);
-      const logChanged = (bs?.log ?? '') !== (ps?.log ?? '');
+      // A side whose kernel did not boot has no log: its verdict says all there is.
+      const logChanged = b?.bootFailed === undefined && p?.bootFailed === undefined && (bs?.log ?? '') !== (ps?.log ?? '');
       const verdictChanged = B.verdict !== P.verdict;
       const insnsDelta = B.insns !== undefined && P.insns !== undefined ? P.insns - B.insns : undefined;
       const statesDelta = B.states !== undefined && P.states !== undefined ? P.states - B.states : undefined;

@@ -48,6 +48,9 @@ function side(p: ProgramResult): ProgramSide {
   };
 }
 
+/** The row that stands for a scenario whose kernel did not boot on one side or both. */
+export const BOOT_ROW = '(boot)';
+
 const pct = (b: number, d: number) => (b === 0 ? (d === 0 ? 0 : 100) : (100 * d) / b);
 
 export function comparePrograms(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string, thresholdPct = 5): ProgramsComparison {
@@ -55,7 +58,16 @@ export function comparePrograms(run: RunResult, scenarios: Scenario[], base: str
   let unchanged = 0;
   for (const sc of scenarios.filter((s) => s.selftests.length)) {
     const file = relFile(sc);
-    const progs = (kernel: string) => new Map((run.scenarios.find((r) => r.file === file && r.kernel === kernel)?.programs ?? []).map((p) => [`${p.file}/${p.prog} ${p.mode}`, p]));
+    const result = (kernel: string) => run.scenarios.find((r) => r.file === file && r.kernel === kernel);
+    // A kernel that did not boot ran no program: one row says so, rather than every program "added" or "removed".
+    const [rb, rp] = [result(base), result(patched)];
+    if (rb?.bootFailed !== undefined || rp?.bootFailed !== undefined) {
+      const bootSide = (r: typeof rb): ProgramSide => ({ verdict: r?.bootFailed !== undefined ? `boot failed: ${r.bootFailed}` : 'booted', outcome: r?.bootFailed !== undefined ? 'fail' : 'pass' });
+      const same = rb?.bootFailed === rp?.bootFailed;
+      rows.push({ file, program: BOOT_ROW, mode: 'priv', base: bootSide(rb), patched: bootSide(rp), changes: same ? [] : ['verdict'], expected: rp?.bootFailed === undefined });
+      continue;
+    }
+    const progs = (kernel: string) => new Map((result(kernel)?.programs ?? []).map((p) => [`${p.file}/${p.prog} ${p.mode}`, p]));
     const b = progs(base);
     const p = progs(patched);
     for (const key of new Set([...b.keys(), ...p.keys()])) {

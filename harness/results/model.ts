@@ -93,8 +93,10 @@ export interface ScenarioResult {
   programs?: ProgramResult[];
   /** skip: the unmet requirement; error: what broke (infrastructure). */
   reason?: string;
-  /** Last lines of the guest console, attached to infrastructure errors. */
+  /** Last lines of the guest console, attached to infrastructure errors and boot failures. */
   consoleTail?: string;
+  /** The guest never came up for this scenario: the crash title the console showed, or what happened instead (the reason says `boot failed: TITLE`). */
+  bootFailed?: string;
   /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */
   crash?: CrashReport;
 }

@@ -61,6 +61,7 @@ const scenario = z.object({
   programs: z.array(program).optional(),
   reason: z.string().optional(),
   consoleTail: z.string().optional(),
+  bootFailed: z.string().optional(),
   crash: z.object({
     kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
   }).optional(),

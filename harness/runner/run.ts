@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { readKconfig, unmetKconfig } from './kconfig.js';
 import { runScenario } from './scenario.js';
-import { BadInputError, InfraError } from '../errors.js';
+import { BadInputError, BootError, InfraError } from '../errors.js';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { treeFile } from '../programs/tree-files.js';
@@ -38,6 +38,8 @@ export interface RunOptions {
   memoryMiB?: number;
   /** vCPUs per guest (default 2). */
   cpus?: number;
+  /** --append: more kernel command line for the guests. */
+  append?: string;
   update: boolean;
   /** --fresh: every scenario on a guest of its own, as if each said fresh: true. */
   freshGuests?: boolean;
@@ -103,6 +105,11 @@ async function buildFor(entries: PlanEntry[], art: Pick<KernelArtifacts, 'name' 
 
 function errorResult(e: PlanEntry, reason: string, consoleTail?: string): ScenarioResult {
   return { file: e.relFile, name: e.scenario.name, kernel: e.kernel, outcome: 'error', durationMs: 0, steps: [], reason, consoleTail };
+}
+
+/** The kernel's fault, not the machine's: a failure of the scenario, named by what the boot showed. */
+function bootFailedResult(e: PlanEntry, kernel: string, err: BootError): ScenarioResult {
+  return { file: e.relFile, name: e.scenario.name, kernel, outcome: 'fail', durationMs: 0, steps: [], reason: `boot failed: ${err.title}`, bootFailed: err.title, consoleTail: err.consoleTail };
 }
 
 export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {
@@ -200,7 +207,7 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
   const image = await guestImage(art);
   const accel = await chooseAccel(opts.accel, art.bzImage);
   const acquire = (n: number, attempt: number) => bootGuest(art, image, {
-    accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
+    accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, append: opts.append, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
   });
   return { name: art.name, runnable, ...built, acquire, accel };
 }
@@ -266,7 +273,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
             used = 0;
             live++;
           } catch (e) {
-            if (!(e instanceof InfraError)) throw e;
+            if (!(e instanceof InfraError) && !(e instanceof BootError)) throw e;
             queue.unshift(entry);
             // One more boot before giving up: under TCG on a loaded host a good kernel
             // has been seen to panic in early boot once in a while.
@@ -278,7 +285,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
             for (let i = 0; i < 600 && live === 0 && booting > 1; i++) await new Promise((r) => setTimeout(r, 100));
             // Other guests still running take the rest of the queue; if none is left, a
             // kernel that cannot boot fails everything planned on it, with the console tail.
-            if (live === 0) queue.splice(0).forEach((q) => finish(errorResult(q, e.message, e.consoleTail)));
+            if (live === 0) queue.splice(0).forEach((q) => finish(e instanceof BootError ? bootFailedResult(q, name, e) : errorResult(q, e.message, e.consoleTail)));
             return;
           } finally {
             booting--;

@@ -3,13 +3,15 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError } from '../../harness/errors.js';
+import { BootError, InfraError } from '../../harness/errors.js';
 import { progress } from '../../harness/progress.js';
 import type { Target } from '../../harness/target.js';
 import { startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import { SshConnection, type ExecOptions, type ExecResult } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import { loadCrashPolicy, type CrashPolicy } from '../crash/policy.js';
+import { findCrash } from '../crash/scan.js';
 import type { GuestImage } from '../image/build.js';
 import { ACCEL_ARGS, type Accel } from './accel.js';
 import { ConsoleLog } from './console.js';
@@ -23,8 +25,10 @@ export interface QemuOptions {
   /** Directory for console.log. */
   logDir: string;
   bootTimeoutMs?: number;
-  /** Extra kernel command line. */
+  /** Extra kernel command line (--append). */
   append?: string;
+  /** Names a boot failure from the console; the shipped policy unless given. */
+  crashPolicy?: CrashPolicy;
 }
 
 export const DEFAULT_MEMORY_MIB = 256;
@@ -110,18 +114,24 @@ export class QemuTarget implements Target {
     void proc.then((r) => {
       exited = `qemu exited with ${r.signal ?? `code ${r.exitCode}`}`;
     });
-    const fail = async (what: string): Promise<never> => {
+    const stop = async () => {
       proc.kill('SIGKILL');
       await proc;
       await cons.close();
-      const panicked = /Kernel panic|end Kernel panic/.test(cons.text());
-      throw new InfraError(
-        `${panicked ? 'boot failed (kernel panic)' : what} for ${kernel.name} (${kernel.release})` +
-          `${stderr.trim() ? `\nqemu stderr:\n${stderr.trim()}` : ''}\nconsole log: ${cons.path}`,
-        cons.lastLines(40),
-      );
     };
-
+    const where = () => `${stderr.trim() ? `\nqemu stderr:\n${stderr.trim()}` : ''}\nconsole log: ${cons.path}`;
+    /** QEMU itself or the guest's network set-up broke: the machine's fault. */
+    const infra = async (what: string): Promise<never> => {
+      await stop();
+      throw new InfraError(`${what} for ${kernel.name} (${kernel.release})${where()}`, cons.lastLines(40));
+    };
+    /** QEMU ran, the kernel did not come up: named by the crash the policy finds on the console, as during scenarios. */
+    const bootFailed = async (what: string): Promise<never> => {
+      await stop();
+      const crash = findCrash(cons.lines.since(0), opts.crashPolicy ?? loadCrashPolicy(), 'console');
+      const title = crash?.title ?? what;
+      throw new BootError(title, `boot failed: ${title} (${kernel.name}, ${kernel.release})${where()}`, cons.lastLines(40));
+    };
     const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
     let lastErr = '';
     let ready: { ssh: SshConnection; release: string } | undefined;
@@ -153,10 +163,15 @@ export class QemuTarget implements Target {
       }
     };
     while (!ready) {
-      if (exited) return fail(exited);
+      if (exited) {
+        // -no-reboot: a guest that panics or resets makes QEMU exit 0; any other exit is QEMU's own failure.
+        const r = await proc;
+        if (r.exitCode === 0) return bootFailed('the guest reset during boot');
+        return infra(exited);
+      }
       const netFail = /bpf-harness: network setup failed.*/.exec(cons.text());
-      if (netFail) return fail(netFail[0].replace('bpf-harness: ', 'guest '));
-      if (Date.now() - t0 > timeout) return fail(`guest not SSH-ready within ${timeout / 1000}s (last SSH error: ${lastErr})`);
+      if (netFail) return infra(netFail[0].replace('bpf-harness: ', 'guest '));
+      if (Date.now() - t0 > timeout) return bootFailed(`no SSH within ${timeout / 1000} s (last SSH error: ${lastErr})`);
       if (inFlight < MAX_ATTEMPTS_IN_FLIGHT) void attempt();
       await sleep(ATTEMPT_EVERY_MS);
     }

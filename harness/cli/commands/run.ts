@@ -33,6 +33,7 @@ export interface RunFlags {
   acceptNewHostKey?: boolean;
   crashPolicy?: string;
   fresh?: boolean;
+  append?: string;
   csv?: string;
   veristatCsv?: string;
 }
@@ -44,6 +45,7 @@ function targetChoice(flags: RunFlags): TargetChoice {
     }
     return { kind: 'qemu' };
   }
+  if (flags.append !== undefined) throw new BadInputError(`--append applies to QEMU guests only: ${flags.target} runs the kernel it booted with`, { hint: 'drop --append, or drop --target' });
   if (flags.kernel.length > 1) {
     throw new BadInputError(`--kernel given ${flags.kernel.length} times with --target ${flags.target}: a host runs one kernel`, {
       hint: 'give at most one --kernel: the recipe name whose expect_by_kernel entries apply to the host',
@@ -61,6 +63,13 @@ const REPORTERS = ['spec', 'tap', 'junit', 'json'];
 function positiveInt(flag: string, v: string): number {
   if (!/^[1-9][0-9]*$/.test(v)) throw new BadInputError(`${flag} ${v}: expected a positive integer`);
   return Number(v);
+}
+
+/** --append: one kernel command line, so one line of printable text. */
+export function kernelAppend(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (/[^\x20-\x7e]/.test(v)) throw new BadInputError(`--append ${JSON.stringify(v)}: the kernel command line takes printable ASCII only, on one line`);
+  return v;
 }
 
 export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
@@ -83,6 +92,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const jobs = positiveInt('--jobs', flags.jobs);
   const memoryMiB = positiveInt('--memory', flags.memory);
   const cpus = positiveInt('--cpus', flags.cpus);
+  const append = kernelAppend(flags.append);
   const target = targetChoice(flags);
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
   // expect_by_kernel applies to it.
@@ -101,7 +111,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, cpus, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

@@ -43,7 +43,7 @@ function upState(): VmState {
   return s;
 }
 
-export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number): Promise<number> {
+export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number, append?: string): Promise<number> {
   checkKernels([kernel]);
   ensureCacheWritable();
   const f = stateFile();
@@ -60,7 +60,7 @@ export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number)
     rmSync(dir, { recursive: true, force: true });
     rmSync(f, { force: true });
   });
-  const guest = await bootGuest(art, image, { accel, memoryMiB, logDir: dir });
+  const guest = await bootGuest(art, image, { accel, memoryMiB, append, logDir: dir });
   const key = await clientKey();
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${guest.port} ${image.hostKey}\n`);
