@@ -7,7 +7,7 @@ import type { Scenario } from '../harness/scenario/types.js';
 
 const step = (id: string, o: Partial<StepResult>): StepResult => ({ id, kind: 'load', outcome: 'pass', durationMs: 1, failures: [], artifacts: [], ...o });
 const scenario: Scenario = {
-  file: '/x/s.yaml', name: 's', tags: [], kernels: ['a', 'b'], requires: { kconfig: [] }, programs: {}, fresh: false, normalize: [], selftests: [], unpriv: 'run', deny: {}, program_overrides: {},
+  file: '/x/s.yaml', name: 's', tags: [], kernels: ['a', 'b'], requires: { kconfig: [] }, programs: {}, fresh: false, network: false, normalize: [], selftests: [], unpriv: 'run', deny: {}, program_overrides: {},
   steps: ['same', 'declared', 'undeclared', 'broken'].map((id) => ({ id, kind: 'load' as const, load: 'p', via: 'prog' as const, as: 'root' as const, expect: {}, line: 1, col: 1 })),
   expect_by_kernel: { b: { declared: { loaded: false, errno: 'EACCES' } } },
 };

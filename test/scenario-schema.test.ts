@@ -45,7 +45,7 @@ interface Bad {
 }
 
 const badScenarios: Bad[] = [
-  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
   {
     name: 'unknown expect key',
     yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
@@ -126,7 +126,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
       '6:5 step "step-1": "via" applies to load steps only, this is a run step',
       '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
       '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
-      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
     ],
   );
   t.equal(e.problems.length, 4);
@@ -202,6 +202,7 @@ t.test('the DESIGN.md example parses to the expected Scenario', async (t) => {
     seed: 'bpf-internal-capabilities',
     tags: ['sched_ext'],
     fresh: false,
+    network: false,
     selftests: [],
     unpriv: 'run',
     deny: {},

@@ -40,6 +40,6 @@ export class SpecReporter implements Reporter {
 export function formatSpecScenario(r: ScenarioResult, style: Style = PLAIN): string[] {
   const label = style.label(r.outcome, LABEL[r.outcome].padEnd(5));
   const tailText = r.outcome === 'skip' ? (r.reason ?? '') : seconds(r.durationMs);
-  const head = `${label} ${r.file} [${r.kernel}]  ${style.dim(tailText)}`.trimEnd();
+  const head = `${label} ${r.file} [${r.kernel}]${r.network ? ' (network)' : ''}  ${style.dim(tailText)}`.trimEnd();
   return [head, ...formatScenarioDetails(r, '      ', style)];
 }

@@ -36,6 +36,7 @@ export function tapDiagnostics(r: ScenarioResult): Record<string, unknown> {
     ...(failures.length ? { failures } : {}),
     ...(r.programs?.length ? { programs: programCounts(r.programs) } : {}),
     ...(r.consoleTail ? { console_tail: r.consoleTail } : {}),
+    ...(r.network ? { network: true } : {}),
   };
 }
 

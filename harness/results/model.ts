@@ -95,6 +95,8 @@ export interface ScenarioResult {
   reason?: string;
   /** Last lines of the guest console, attached to infrastructure errors and boot failures. */
   consoleTail?: string;
+  /** The scenario asked for a network (`network: true`): its guest could reach the host and beyond. */
+  network?: boolean;
   /** The guest never came up for this scenario: the crash title the console showed, or what happened instead (the reason says `boot failed: TITLE`). */
   bootFailed?: string;
   /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */

@@ -62,6 +62,7 @@ const scenario = z.object({
   reason: z.string().optional(),
   consoleTail: z.string().optional(),
   bootFailed: z.string().optional(),
+  network: z.boolean().optional(),
   crash: z.object({
     kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
   }).optional(),

@@ -162,7 +162,7 @@ interface Prepared extends Built {
   name: string;
   runnable: PlanEntry[];
   /** A target for worker n: a guest booted for it, or a connection to the host. */
-  acquire(n: number, attempt: number): Promise<Target>;
+  acquire(n: number, attempt: number, network: boolean): Promise<Target>;
   accel?: Accel;
   /** An SSH host is one machine, and one scheduler class: its scenarios run one at a time. */
   maxJobs?: number;
@@ -206,8 +206,8 @@ async function prepareKernel(kernel: string, mine: PlanEntry[], opts: RunOptions
   if (!runnable.length) return undefined;
   const image = await guestImage(art);
   const accel = await chooseAccel(opts.accel, art.bzImage);
-  const acquire = (n: number, attempt: number) => bootGuest(art, image, {
-    accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, append: opts.append, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
+  const acquire = (n: number, attempt: number, network: boolean) => bootGuest(art, image, {
+    accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus, append: opts.append, network, logDir: join(opts.outDir, slug(art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
   });
   return { name: art.name, runnable, ...built, acquire, accel };
 }
@@ -263,13 +263,14 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
     try {
       while (queue.length) {
         const entry = queue.shift()!;
-        const fresh = entry.scenario.fresh || !!opts.freshGuests;
+        // network: true also gets a guest of its own: the others must stay unable to reach out.
+        const fresh = entry.scenario.fresh || entry.scenario.network || !!opts.freshGuests;
         if (fresh && used > 0) await retire();
         if (!guest) {
           try {
             boots++;
             booting++;
-            guest = await prepared.acquire(n, boots);
+            guest = await prepared.acquire(n, boots, entry.scenario.network);
             used = 0;
             live++;
           } catch (e) {

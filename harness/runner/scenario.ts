@@ -62,6 +62,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
       file: relFile, name: scenario.name, kernel,
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
       ...(setup.selftests ? { programs } : {}),
+      ...(scenario.network ? { network: true } : {}),
     };
   };
   let marks: Marks | undefined;

@@ -459,6 +459,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     programs: z.record(z.string().min(1), program).default({}).describe('Programs by name: BPF C sources built per kernel, against its BTF.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
+    network: z.boolean().default(false)
+      .describe('Give the guest a network (a guest of its own, booted without QEMU\'s restrict=on): its commands may reach the host and beyond. Default: the guest reaches nothing; only the harness\'s SSH comes in.'),
     steps: z.array(stepSchema).default([]).describe('What to do, in order.'),
     selftests: z.array(selftest).default([])
       .describe('BPF selftest files (tagged with the tree\'s bpf_misc.h macros), judged program by program from their own tags, as the tree\'s test_loader.c does.'),
@@ -495,6 +497,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       requires: d.requires,
       programs: d.programs,
       fresh: d.fresh,
+      network: d.network,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
       selftests: d.selftests,
       unpriv: d.unpriv,

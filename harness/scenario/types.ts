@@ -88,6 +88,8 @@ export interface Scenario {
   programs: Record<string, ProgramSource>;
   /** Runs on a guest booted for it alone (default false: guests are reused with a reset between). */
   fresh: boolean;
+  /** The guest may reach the host and beyond (booted without restrict=on, for this scenario alone). */
+  network: boolean;
   steps: Step[];
   /** Files of BPF selftests judged program by program from their own tags (test_loader.c's rules). */
   selftests: SelftestSource[];

@@ -27,6 +27,8 @@ export interface QemuOptions {
   bootTimeoutMs?: number;
   /** Extra kernel command line (--append). */
   append?: string;
+  /** The guest may reach the host and beyond; otherwise user-mode networking is restrict=on (only the forwarded SSH port comes in). */
+  network?: boolean;
   /** Names a boot failure from the console; the shipped policy unless given. */
   crashPolicy?: CrashPolicy;
 }
@@ -46,7 +48,9 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
     '-kernel', kernel.bzImage,
     '-initrd', image.initramfs,
     '-append', `${BASE_APPEND} ${opts.append ?? ''}`.trim(),
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
+    // restrict=on: nothing the guest runs reaches the host's loopback services or anything
+    // outside; the forwarded port still comes in.
+    '-netdev', `user,id=n0,${opts.network ? '' : 'restrict=on,'}hostfwd=tcp:127.0.0.1:${port}-:22`,
     // romfile= skips the iPXE option ROM probe that SeaBIOS would otherwise run.
     '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];
