@@ -20,7 +20,7 @@ import { kernelArtifacts } from '../kernels/resolve.js';
 import { guestImage } from '../vm/image/build.js';
 import { chooseAccel } from '../vm/qemu/accel.js';
 import { freePort } from '../vm/qemu/ports.js';
-import { spawnGuarded } from '../vm/qemu/processes.js';
+import { spawnGuarded } from '../harness/processes.js';
 import { QemuTarget, qemuArgs } from '../vm/qemu/target.js';
 
 const { values } = parseArgs({

@@ -2,6 +2,7 @@
 // bpf-harness command line. Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 infrastructure.
 import { Command, CommanderError, Option } from 'commander';
 import { BadInputError, BootError, InfraError } from '../errors.js';
+import { catchSignals, exitCodeFor, interruptedBy } from '../interrupt.js';
 import { EXIT } from './exit-codes.js';
 import { cacheErrorOf } from '../writable-dir.js';
 import { kernelAppend, runCommand, type RunFlags } from './commands/run.js';
@@ -129,10 +130,21 @@ function program(setExit: (n: number) => void): Command {
 
 async function main(): Promise<number> {
   let code: number = EXIT.ok;
+  catchSignals();
+  // Whatever a command made of it, an interrupted command exits 128 + the signal's number.
+  const stopped = () => {
+    const sig = interruptedBy();
+    return sig ? exitCodeFor(sig) : undefined;
+  };
   try {
     await program((n) => (code = n)).parseAsync(process.argv);
-    return code;
+    return stopped() ?? code;
   } catch (e) {
+    const sig = stopped();
+    if (sig !== undefined) {
+      process.stderr.write(`bpf-harness: interrupted (${(e as Error).message.split('\n')[0]})\n`);
+      return sig;
+    }
     if (e instanceof CommanderError) {
       // commander.help is a command given without its subcommand: usage, like any other slip.
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.badInput;

@@ -1,10 +1,11 @@
 // bisect: build the base kernel plus each prefix of a patch series (incrementally, in the
 // kept O= dir), run one scenario on each, and name the first patch after which a step's
 // verdict differs from the base's.
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { interruptedBy } from '../interrupt.js';
 import { buildPlan } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { runPlan } from '../runner/run.js';
@@ -67,36 +68,41 @@ export async function bisect(base: string, series: string, scenarioFile: string,
   const patches = bisectPatches(series);
   const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bisect-'));
   const points: BisectPoint[] = [];
-  for (let i = 0; i <= patches.length; i++) {
-    // A recipe per prefix, extending the base; builds share the base's O= dir, so each is incremental.
-    let kernel = base;
-    if (i > 0) {
-      kernel = join(work, `prefix-${i}.yaml`);
-      writeFileSync(kernel, `name: bisect-${i}\nextends: ${base}\npatches: [${patches.slice(0, i).map((p) => JSON.stringify(p)).join(', ')}]\n`);
+  try {
+    for (let i = 0; i <= patches.length && !interruptedBy(); i++) {
+      // A recipe per prefix, extending the base; builds share the base's O= dir, so each is incremental.
+      let kernel = base;
+      if (i > 0) {
+        kernel = join(work, `prefix-${i}.yaml`);
+        writeFileSync(kernel, `name: bisect-${i}\nextends: ${base}\npatches: [${patches.slice(0, i).map((p) => JSON.stringify(p)).join(', ')}]\n`);
+      }
+      const entries = buildPlan([scenarioFile], { kernels: [kernel] });
+      const sc = entries[0]!.scenario;
+      if (step && !sc.steps.some((s) => s.id === step)) {
+        throw new BadInputError(`--step ${step}: ${scenarioFile} has no such step`, { hint: `steps: ${sc.steps.map((s) => s.id).join(', ')}` });
+      }
+      // Only now that the series, scenario and step are known good.
+      if (i === 0) {
+        ensureCacheWritable();
+        ensureOutDirWritable(outDir);
+      }
+      const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
+      const r = run.scenarios[0];
+      if (program && !sc.selftests.length) {
+        throw new BadInputError(`--program ${program}: ${scenarioFile} has no selftests`, { hint: 'name a scenario with selftests:, or follow a step with --step' });
+      }
+      // A prefix whose kernel does not boot gives every step and program that verdict, so bisect finds the patch that broke boot.
+      const booted = r?.bootFailed === undefined;
+      const verdicts = Object.fromEntries([
+        ...sc.steps.map((s) => [s.id, stepVerdict(r?.steps.find((x) => x.id === s.id), r)]),
+        ...(booted ? (r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)])
+          : Object.keys(points[0]?.verdicts ?? {}).filter((k) => !sc.steps.some((s) => s.id === k)).map((k) => [k, `boot failed: ${r!.bootFailed}`])),
+      ]);
+      points.push({ applied: i, ...(i > 0 ? { patch: basename(patches[i - 1]!), subject: firstSubject(patches[i - 1]!) } : {}), kernel: r?.kernel ?? kernel, verdicts });
     }
-    const entries = buildPlan([scenarioFile], { kernels: [kernel] });
-    const sc = entries[0]!.scenario;
-    if (step && !sc.steps.some((s) => s.id === step)) {
-      throw new BadInputError(`--step ${step}: ${scenarioFile} has no such step`, { hint: `steps: ${sc.steps.map((s) => s.id).join(', ')}` });
-    }
-    // Only now that the series, scenario and step are known good.
-    if (i === 0) {
-      ensureCacheWritable();
-      ensureOutDirWritable(outDir);
-    }
-    const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
-    const r = run.scenarios[0];
-    if (program && !sc.selftests.length) {
-      throw new BadInputError(`--program ${program}: ${scenarioFile} has no selftests`, { hint: 'name a scenario with selftests:, or follow a step with --step' });
-    }
-    // A prefix whose kernel does not boot gives every step and program that verdict, so bisect finds the patch that broke boot.
-    const booted = r?.bootFailed === undefined;
-    const verdicts = Object.fromEntries([
-      ...sc.steps.map((s) => [s.id, stepVerdict(r?.steps.find((x) => x.id === s.id), r)]),
-      ...(booted ? (r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)])
-        : Object.keys(points[0]?.verdicts ?? {}).filter((k) => !sc.steps.some((s) => s.id === k)).map((k) => [k, `boot failed: ${r!.bootFailed}`])),
-    ]);
-    points.push({ applied: i, ...(i > 0 ? { patch: basename(patches[i - 1]!), subject: firstSubject(patches[i - 1]!) } : {}), kernel: r?.kernel ?? kernel, verdicts });
+  } finally {
+    // The prefix recipes are needed only while their kernels are built.
+    rmSync(work, { recursive: true, force: true });
   }
   const followed = followedKeys(points, target);
   if (program && !followed.length) {

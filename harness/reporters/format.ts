@@ -20,7 +20,9 @@ export function countOutcomes(results: ScenarioResult[]): Counts {
 
 export function summaryLine(run: RunResult): string {
   const c = countOutcomes(run.scenarios);
-  const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors (${seconds(run.durationMs)})`;
+  const notRun = run.scenarios.filter((s) => s.notRun).length;
+  const stopped = run.interrupted ? `; interrupted by ${run.interrupted}, ${notRun} not run` : '';
+  const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors (${seconds(run.durationMs)})${stopped}`;
   const programs = run.scenarios.flatMap((r) => r.programs ?? []);
   return programs.length ? `selftest programs: ${programCounts(programs)}\n${line}` : line;
 }

@@ -95,6 +95,8 @@ export interface ScenarioResult {
   reason?: string;
   /** Last lines of the guest console, attached to infrastructure errors and boot failures. */
   consoleTail?: string;
+  /** Planned but not run (or not finished) because the run was interrupted; outcome `skip`. */
+  notRun?: boolean;
   /** The scenario asked for a network (`network: true`): its guest could reach the host and beyond. */
   network?: boolean;
   /** The guest never came up for this scenario: the crash title the console showed, or what happened instead (the reason says `boot failed: TITLE`). */
@@ -124,4 +126,6 @@ export interface RunResult {
   scenarios: ScenarioResult[];
   /** Directory holding the artifacts (verifier logs, console log, plan). */
   outDir: string;
+  /** The run was stopped by this signal: scenarios it did not finish are marked `notRun`. */
+  interrupted?: string;
 }

@@ -63,6 +63,7 @@ const scenario = z.object({
   consoleTail: z.string().optional(),
   bootFailed: z.string().optional(),
   network: z.boolean().optional(),
+  notRun: z.boolean().optional(),
   crash: z.object({
     kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
   }).optional(),

@@ -24,6 +24,7 @@ import { bootGuest } from '../../vm/qemu/target.js';
 import { hostKernel } from '../ssh-host/kernel.js';
 import { SshHostTarget, type SshHostOptions } from '../ssh-host/target.js';
 import { loadCrashPolicy } from '../../vm/crash/policy.js';
+import { interruptedBy } from '../interrupt.js';
 import { progress } from '../progress.js';
 import type { Target } from '../target.js';
 
@@ -128,10 +129,11 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
 
   const done = (): RunResult => ({
     startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: target.kind === 'ssh' ? target.url : 'qemu',
-    accel: accelUsed, scenarios: results, outDir: opts.outDir,
+    accel: accelUsed, scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
   });
   try {
     for (const kernel of new Set(entries.map((e) => e.kernel))) {
+      if (interruptedBy()) break;
       const mine = entries.filter((e) => e.kernel === kernel);
       let prepared: Prepared | undefined;
       try {
@@ -142,6 +144,8 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
         // Bad input (a patch that does not apply) stops the run with exit 2; anything else
         // breaking this kernel fails its scenarios and the run goes on with the next kernel.
         if (e instanceof BadInputError) throw e;
+        // A build or download stopped by the interrupt is not the kernel's failure.
+        if (interruptedBy()) break;
         const msg = e instanceof InfraError ? e.message : `internal error preparing ${kernel}: ${(e as Error).stack ?? e}`;
         mine.filter((m) => !results.some((r) => r.file === m.relFile && r.kernel === m.kernel)).forEach((m) => finish(errorResult(m, msg)));
         continue;
@@ -151,6 +155,13 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       await runOnGuests(prepared, opts, finish);
     }
   } finally {
+    // Interrupted: what did not finish is listed as not run, so results.json accounts for the whole plan.
+    const sig = interruptedBy();
+    if (sig) {
+      for (const e of entries.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel))) {
+        finish({ file: e.relFile, name: e.scenario.name, kernel: e.kernel, outcome: 'skip', durationMs: 0, steps: [], reason: `not run: the run was interrupted (${sig})`, notRun: true });
+      }
+    }
     // Whatever happened, the results so far are kept.
     writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(done(), null, 2));
   }
@@ -261,7 +272,7 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
       await g.close();
     };
     try {
-      while (queue.length) {
+      while (queue.length && !interruptedBy()) {
         const entry = queue.shift()!;
         // network: true also gets a guest of its own: the others must stay unable to reach out.
         const fresh = entry.scenario.fresh || entry.scenario.network || !!opts.freshGuests;
@@ -274,6 +285,8 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
             used = 0;
             live++;
           } catch (e) {
+            // Interrupted while booting: the guest was stopped under it; runPlan lists what is left.
+            if (interruptedBy()) return;
             if (!(e instanceof InfraError) && !(e instanceof BootError)) throw e;
             queue.unshift(entry);
             // One more boot before giving up: under TCG on a loaded host a good kernel
@@ -303,6 +316,8 @@ async function runOnGuests(prepared: Prepared, opts: RunOptions, finish: (r: Sce
           slug: slug(entry.relFile),
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy,
         }, entry.relFile);
+        // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
+        if (interruptedBy()) return;
         finish(result);
         if (replace) await retire(replace);
         else if (fresh) await retire();

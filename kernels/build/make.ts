@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 
 import { InfraError } from '../../harness/errors.js';
 import { cacheDir } from '../../harness/paths.js';
+import { spawnGuarded } from '../../harness/processes.js';
 import { progress } from '../../harness/progress.js';
 
 /** kbuild's quiet lines, one per build step: "  CC      kernel/fork.o". */
@@ -43,7 +44,8 @@ export async function runMake(args: string[], opts: MakeOptions): Promise<number
   let steps = 0;
   let partial = '';
   const tail: string[] = [];
-  const p = execa('make', args, { cwd: opts.cwd, env: buildEnv(), reject: false, all: true, buffer: false, stdin: 'ignore' });
+  // make dies with the harness, and on SIGTERM stops the jobs it started.
+  const p = spawnGuarded('make', args, 'TERM', { cwd: opts.cwd, env: buildEnv(), reject: false, all: true, buffer: false, stdin: 'ignore' } as const);
   p.all!.on('data', (d: Buffer) => {
     log.write(d);
     const lines = (partial + d.toString()).split('\n');

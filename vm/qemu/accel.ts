@@ -6,7 +6,7 @@ import { requireCommand } from '../../harness/host-commands.js';
 import { release } from 'node:os';
 import { cacheDir, cacheRoot } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
-import { spawnGuarded } from './processes.js';
+import { spawnGuarded } from '../../harness/processes.js';
 
 export type Accel = 'kvm' | 'tcg';
 

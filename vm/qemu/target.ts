@@ -16,7 +16,7 @@ import type { GuestImage } from '../image/build.js';
 import { ACCEL_ARGS, type Accel } from './accel.js';
 import { ConsoleLog } from './console.js';
 import { freePort } from './ports.js';
-import { spawnGuarded } from './processes.js';
+import { spawnGuarded } from '../../harness/processes.js';
 
 export interface QemuOptions {
   accel: Accel;

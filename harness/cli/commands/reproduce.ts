@@ -1,7 +1,7 @@
 // bpf-harness reproduce MBOX SCENARIO... [--base K] [--name N]: for a reviewer with a
 // series from a mailing list, one command builds the base and base+series (incrementally)
 // and ends with compare's table for the given scenarios.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../../errors.js';
@@ -23,7 +23,12 @@ export async function reproduceCommand(mbox: string, scenarios: string[], flags:
   const name = flags.name ?? `${flags.base.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9._+-]/g, '_')}-series`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) throw new BadInputError(`--name ${name}: letters, digits and . _ + - only`);
   // The patched kernel is the base recipe plus the series, as a recipe of its own.
-  const recipe = join(mkdtempSync(join(tmpdir(), 'bpf-harness-reproduce-')), `${name}.yaml`);
-  writeFileSync(recipe, `name: ${name}\nextends: ${flags.base}\npatches: [${JSON.stringify(series)}]\n`);
-  return compareCommand(scenarios, { threshold: '5', ...flags, base: flags.base, patched: recipe, jobs: '1' });
+  const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-reproduce-'));
+  try {
+    const recipe = join(dir, `${name}.yaml`);
+    writeFileSync(recipe, `name: ${name}\nextends: ${flags.base}\npatches: [${JSON.stringify(series)}]\n`);
+    return await compareCommand(scenarios, { threshold: '5', ...flags, base: flags.base, patched: recipe, jobs: '1' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
+import { untilSignal } from '../../interrupt.js';
 import { cacheDir } from '../../paths.js';
 import { clientKey } from '../../transport/keys.js';
 import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
@@ -55,7 +56,7 @@ export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number,
   const image = await guestImage(art);
   const accel = await chooseAccel(accelFlag as 'auto' | Accel, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
-  // Ctrl-C (or vm down) ends the process from the QEMU guard's handler: the scratch dir and state go on exit.
+  // Ctrl-C (or vm down) stops the guest; the scratch dir and state go on exit, however it comes.
   process.on('exit', () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(f, { force: true });
@@ -74,7 +75,7 @@ export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number,
       `(files live in ${dir} while it runs)\n` +
       `Press Ctrl-C, or run bpf-harness vm down, to stop it.\n`,
   );
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await untilSignal();
   await guest.close();
   return 0;
 }
