@@ -11,6 +11,7 @@ import { withLock } from '../../harness/lock.js';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { publishOnce } from '../../harness/publish.js';
+import { lease } from '../../harness/lease.js';
 import type { KernelArtifacts } from '../artifacts.js';
 import type { ResolvedRecipe } from '../recipe.js';
 import { debianSource, debianSourceIdentity } from '../source/debian-source.js';
@@ -91,6 +92,8 @@ export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; 
 
 export async function buildKernel(recipe: ResolvedRecipe): Promise<BuiltKernel> {
   const { key, tree, patches } = await recipeKey(recipe);
+  // kernel gc leaves a kernel alone while a run uses it.
+  lease(builtDir(key));
   const hit = readBuilt(key, recipe.name);
   if (hit) {
     progress(`kernel ${recipe.name}: cached build ${key}`);
@@ -116,6 +119,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const where = `${basename(tree.dir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(tree.dir).digest('hex').slice(0, 8)}`;
   const odir = cacheDir('build', `${where}-${configHash(cfg.base, cfg.fragments, cfg.drop)}`);
   mkdirSync(odir, { recursive: true });
+  const unlease = lease(odir);
   const log = join(odir, `build-${key}.log`);
   rmSync(log, { force: true });
   progress(`${label} (${key}) from ${tree.describe}; full log: ${log}`);
@@ -158,5 +162,6 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   });
   const size = statSync(built.bzImage).size;
   progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
+  unlease();
   return built;
 }

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../errors.js';
 import { cacheDir } from '../../paths.js';
+import { alive, leasedPaths } from '../../lease.js';
+import { tryLock } from '../../lock.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
@@ -47,7 +49,8 @@ export async function kernelBuild(nameOrFile: string): Promise<number> {
 
 /**
  * Remove built kernels no recipe in kernels/ builds to now (all of them, and the build
- * dirs, with --all). Where a recipe's key cannot be worked out (apt or git failing),
+ * dirs, with --all), but none a running harness holds (its lease) or is publishing (its
+ * lock), and scratch directories of runs that died. Where a recipe's key cannot be worked out (apt or git failing),
  * nothing is removed: a kernel takes minutes to build again.
  */
 export async function kernelGc(all: boolean): Promise<number> {
@@ -64,15 +67,32 @@ export async function kernelGc(all: boolean): Promise<number> {
     }
   }
   let freed = 0;
+  const held = leasedPaths();
   const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const e of readdirSync(dir)) {
-      // Another run's build in progress.
-      if (keep.has(e) || /\.tmp-\d+$/.test(e)) continue;
       const p = join(dir, e);
-      freed += duBytes(p);
-      rmSync(p, { recursive: true, force: true });
-      process.stdout.write(`removed ${p}\n`);
+      const tmpOf = /\.tmp-(\d+)$/.exec(e);
+      // A publish in progress, or a build's scratch whose process is gone (removed then).
+      if (tmpOf && alive(Number(tmpOf[1]))) continue;
+      if (keep.has(e)) continue;
+      if (held.has(p)) {
+        process.stdout.write(`kept ${p}: a running harness uses it\n`);
+        continue;
+      }
+      // The lock publishOnce takes on it: not while someone is publishing it.
+      const release = await tryLock(p);
+      if (!release) {
+        process.stdout.write(`kept ${p}: being written now\n`);
+        continue;
+      }
+      try {
+        freed += duBytes(p);
+        rmSync(p, { recursive: true, force: true });
+        process.stdout.write(`removed ${p}\n`);
+      } finally {
+        await release();
+      }
     }
   }
   process.stdout.write(`freed ${mb(freed)}\n`);

@@ -1,0 +1,65 @@
+// kernel gc on a cache of its own: it leaves what a running harness leases and what is
+// being published (its lock held), and removes the rest, scratch of dead runs included.
+import t from 'tap';
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { repoRoot } from '../harness/paths.js';
+import { cli } from './helpers/cli.js';
+import { sleep } from './helpers/procs.js';
+
+t.test('gc --all keeps leased, locked and live scratch entries; removes the rest', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
+  t.teardown(() => rmSync(cache, { recursive: true, force: true }));
+  const env = { BPF_HARNESS_CACHE: cache };
+  const built = join(cache, 'kernels', 'built');
+  const entry = (name: string) => {
+    mkdirSync(join(built, name), { recursive: true });
+    writeFileSync(join(built, name, 'bzImage'), 'x');
+    return join(built, name);
+  };
+  const leased = entry('aaaa');
+  const unused = entry('bbbb');
+  const deadScratch = entry('cccc.tmp-999999999');
+  const liveScratch = entry(`dddd.tmp-${process.pid}`);
+  const publishing = entry('eeee');
+  const buildDir = join(cache, 'build', 'linux-x-1234');
+  mkdirSync(buildDir, { recursive: true });
+
+  // A running harness holding a lease on one entry, as buildKernel takes it.
+  const holder = execa('node', ['--input-type=module', '-e', `
+    import { lease } from ${JSON.stringify(join(repoRoot, 'dist', 'harness', 'lease.js'))};
+    lease(${JSON.stringify(leased)});
+    console.log('leased');
+    setInterval(() => {}, 1000);
+  `], { env, reject: false });
+  await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+  // Another one publishing an entry: the lock publishOnce takes (proper-lockfile, in the cache's locks/).
+  mkdirSync(join(cache, 'locks'), { recursive: true });
+  const lockFile = join(cache, 'locks', publishing.replace(/[^A-Za-z0-9]+/g, '_'));
+  writeFileSync(lockFile, '');
+  const release = await lockfile.lock(lockFile, { stale: 60000, update: 10000 });
+
+  const r = await cli(['kernel', 'gc', '--all'], env);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  t.ok(existsSync(leased), 'the leased kernel is kept');
+  t.match(r.stdout, new RegExp(`kept ${leased}: a running harness uses it`));
+  t.ok(existsSync(publishing), 'the entry being published is kept');
+  t.match(r.stdout, /being written now/);
+  t.ok(existsSync(liveScratch), "a live run's scratch is kept");
+  t.notOk(existsSync(unused), 'an unused kernel is removed');
+  t.notOk(existsSync(deadScratch), "a dead run's scratch is removed");
+  t.notOk(existsSync(buildDir), '--all: build directories too');
+
+  // Once the holder is gone, its lease counts for nothing.
+  holder.kill('SIGKILL');
+  await holder;
+  await release();
+  await sleep(100);
+  const again = await cli(['kernel', 'gc', '--all'], env);
+  t.equal(again.exitCode, 0, { output: again.all });
+  t.notOk(existsSync(leased), 'removed once its holder died');
+  t.notOk(existsSync(publishing), 'removed once the lock was released');
+});
