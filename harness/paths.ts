@@ -27,3 +27,6 @@ export const repoRoot: string = (() => {
   const dist = parts.lastIndexOf('dist');
   return dist >= 0 ? parts.slice(0, dist).join('/') || '/' : resolve(here, '..');
 })();
+
+/** A kernel or scenario file as a directory name in --out (and a pin name: bpffs refuses dots). */
+export const slug = (s: string) => s.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');

@@ -88,7 +88,7 @@ t.test('a kernel that cannot boot (--append rdinit=/nonexistent) fails its scena
 t.test('--append is refused where it cannot apply or is not one printable line', async (t) => {
   const ssh = await cli(['run', faults('reset'), '--target', 'ssh://root@127.0.0.1', '--append', 'quiet']);
   t.equal(ssh.exitCode, 2);
-  t.match(ssh.stderr, /--append applies to QEMU guests only/);
+  t.match(ssh.stderr, /--append applies to QEMU guests \(--target qemu\) only/);
   const nl = await cli(['run', faults('reset'), '--append', 'quiet\ninit=/bin/sh']);
   t.equal(nl.exitCode, 2);
   t.match(nl.stderr, /--append .*printable ASCII only/);

@@ -26,10 +26,6 @@ export interface ScenarioContext {
   crashPolicy: CrashPolicy;
   /** --update: rewrite log_file goldens from what the kernel printed. */
   update: boolean;
-  /** Programs already pushed to guestDir in this scenario. */
-  pushed?: Set<string>;
-  /** Set once the guest-side cleanup ran (folded into the last step's command). */
-  cleaned?: boolean;
 }
 
 /** struct_ops loads, and commands (which may start a user-space scheduler). */

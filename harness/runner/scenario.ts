@@ -108,6 +108,8 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
   }
   // --grep chose programs of this scenario, not the scenario: its steps are not run.
   const stepsToRun = ctx.selftests?.programGrep ? [] : scenario.steps;
+  const pushed = new Set<string>();
+  let cleaned = false;
   for (const [i, step] of stepsToRun.entries()) {
     const foldHere = fold && i === stepsToRun.length - 1;
     const expect = effectiveExpect(scenario, step, kernel);
@@ -116,9 +118,14 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
       continue;
     }
     try {
-      if (step.kind === 'load') steps.push(await runLoadStep(ctx, step, expect, foldHere));
-      else if (step.kind === 'run') steps.push(await runRunStep(ctx, step, expect, foldHere));
-      else steps.push(await runDmesgStep(ctx, step, expect));
+      if (step.kind === 'dmesg') {
+        steps.push(await runDmesgStep(ctx, step, expect));
+        continue;
+      }
+      const done = step.kind === 'load' ? await runLoadStep(ctx, step, expect, pushed, foldHere) : await runRunStep(ctx, step, expect, foldHere);
+      steps.push(done.result);
+      if (done.pushed) pushed.add(done.pushed);
+      cleaned ||= done.cleaned;
     } catch (e) {
       if (!(e instanceof SshTimeoutError)) throw e;
       // The command may still be running in the guest: this guest does not run another scenario.
@@ -131,7 +138,7 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
       target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, workDir: ctx.guestDir, mayChangeSysctl: !target.shared,
     }));
   }
-  if (!ctx.cleaned) {
+  if (!cleaned) {
     const r = await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
     // What the reset helper killed or restored: evidence that the scenario left it behind.
     if (r.stdout.trim() || r.stderr.trim()) writeFileSync(join(ctx.artifactDir, 'reset.txt'), r.stdout + r.stderr);

@@ -29,9 +29,16 @@ function withCleanup(ctx: ScenarioContext, cmd: string, last: boolean): string {
   return last ? `${cmd}; rc=$?; ${cleanupCommand(ctx)}; exit $rc` : cmd;
 }
 
-function objectUpload(ctx: ScenarioContext, prog: string): { path: string; prefix: string; input?: Buffer } {
+/** What a step changed on the target besides its result: the program it sent there, and whether its command also ran the cleanup. */
+export interface StepDone {
+  result: StepResult;
+  pushed?: string;
+  cleaned: boolean;
+}
+
+function objectUpload(ctx: ScenarioContext, prog: string, pushed: ReadonlySet<string>): { path: string; prefix: string; input?: Buffer } {
   const path = `${ctx.guestDir}/${prog}.o`;
-  if (ctx.pushed?.has(prog)) return { path, prefix: '' };
+  if (pushed.has(prog)) return { path, prefix: '' };
   const host = ctx.objects.get(prog);
   if (!host) throw new Error(`program ${prog} was not built`);
   return { path, prefix: `mkdir -p ${shellQuote(ctx.guestDir)} && cat > ${shellQuote(path)} && `, input: readFileSync(host) };
@@ -49,9 +56,9 @@ function outcomeOf(failures: Failure[]): 'pass' | 'fail' {
   return failures.length ? 'fail' : 'pass';
 }
 
-export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: Expect, last = false): Promise<StepResult> {
+export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: Expect, pushed: ReadonlySet<string>, last = false): Promise<StepDone> {
   const t0 = Date.now();
-  const obj = objectUpload(ctx, step.load);
+  const obj = objectUpload(ctx, step.load, pushed);
   const pins = `${ctx.pinDir}/${pinName(step.id)}`;
   // -d turns on libbpf's debug output and the verifier log (log_level 1+2+4) for every
   // program. struct_ops maps are registered and their links pinned: without the pin the
@@ -61,9 +68,6 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   const own = isRoot(step.as) ? '' : ` && chown ${GUEST_USER.uid}:${GUEST_USER.gid} ${shellQuote(pins)}`;
   const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)}${own} && ${privilegePrefix(step.as)}bpftool -d ${load} ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
-  if (last) ctx.cleaned = true;
-  // A command that ran to its end has read the object from stdin (a timeout throws above).
-  if (obj.input) (ctx.pushed ??= new Set()).add(step.load);
   const parsed = parseLoadallOutput(r.stdout, r.exit);
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
@@ -88,12 +92,17 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
     }
   }
   return {
-    id: step.id, kind: 'load', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
-    loaded: parsed.loaded, errno: parsed.errno, log, stats, failures, artifacts,
+    result: {
+      id: step.id, kind: 'load', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
+      loaded: parsed.loaded, errno: parsed.errno, log, stats, failures, artifacts,
+    },
+    // A command that ran to its end has read the object from stdin (a timeout throws above).
+    ...(obj.input ? { pushed: step.load } : {}),
+    cleaned: last,
   };
 }
 
-export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Expect, last = false): Promise<StepResult> {
+export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Expect, last = false): Promise<StepDone> {
   const t0 = Date.now();
   // Commands find this scenario's pins (one dir per load step id) and pushed files here.
   const env = `export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)}; `;
@@ -103,14 +112,16 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
   const cmd = last ? `(${env}${user}
 )` : env + user;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS });
-  if (last) ctx.cleaned = true;
   const artifacts = [
     writeArtifact(ctx, `${step.id}.run.txt`, `$ ${step.run}\n[stdout]\n${r.stdout}[stderr]\n${r.stderr}[exit ${r.exit}]\n`),
   ];
   const failures = checkRun(expect, { exit: r.exit, stdout: r.stdout, stderr: r.stderr });
   return {
-    id: step.id, kind: 'run', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
-    exit: r.exit, stdout: r.stdout, stderr: r.stderr, failures, artifacts,
+    result: {
+      id: step.id, kind: 'run', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
+      exit: r.exit, stdout: r.stdout, stderr: r.stderr, failures, artifacts,
+    },
+    cleaned: last,
   };
 }
 

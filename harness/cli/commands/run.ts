@@ -5,10 +5,9 @@ import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js
 import type { ScenarioResult } from '../../results/model.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
-import { runPlan, type TargetChoice } from '../../runner/run.js';
+import { runPlan } from '../../runner/run.js';
+import { backendFor } from '../../targets/backends.js';
 import { loadCrashPolicy } from '../../../vm/crash/policy.js';
-import { parseSshTarget } from '../../ssh-host/address.js';
-import { defaultKnownHosts } from '../../ssh-host/known-hosts.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
@@ -36,26 +35,6 @@ export interface RunFlags {
   append?: string;
   csv?: string;
   veristatCsv?: string;
-}
-
-function targetChoice(flags: RunFlags): TargetChoice {
-  if (flags.target === 'qemu') {
-    for (const [set, flag] of [[flags.identity, '--identity'], [flags.knownHosts, '--known-hosts'], [flags.acceptNewHostKey, '--accept-new-host-key']] as const) {
-      if (set) throw new BadInputError(`${flag} applies to --target ssh://user@host only`, { hint: `drop ${flag}, or add --target ssh://user@host[:port]` });
-    }
-    return { kind: 'qemu' };
-  }
-  if (flags.append !== undefined) throw new BadInputError(`--append applies to QEMU guests only: ${flags.target} runs the kernel it booted with`, { hint: 'drop --append, or drop --target' });
-  if (flags.kernel.length > 1) {
-    throw new BadInputError(`--kernel given ${flags.kernel.length} times with --target ${flags.target}: a host runs one kernel`, {
-      hint: 'give at most one --kernel: the recipe name whose expect_by_kernel entries apply to the host',
-    });
-  }
-  const address = parseSshTarget(flags.target);
-  return {
-    kind: 'ssh', url: flags.target,
-    host: { address, identity: flags.identity, knownHosts: flags.knownHosts ?? defaultKnownHosts(), acceptNewHostKey: !!flags.acceptNewHostKey },
-  };
 }
 
 const REPORTERS = ['spec', 'tap', 'junit', 'json'];
@@ -93,14 +72,15 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const memoryMiB = positiveInt('--memory', flags.memory);
   const cpus = positiveInt('--cpus', flags.cpus);
   const append = kernelAppend(flags.append);
-  const target = targetChoice(flags);
+  // The backend --target names checks its own flags and refuses the others'.
+  const target = backendFor(flags.target, { ...flags });
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
-    kernels: target.kind === 'ssh' ? [flags.kernel[0] ?? `ssh:${target.host.address.host}`] : flags.kernel,
+    kernels: target.backend.planKernels(target.config, flags.kernel),
     grep: flags.grep, shard: parseShard(flags.shard), knownKernels: knownRecipes(),
   });
-  if (target.kind === 'qemu') checkKernels(entries.map((e) => e.kernel));
+  if (target.backend.kernelsAreRecipes) checkKernels(entries.map((e) => e.kernel));
   // Checked before anything boots: a run must not end in a file it cannot write.
   const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel)) : undefined;
   if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });

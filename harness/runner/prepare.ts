@@ -1,0 +1,106 @@
+// Before any target runs a scenario: which of a kernel's scenarios apply to it (its
+// config, the pool's features, its tree), and their programs and selftests compiled on
+// the host against that kernel's headers. What does not apply is reported as skipped.
+import { relative } from 'node:path';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { PlanEntry } from '../plan.js';
+import { buildProgram } from '../programs/build.js';
+import { treeFile } from '../programs/tree-files.js';
+import { progress } from '../progress.js';
+import type { ScenarioResult } from '../results/model.js';
+import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR, type Compiled } from '../selftests/compile.js';
+import type { SelftestPlan } from '../selftests/run.js';
+import { readRunnerOptions } from '../selftests/runner-options.js';
+import type { PoolKernel, TargetPool } from '../targets/pool.js';
+import { readKconfig, unmetKconfig } from './kconfig.js';
+
+/** What a kernel's scenarios need built on the host, per scenario file. */
+export interface Built {
+  /** scenario file -> program name -> object built for this kernel */
+  objects: Map<string, Map<string, string>>;
+  selftests: Map<string, SelftestPlan>;
+}
+
+export interface Prepared extends Built {
+  /** The scenarios that will run. */
+  runnable: PlanEntry[];
+}
+
+const skipped = (e: PlanEntry, kernel: string, reason: string): ScenarioResult =>
+  ({ file: e.relFile, name: e.scenario.name, kernel, outcome: 'skip', durationMs: 0, steps: [], reason });
+
+/** Why a scenario cannot run on this pool's kernel, or undefined. */
+function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | undefined): string | undefined {
+  const k = pool.kernel;
+  if (!pool.features.tokenHelper && e.scenario.steps.some((s) => typeof s.as === 'object' && 'token' in s.as)) {
+    return `as: {token: ...} needs the token helper of the guest image, which ${pool.label} does not have`;
+  }
+  if (e.scenario.selftests.length && !k.tree) {
+    return `selftests: need the kernel's source tree (its bpf_misc.h and the loader built from its libbpf), and ${k.name} has none`;
+  }
+  const req = e.scenario.requires.kconfig;
+  if (!req.length) return undefined;
+  if (!config) return `needs ${req.join(', ')}, and ${'missing' in k.config ? k.config.missing : 'the kernel config is unreadable'}`;
+  return unmetKconfig(req, config);
+}
+
+/**
+ * Compile the programs of a kernel's scenarios against that kernel's headers before a
+ * target starts; a compile error is bad input. Selftest files compile with the selftests
+ * Makefile's flags, each kernel against its own tree. Returns why a scenario was skipped.
+ */
+async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, built: Built): Promise<Map<string, string>> {
+  const skips = new Map<string, string>();
+  for (const { scenario, programGrep } of entries) {
+    if (built.objects.has(scenario.file)) continue;
+    const objs = new Map<string, string>();
+    for (const [name, src] of Object.entries(scenario.programs)) {
+      const file = typeof src === 'string' ? src : await treeFile(k, src.tree, scenario.file);
+      objs.set(name, await buildProgram(file, k.includeDirs));
+    }
+    built.objects.set(scenario.file, objs);
+    if (!scenario.selftests.length) continue;
+    const tree = await selftestTree(k);
+    if (!tree) {
+      skips.set(scenario.file, `selftests: ${k.name}'s tree has no ${SELFTESTS_DIR}/test_loader.c and progs/bpf_misc.h to follow`);
+      continue;
+    }
+    const files = await selftestFiles(scenario.selftests, tree);
+    if (typeof files === 'string') {
+      skips.set(scenario.file, files);
+      continue;
+    }
+    progress(`compiling ${files.length} selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)} for ${k.name}`);
+    // clang runs a file on one core: as many at once as the host has cores.
+    const compiled: Compiled[] = new Array(files.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(cpus().length, files.length) }, async () => {
+      for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, k, tree);
+    }));
+    built.selftests.set(scenario.file, {
+      files: compiled, rules: tree.rules, loader: await pool.selftestLoader(), runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
+      btfFile: (name) => btfObject(name, k, tree), ...(programGrep ? { programGrep } : {}),
+    });
+  }
+  return skips;
+}
+
+/** The scenarios of one kernel that will run on the pool, built; the others are reported through finish as skipped. */
+export async function prepare(pool: TargetPool, mine: PlanEntry[], finish: (r: ScenarioResult) => void): Promise<Prepared> {
+  const k = pool.kernel;
+  const config = 'file' in k.config ? readKconfig(k.config.file) : undefined;
+  const built: Built = { objects: new Map(), selftests: new Map() };
+  const applies = mine.filter((e) => {
+    const why = unmet(e, pool, config);
+    if (why) finish(skipped(e, k.name, why));
+    return !why;
+  });
+  const skips = applies.length ? await buildFor(applies, k, pool, built) : new Map<string, string>();
+  const runnable = applies.filter((e) => {
+    const why = skips.get(e.scenario.file);
+    if (why) finish(skipped(e, k.name, why));
+    return !why;
+  });
+  return { ...built, runnable };
+}

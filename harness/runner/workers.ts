@@ -1,0 +1,133 @@
+// The workers of one kernel: --jobs of them (no more than the pool holds) share its
+// scenarios, each on a target of its own, one scenario after another with a reset
+// between. A target is replaced after a crash, a lost connection, or a scenario that
+// left it changed; fresh: true and network: true scenarios get one of their own. A
+// target that fails to come up is tried once more; then the scenarios left fail with
+// what went wrong, unless another worker's target is still up to take them.
+import { join } from 'node:path';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
+import { BootError, InfraError } from '../errors.js';
+import { interruptedBy } from '../interrupt.js';
+import { slug } from '../paths.js';
+import type { PlanEntry } from '../plan.js';
+import { progress } from '../progress.js';
+import type { ScenarioResult } from '../results/model.js';
+import type { Target } from '../target.js';
+import type { TargetPool } from '../targets/pool.js';
+import type { Prepared } from './prepare.js';
+import { runScenario } from './scenario.js';
+
+export interface WorkerOptions {
+  outDir: string;
+  jobs: number;
+  update: boolean;
+  /** --fresh: every scenario on a target of its own. */
+  freshGuests?: boolean;
+  crashPolicy: CrashPolicy;
+  started?(r: Pick<ScenarioResult, 'file' | 'name' | 'kernel'>): void;
+}
+
+export function errorResult(e: PlanEntry, kernel: string, reason: string, consoleTail?: string): ScenarioResult {
+  return { file: e.relFile, name: e.scenario.name, kernel, outcome: 'error', durationMs: 0, steps: [], reason, consoleTail };
+}
+
+/** The kernel's fault, not the machine's: a failure of the scenario, named by what the boot showed. */
+export function bootFailedResult(e: PlanEntry, kernel: string, err: BootError): ScenarioResult {
+  return { file: e.relFile, name: e.scenario.name, kernel, outcome: 'fail', durationMs: 0, steps: [], reason: `boot failed: ${err.title}`, bootFailed: err.title, consoleTail: err.consoleTail };
+}
+
+/** Wakes whoever waits on it whenever the workers' state changes (a target came up, or gave up). */
+class Changes {
+  private waiters: (() => void)[] = [];
+  next(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+  notify(): void {
+    this.waiters.splice(0).forEach((r) => r());
+  }
+}
+
+export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: WorkerOptions, finish: (r: ScenarioResult) => void): Promise<void> {
+  const { runnable, objects, selftests } = prepared;
+  const name = pool.kernel.name;
+  const queue = [...runnable];
+  let live = 0;
+  let booting = 0;
+  const changes = new Changes();
+
+  const worker = async (n: number) => {
+    let target: Target | undefined;
+    let used = 0;
+    let boots = 0;
+    let failedBoots = 0;
+    const retire = async (why?: string) => {
+      if (!target) return;
+      if (why) progress(`guest ${n}: replacing it (${why})`);
+      const t = target;
+      target = undefined;
+      live--;
+      changes.notify();
+      await t.close();
+    };
+    try {
+      while (queue.length && !interruptedBy()) {
+        const entry = queue.shift()!;
+        // network: true also gets a target of its own: the others must stay unable to reach out.
+        const own = entry.scenario.fresh || entry.scenario.network || !!opts.freshGuests;
+        if (own && used > 0) await retire();
+        if (!target) {
+          boots++;
+          booting++;
+          try {
+            target = await pool.acquire(n, boots, { network: entry.scenario.network });
+            used = 0;
+            live++;
+          } catch (e) {
+            // Interrupted while booting: the guest was stopped under it; runPlan lists what is left.
+            if (interruptedBy()) return;
+            if (!(e instanceof InfraError) && !(e instanceof BootError)) throw e;
+            queue.unshift(entry);
+            // One more boot before giving up: under TCG on a loaded host a good kernel
+            // has been seen to panic in early boot once in a while.
+            if (++failedBoots === 1) {
+              progress(`guest ${n}: ${e.message.split('\n')[0]}; booting once more`);
+              continue;
+            }
+            // Another worker still booting may yet succeed and take the queue.
+            while (live === 0 && booting > 1) await changes.next();
+            // Other targets still running take the rest of the queue; if none is left, a
+            // kernel that cannot boot fails everything planned on it, with the console tail.
+            if (live === 0) queue.splice(0).forEach((q) => finish(e instanceof BootError ? bootFailedResult(q, name, e) : errorResult(q, name, e.message, e.consoleTail)));
+            return;
+          } finally {
+            booting--;
+            changes.notify();
+          }
+        }
+        opts.started?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
+        const artifactRel = join(slug(name), slug(entry.relFile));
+        used++;
+        // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
+        const { result, replace } = await runScenario({
+          target, scenario: entry.scenario, kernel: name,
+          objects: objects.get(entry.scenario.file)!,
+          selftests: selftests.get(entry.scenario.file),
+          slug: slug(entry.relFile),
+          artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy: opts.crashPolicy,
+        }, entry.relFile);
+        // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
+        if (interruptedBy()) return;
+        finish(result);
+        if (replace) await retire(replace);
+        else if (own) await retire();
+      }
+    } finally {
+      await retire();
+    }
+  };
+  const jobs = Math.max(1, Math.min(opts.jobs, pool.capacity, runnable.length));
+  // Every worker ends (closing its target) before an unexpected error goes on up.
+  const ends = await Promise.allSettled(Array.from({ length: jobs }, (_, i) => worker(i + 1)));
+  const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,97 @@
+// The runner against fake targets (test/helpers/fake-target.ts): how scenarios are shared
+// among workers, when a target is replaced, boot retries and boot failures, the pool's
+// capacity. Milliseconds a case, no QEMU.
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlan } from '../harness/plan.js';
+import type { Reporter } from '../harness/reporters/reporter.js';
+import type { RunResult } from '../harness/results/model.js';
+import { runPlan } from '../harness/runner/run.js';
+import { fakeTargets, type FakeScript } from './helpers/fake-target.js';
+
+const root = mkdtempSync(join(tmpdir(), 'runner-test-'));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+let suites = 0;
+
+/** A folder of scenarios of one run step each (`run: CMD`), with extra top-level YAML where given. */
+function suite(scenarios: { cmd: string; extra?: string }[]): string {
+  const dir = join(root, `suite-${++suites}`);
+  mkdirSync(dir);
+  scenarios.forEach((s, i) => {
+    writeFileSync(join(dir, `${String(i + 1).padStart(2, '0')}.yaml`), `name: s${i + 1}\n${s.extra ?? ''}steps:\n  - run: ${JSON.stringify(s.cmd)}\n    expect:\n      exit: 0\n`);
+  });
+  return dir;
+}
+
+const quiet: Reporter = { scenarioFinished: () => {}, runFinished: () => '' };
+
+async function run(dir: string, script: FakeScript, jobs = 1) {
+  const { log, target } = fakeTargets(script);
+  const entries = buildPlan([dir], { kernels: ['fake-kernel'] });
+  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, accel: 'auto', update: false, reporter: quiet });
+  return { result, log };
+}
+
+const outcomes = (r: RunResult) => r.scenarios.map((s) => `${s.name}:${s.outcome}`).sort();
+const ran = (cmd: string) => (c: { cmd: string }) => c.cmd.includes(cmd);
+
+t.test('one worker runs every scenario on one target, in plan order', async (t) => {
+  const dir = suite([{ cmd: 'echo a' }, { cmd: 'echo b' }, { cmd: 'echo c' }]);
+  const { result, log } = await run(dir, {});
+  t.same(outcomes(result), ['s1:pass', 's2:pass', 's3:pass']);
+  t.equal(log.boots.length, 1, 'one boot');
+  t.same(log.commands.map((c) => c.cmd.match(/echo [abc]/)?.[0]), ['echo a', 'echo b', 'echo c']);
+  t.equal(log.closed, 1, 'the target is closed at the end');
+});
+
+t.test('--jobs 2 shares the queue between two targets; the pool capacity caps them', async (t) => {
+  const cmds = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => ({ cmd: `echo ${x}` }));
+  const two = await run(suite(cmds), {}, 2);
+  t.same(outcomes(two.result), ['s1:pass', 's2:pass', 's3:pass', 's4:pass', 's5:pass', 's6:pass']);
+  t.equal(two.log.maxLive, 2, 'two targets at once');
+  t.same(new Set(two.log.commands.map((c) => c.target)), new Set([1, 2]), 'both ran scenarios');
+  const host = await run(suite(cmds), { capacity: 1 }, 3);
+  t.equal(host.log.maxLive, 1, 'a pool of one (an SSH host) never hands out two');
+  t.equal(host.log.boots.length, 1);
+});
+
+t.test('fresh: true and network: true get a target of their own; the next scenario a new one', async (t) => {
+  const dir = suite([{ cmd: 'echo a' }, { cmd: 'echo fresh', extra: 'fresh: true\n' }, { cmd: 'echo net', extra: 'network: true\n' }, { cmd: 'echo d' }]);
+  const { result, log } = await run(dir, {});
+  t.same(outcomes(result), ['s1:pass', 's2:pass', 's3:pass', 's4:pass']);
+  const on = (cmd: string) => log.commands.find(ran(cmd))!.target;
+  t.same([on('echo a'), on('echo fresh'), on('echo net'), on('echo d')], [1, 2, 3, 4], 'a target each: the fresh and network ones are retired after');
+  t.same(result.scenarios.map((s) => s.network ?? false), [false, false, true, false], 'results say which had a network');
+});
+
+t.test('a crash in the kernel log fails that scenario and replaces its target', async (t) => {
+  const dir = suite([{ cmd: 'echo boom' }, { cmd: 'echo after' }]);
+  const { result, log } = await run(dir, {
+    answer: (cmd) => (cmd.includes('echo boom') ? { kernel: ['BUG: kernel NULL pointer dereference, address: 0000000000000000'] } : {}),
+  });
+  const [boom, after] = result.scenarios;
+  t.equal(boom?.outcome, 'fail');
+  t.equal(boom?.crash?.title, 'BUG: kernel NULL pointer dereference');
+  t.equal(after?.outcome, 'pass');
+  t.same([log.commands.find(ran('echo boom'))!.target, log.commands.find(ran('echo after'))!.target], [1, 2], 'the next scenario ran on a new target');
+});
+
+t.test('a boot that fails once is retried; one that fails twice fails every scenario as "boot failed"', async (t) => {
+  const once = await run(suite([{ cmd: 'echo a' }, { cmd: 'echo b' }]), { failBoots: 1 });
+  t.same(outcomes(once.result), ['s1:pass', 's2:pass'], 'the second boot serves them');
+  t.same(once.log.boots.map((b) => [b.attempt, b.ok]), [[1, false], [2, true]]);
+  const always = await run(suite([{ cmd: 'echo a' }, { cmd: 'echo b' }]), { failBoots: Infinity });
+  t.same(outcomes(always.result), ['s1:fail', 's2:fail']);
+  t.same(always.result.scenarios.map((s) => s.reason), ['boot failed: kernel panic: fake panic', 'boot failed: kernel panic: fake panic']);
+  t.same(always.result.scenarios.map((s) => s.bootFailed), ['kernel panic: fake panic', 'kernel panic: fake panic']);
+  t.equal(always.log.boots.length, 2, 'two boots, then it gives up');
+  t.equal(always.log.commands.length, 0);
+});
+
+t.test("with two workers, one whose boots fail leaves the queue to the other's target", async (t) => {
+  const { result, log } = await run(suite(['a', 'b', 'c', 'd'].map((x) => ({ cmd: `echo ${x}` }))), { failBoots: 2 }, 2);
+  t.same(outcomes(result), ['s1:pass', 's2:pass', 's3:pass', 's4:pass'], 'nothing failed for a boot another worker made good');
+  t.ok(log.boots.some((b) => b.ok), 'a target came up');
+});
