@@ -1,7 +1,8 @@
 // Publishing into the cache: build in a temporary sibling, then rename into place under a
 // lock. A published directory is never replaced while someone may be using it: if it
 // appeared meanwhile, the new copy is thrown away and the existing one is used.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { withLock } from './lock.js';
 
 /**
@@ -25,4 +26,18 @@ export async function publishOnce<T>(dir: string, stamp: string, what: string, r
     }
     return read();
   });
+}
+
+/**
+ * Replace file with data as one rename: a reader (or a crash) sees the old content or the
+ * new, never a part. The temporary file is a sibling, so the rename stays on one file system.
+ */
+export function writeFileAtomically(file: string, data: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -92,6 +92,10 @@ const badScenarios: Bad[] = [
   { name: 'bad kernel name key', yaml: `${HEAD}  - load: cap\nexpect_by_kernel:\n  "bad kernel": {}\n`, at: '7:3', message: 'expect_by_kernel: key "bad kernel": a kernel name is letters' },
   { name: 'file that is a list', yaml: '- a\n- b\n', at: '1:1', message: 'the file: expected a mapping, got a list' },
   { name: 'empty file', yaml: '', at: '1:1', message: 'the file is empty' },
+  { name: 'log_file that is an absolute path', yaml: `${HEAD}  - load: cap\n    log_file: /tmp/x.log\n`, at: '6:15', message: 'step "step-1" log_file: expected a path relative to the scenario file, got the absolute path "/tmp/x.log"' },
+  { name: 'log_file leaving the scenario directory', yaml: `${HEAD}  - load: cap\n    log_file: golden/{kernel}/../../../x.log\n`, at: '6:15', message: 'step "step-1" log_file: "golden/{kernel}/../../../x.log" leaves the scenario\'s directory' },
+  { name: 'program name that is a path', yaml: 'name: t\nprograms:\n  ../cap: progs/cap.bpf.c\nsteps:\n  - load: ../cap\n', at: '3:3', message: 'programs: key "../cap": a program name is letters, digits, _ and - only' },
+  { name: 'program name with a dot', yaml: 'name: t\nprograms:\n  cap.o: progs/cap.bpf.c\nsteps:\n  - load: cap.o\n', at: '3:3', message: 'programs: key "cap.o": a program name is letters, digits, _ and - only' },
   { name: 'whole number expected', yaml: `${HEAD}  - run: ls\n    expect: {exit: 1.5}\n`, at: '6:20', message: 'step "step-1" expect.exit: expected a whole number, got number 1.5' },
   // selftests: (the file names in them are checked at run time, against each kernel's tree)
   { name: 'selftests file that does not exist', yaml: 'name: t\nselftests:\n  - progs/nope.c\n', at: '3:5', message: 'selftests[0]: no such file: ' },
@@ -114,6 +118,12 @@ t.test('bad scenarios', async (t) => {
       t.ok(e.hint, 'hint field set');
     });
   }
+});
+
+t.test('log_file may go up and down inside the scenario directory; program names take _ and -', async (t) => {
+  const s = loadScenario(put('name: t\nprograms:\n  my-prog_2: progs/cap.bpf.c\nsteps:\n  - load: my-prog_2\n    log_file: golden/{kernel}/../shared.log\n'));
+  t.same(Object.keys(s.programs), ['my-prog_2']);
+  t.equal(s.steps[0]?.kind === 'load' ? s.steps[0].log_file : undefined, 'golden/{kernel}/../shared.log');
 });
 
 t.test('several problems: all reported in file order, the first in the fields', async (t) => {
