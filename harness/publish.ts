@@ -6,19 +6,22 @@ import { basename, dirname, join } from 'node:path';
 import { withLock } from './lock.js';
 
 /**
- * Return read(dir) if dir is published (its stamp file exists); otherwise make it with
- * make(tmp), tmp an empty directory, and publish. The temporary directory is removed whatever happens.
+ * Return read(dir) if dir is published (by default: its stamp file exists; isPublished
+ * can also refuse a corrupt stamp); otherwise make it with make(tmp), tmp an empty
+ * directory, and publish. The temporary directory is removed whatever happens.
  */
-export async function publishOnce<T>(dir: string, stamp: string, what: string, read: () => T, make: (tmp: string) => Promise<void>): Promise<T> {
-  if (existsSync(stamp)) return read();
+export async function publishOnce<T>(
+  dir: string, stamp: string, what: string, read: () => T, make: (tmp: string) => Promise<void>, isPublished = () => existsSync(stamp),
+): Promise<T> {
+  if (isPublished()) return read();
   return withLock(dir, what, async () => {
-    if (existsSync(stamp)) return read();
+    if (isPublished()) return read();
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     try {
       await make(tmp);
-      // A directory without its stamp is a leftover of an interrupted publish.
+      // A directory without its stamp is a leftover of an interrupted publish, or corrupt.
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
     } finally {
