@@ -5,21 +5,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import t from 'tap';
 import { prepareOutDir } from '../harness/cli/out-dir.js';
-import { BadInputError } from '../harness/errors.js';
+import { badInput } from './helpers/bad-input.js';
 import { cli } from './helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'out-dir-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
-
-function refusal(fn: () => unknown): BadInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BadInputError) return e;
-    throw e;
-  }
-  throw new Error('expected a BadInputError');
-}
 
 t.test('without --out: a new directory under out/, another one for a run in the same second', async (t) => {
   const cwd = process.cwd();
@@ -45,7 +35,7 @@ t.test('--out: a missing or empty directory is used; one that holds files needs 
   const used = join(root, 'used');
   mkdirSync(used);
   for (const f of ['results.json', 'plan.json', 'a', 'b']) writeFileSync(join(used, f), `${f}\n`);
-  const e = refusal(() => prepareOutDir('run', { out: used }));
+  const e = badInput(() => prepareOutDir('run', { out: used }));
   t.equal(e.message, `--out ${used}: ${used} already holds files (a, b, plan.json, ...)`, 'names the flag, the directory and what is in it');
   t.match(e.hint, /name a new or empty directory with --out, or add --force/, 'says what to do');
   t.equal(readFileSync(join(used, 'results.json'), 'utf8'), 'results.json\n', 'nothing changed');
@@ -54,15 +44,15 @@ t.test('--out: a missing or empty directory is used; one that holds files needs 
 
   const file = join(root, 'a-file');
   writeFileSync(file, 'x\n');
-  t.match(refusal(() => prepareOutDir('run', { out: file })).message, `cannot use the artifacts directory ${file}: it exists and is not a directory`);
+  t.match(badInput(() => prepareOutDir('run', { out: file })).message, `cannot use the artifacts directory ${file}: it exists and is not a directory`);
 });
 
 t.test('--out /proc/... or /sys/...: refused before anything is made there', async (t) => {
-  const e = refusal(() => prepareOutDir('run', { out: '/proc/bpf-harness-test/out', force: true }));
+  const e = badInput(() => prepareOutDir('run', { out: '/proc/bpf-harness-test/out', force: true }));
   t.equal(e.message, 'cannot use the artifacts directory /proc/bpf-harness-test/out: it is under /proc, a kernel pseudo file system that keeps no files');
   t.match(e.hint, /use a directory on a disk, outside \/proc and \/sys/);
   // Not "already holds files": what is wrong with /proc/self is where it is.
-  t.match(refusal(() => prepareOutDir('run', { out: '/proc/self' })).message, /it is under \/proc/);
+  t.match(badInput(() => prepareOutDir('run', { out: '/proc/self' })).message, /it is under \/proc/);
 });
 
 // Each command that takes --out refuses a used one before it builds or boots anything.

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { z } from 'zod';
-import { BadInputError } from '../harness/errors.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import type { Scenario } from '../harness/scenario/types.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
 import { recipeSchema } from '../kernels/recipe-schema.js';
+import { badInput } from './helpers/bad-input.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'scenario-schema-'));
 mkdirSync(path.join(dir, 'progs'));
@@ -22,16 +22,6 @@ function put(yaml: string, ext = 'yaml'): string {
   const file = path.join(dir, `case-${++n}.${ext}`);
   writeFileSync(file, yaml);
   return file;
-}
-
-function failure(load: () => unknown): BadInputError {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof BadInputError) return e;
-    throw e;
-  }
-  throw new Error('expected a BadInputError');
 }
 
 // Lines 1-4; the first step is on line 5, its keys at column 5.
@@ -110,7 +100,7 @@ const badScenarios: Bad[] = [
 t.test('bad scenarios', async (t) => {
   for (const c of badScenarios) {
     t.test(c.name, async (t) => {
-      const e = failure(() => loadScenario(put(c.yaml)));
+      const e = badInput(() => loadScenario(put(c.yaml)));
       t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
       t.match(e.message, `:${c.at}: error: ${c.message}`);
       t.match(e.message, /\n {2}hint: \S/, 'a hint line');
@@ -128,7 +118,7 @@ t.test('log_file may go up and down inside the scenario directory; program names
 
 t.test('several problems: all reported in file order, the first in the fields', async (t) => {
   const yaml = `${HEAD}  - run: ls\n    via: prog\n    timeout: 10 parsecs\n    expect: {loaded: true}\ncolour: red\n`;
-  const e = failure(() => loadScenario(put(yaml)));
+  const e = badInput(() => loadScenario(put(yaml)));
   const lines = e.message.split('\n').filter((l) => l.includes(': error: '));
   t.same(
     lines.map((l) => l.replace(/^.*?:(\d+:\d+): error: /, '$1 ')),
@@ -146,7 +136,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
 
 t.test('cross-key checks still run when other parts have type errors', async (t) => {
   const yaml = `${HEAD}  - load: cap\n    expect: {loaded: "no"}\n  - load: nope\nexpect_by_kernel:\n  k: {step-9: {}}\n`;
-  const e = failure(() => loadScenario(put(yaml)));
+  const e = badInput(() => loadScenario(put(yaml)));
   t.same(
     e.problems.map((p) => `${p.line}:${p.col} ${p.message}`),
     [
@@ -162,13 +152,13 @@ t.test('path in the message is relative to the cwd when inside it', async (t) =>
   const cwd = process.cwd();
   process.chdir(dir);
   t.teardown(() => process.chdir(cwd));
-  const e = failure(() => loadScenario(path.basename(file)));
+  const e = badInput(() => loadScenario(path.basename(file)));
   t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: steps: a scenario needs at least one step, or selftests`);
   t.equal(e.file, file, 'the field stays absolute');
 });
 
 t.test('a file that does not exist', async (t) => {
-  const e = failure(() => loadScenario(path.join(dir, 'nope.yaml')));
+  const e = badInput(() => loadScenario(path.join(dir, 'nope.yaml')));
   t.match(e.message, 'nope.yaml: error: cannot read the file (ENOENT)');
 });
 
@@ -322,7 +312,7 @@ const badRecipes: Bad[] = [
 t.test('bad recipes', async (t) => {
   for (const c of badRecipes) {
     t.test(c.name, async (t) => {
-      const e = failure(() => loadRecipeFile(put(c.yaml)));
+      const e = badInput(() => loadRecipeFile(put(c.yaml)));
       t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
       t.match(e.message, `:${c.at}: error: ${c.message}`);
       t.match(e.message, /\n {2}hint: \S/, 'a hint line');
