@@ -1,23 +1,27 @@
 // Publishing into the cache: build in a temporary sibling, then rename into place under a
 // lock. A published directory is never replaced while someone may be using it: if it
 // appeared meanwhile, the new copy is thrown away and the existing one is used.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { withLock } from './lock.js';
 
 /**
- * Return read(dir) if dir is published (its stamp file exists); otherwise make it with
- * make(tmp), tmp an empty directory, and publish. The temporary directory is removed whatever happens.
+ * Return read(dir) if dir is published (by default: its stamp file exists; isPublished
+ * can also refuse a corrupt stamp); otherwise make it with make(tmp), tmp an empty
+ * directory, and publish. The temporary directory is removed whatever happens.
  */
-export async function publishOnce<T>(dir: string, stamp: string, what: string, read: () => T, make: (tmp: string) => Promise<void>): Promise<T> {
-  if (existsSync(stamp)) return read();
+export async function publishOnce<T>(
+  dir: string, stamp: string, what: string, read: () => T, make: (tmp: string) => Promise<void>, isPublished = () => existsSync(stamp),
+): Promise<T> {
+  if (isPublished()) return read();
   return withLock(dir, what, async () => {
-    if (existsSync(stamp)) return read();
+    if (isPublished()) return read();
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     try {
       await make(tmp);
-      // A directory without its stamp is a leftover of an interrupted publish.
+      // A directory without its stamp is a leftover of an interrupted publish, or corrupt.
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
     } finally {
@@ -25,4 +29,18 @@ export async function publishOnce<T>(dir: string, stamp: string, what: string, r
     }
     return read();
   });
+}
+
+/**
+ * Replace file with data as one rename: a reader (or a crash) sees the old content or the
+ * new, never a part. The temporary file is a sibling, so the rename stays on one file system.
+ */
+export function writeFileAtomically(file: string, data: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -3,8 +3,8 @@
 // Exit 2 (bad input), not 3: the location comes from the user's settings (environment,
 // --out, the working directory), nothing has been changed yet, and fixing the setting
 // fixes it; 3 is for machinery failing under a correct setup.
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { BadInputError } from './errors.js';
 import { cacheRoot, cacheRootOrigin } from './paths.js';
 
@@ -29,6 +29,29 @@ interface DirProblem {
   fix: string;
 }
 
+// The kernel's pseudo file systems keep no files (and under /proc Node's recursive
+// mkdirSync loops at 100% CPU instead of failing).
+const PSEUDO_FS = ['/proc', '/sys'];
+
+/** Where dir lies under /proc or /sys once symlinks are followed, or undefined. */
+function pseudoFsProblem(dir: string): DirProblem | undefined {
+  const at = nearestExisting(dir);
+  let real: string;
+  try {
+    real = realpathSync.native(at);
+  } catch {
+    return undefined;
+  }
+  const root = PSEUDO_FS.find((r) => real === r || real.startsWith(`${r}/`));
+  if (!root) return undefined;
+  const resolved = join(real, relative(at, resolve(dir)));
+  const via = resolved === resolve(dir) ? '' : ` (it resolves to ${resolved})`;
+  return {
+    detail: `it is under ${root}${via}, a kernel pseudo file system that keeps no files`,
+    fix: `use a directory on a disk, outside ${PSEUDO_FS.join(' and ')}`,
+  };
+}
+
 function who(): string {
   return typeof process.getuid === 'function' ? `uid ${process.getuid()}` : 'this user';
 }
@@ -41,6 +64,8 @@ function fixFor(code: string, at: string): string {
 
 /** Why dir cannot be created, read and written by this user, or undefined; creates it. */
 function dirProblem(dir: string): DirProblem | undefined {
+  const pseudo = pseudoFsProblem(dir);
+  if (pseudo) return pseudo;
   try {
     if (!existsSync(dir)) {
       const at = nearestExisting(dir);
@@ -76,13 +101,22 @@ export function ensureCacheWritable(): void {
   if (problem) throw cacheError(problem);
 }
 
-/** The artifacts directory of run, compare and bisect. */
+function outDirError(dir: string, p: DirProblem): BadInputError {
+  return new BadInputError(`cannot use the artifacts directory ${dir}: ${p.detail}`, {
+    hint: `pass --out naming a directory ${who()} can write (without --out it is out/ in the working directory), or ${p.fix}`,
+  });
+}
+
+/** The artifacts directory of run, compare, bisect and report merge; creates it. */
 export function ensureOutDirWritable(dir: string): void {
   const problem = dirProblem(dir);
-  if (problem)
-    throw new BadInputError(`cannot use the artifacts directory ${dir}: ${problem.detail}`, {
-      hint: `pass --out naming a directory ${who()} can write (without --out it is out/ in the working directory), or ${problem.fix}`,
-    });
+  if (problem) throw outDirError(dir, problem);
+}
+
+/** The artifacts directory is not under /proc or /sys; checked without creating anything. */
+export function refusePseudoFsOutDir(dir: string): void {
+  const problem = pseudoFsProblem(dir);
+  if (problem) throw outDirError(dir, problem);
 }
 
 // A full disk mid-build is not a setting to fix: it stays out of this.

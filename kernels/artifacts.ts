@@ -1,4 +1,8 @@
-// What a kernel recipe turns into: everything needed to boot it and to build programs for it.
+// What a kernel recipe turns into: everything needed to boot it and to build programs for
+// it, and its artifacts.json in the cache.
+import { existsSync, readFileSync } from 'node:fs';
+import { progress } from '../harness/progress.js';
+
 export interface KernelArtifacts {
   /** Recipe name, e.g. debian-6.12. */
   name: string;
@@ -22,4 +26,31 @@ export interface KernelArtifacts {
   bootModules?: string[];
   /** The source tree it was built from (or, for Debian images, its linux-source package), for {tree: PATH} programs. */
   tree?: { dir: string; commit: string };
+}
+
+// Corrupt entries already reported, so that the note comes once however often it is read.
+const noted = new Set<string>();
+
+/**
+ * A cache entry's artifacts.json; undefined when it is absent or corrupt (not JSON, or
+ * without the fields named: a crash or a full disk mid-write, a stray edit). A corrupt
+ * entry counts as absent, so it is made again, and the run says so once.
+ */
+export function readArtifacts<T extends KernelArtifacts>(file: string, fields: string[] = []): T | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  let why: string;
+  try {
+    const data = JSON.parse(text) as Record<string, unknown> | null;
+    const missing = ['release', 'bzImage', 'config', ...fields].filter((f) => typeof data?.[f] !== 'string');
+    if (!missing.length) return data as T;
+    why = `no ${missing.join(', ')} in it`;
+  } catch (e) {
+    why = `not JSON: ${(e as Error).message}`;
+  }
+  if (!noted.has(file)) {
+    noted.add(file);
+    progress(`cache entry ${file} is corrupt (${why}); treating it as absent and making it again`);
+  }
+  return undefined;
 }

@@ -5,16 +5,26 @@ import { kernelName, strict } from '../harness/scenario/schema.js';
 
 const SOURCES = ['debian-source', 'git', 'path', 'debian-image'] as const;
 
+/**
+ * A value that reaches git or apt as an argument. One that starts with "-" would be read
+ * as an option there (ref: --upload-pack=CMD runs CMD), so it is refused here; the
+ * commands also take it after "--".
+ */
+const argument = (noun: string, example: string) => z.string().min(1).superRefine((s, ctx) => {
+  if (s.startsWith('-'))
+    ctx.addIssue({ code: 'custom', message: `a ${noun} cannot start with "-" (on a command line it would be read as an option)`, params: { hint: `write the ${noun} itself, e.g. ${example}` } });
+});
+
 const source = strict({
-  'debian-source': z.string().min(1).optional().describe("Debian's source package, e.g. linux-source-6.12 (offline default)."),
+  'debian-source': argument('package name', 'linux-source-6.12').optional().describe("Debian's source package, e.g. linux-source-6.12 (offline default)."),
   git: strict({
-    url: z.string().min(1).describe('Repository URL.'),
-    ref: z.string().min(1).describe('Branch, tag or commit.'),
+    url: argument('repository URL', 'https://git.kernel.org/pub/scm/linux/kernel/git/bpf/bpf-next.git').describe('Repository URL.'),
+    ref: argument('git ref', 'master, v6.12 or a commit id').describe('Branch, tag or commit.'),
   })
     .optional()
     .describe('A git tree.'),
   path: z.string().min(1).optional().describe('A local kernel tree, relative to this file.'),
-  'debian-image': z.string().min(1).optional().describe('A prebuilt Debian kernel package, e.g. linux-image-6.12.117+deb12-amd64 (no build).'),
+  'debian-image': argument('package name', 'linux-image-6.12.117+deb12-amd64').optional().describe('A prebuilt Debian kernel package, e.g. linux-image-6.12.117+deb12-amd64 (no build).'),
 })
   .meta({ description: 'Where the kernel comes from: exactly one of debian-source, git, path, debian-image.', oneOf: SOURCES.map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
@@ -54,7 +64,7 @@ export const recipeSchema = strict({
     .array(
       z.union([
         z.string().min(1),
-        strict({ lore: z.string().regex(/^<?[^\s<>]+@[^\s<>]+>?$/, { error: 'expected a Message-ID like 20250116.1234-1-someone@example.com' }).describe('Message-ID of a patch or cover letter on lore.kernel.org, fetched with b4 (network needed once; cached).') }),
+        strict({ lore: z.string().regex(/^<?(?!-)[^\s<>]+@[^\s<>]+>?$/, { error: 'expected a Message-ID like 20250116.1234-1-someone@example.com' }).describe('Message-ID of a patch or cover letter on lore.kernel.org, fetched with b4 (network needed once; cached).') }),
       ]),
     )
     .default([])

@@ -3,7 +3,7 @@
 // Root ignores permissions, so the permission cases run the CLI as nobody (setpriv);
 // a path beneath a regular file (ENOTDIR) stops root too.
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -130,4 +130,31 @@ t.test('an artifacts directory beneath a file is the same kind of error', async 
   t.match(r.stderr, /\nhint: pass --out naming a directory/);
   t.notMatch(r.stderr, /^\s+at /m, 'no stack frames');
   t.ok(existsSync(cache), 'the cache check passed first (it made the cache directory)');
+});
+
+// mkdirSync loops at 100% CPU under /proc instead of failing: these would hang without the
+// check (the CLI runs are killed after 60 s). A symlink counts by where it leads.
+t.test('a cache or artifacts directory under /proc or /sys, named directly or through a symlink', async (t) => {
+  const toSys = join(root, 'to-sys');
+  symlinkSync('/sys/kernel', toSys);
+  const toProc = join(root, 'to-proc');
+  symlinkSync('/proc/self', toProc);
+  const caches: [string, RegExp][] = [
+    ['/proc/bpf-harness-test/cache', /: it is under \/proc, a kernel pseudo file system that keeps no files$/],
+    [join(toSys, 'cache'), /: it is under \/sys \(it resolves to \/sys\/kernel\/cache\), a kernel pseudo file system/],
+  ];
+  for (const [cache, why] of caches) {
+    for (const [name, args] of COMMANDS) {
+      const r = await cli(args, { BPF_HARNESS_CACHE: cache, HOME: root });
+      clearError(t, r, `${name}, cache ${cache}`, cache, why);
+      t.match(r.stderr, 'use a directory on a disk, outside /proc and /sys', `${name}, cache ${cache}: the fix`);
+    }
+  }
+  const cache = join(root, 'cache');
+  for (const out of ['/proc/bpf-harness-test/out', join(toProc, 'out')]) {
+    const r = await cli(['run', SCENARIO, '--kernel', 'debian-6.12', '--out', out], { BPF_HARNESS_CACHE: cache, HOME: root });
+    t.equal(r.exitCode, 2, `--out ${out}: exit 2`, { stderr: r.stderr });
+    t.match(r.stderr, new RegExp(`^cannot use the artifacts directory ${out}: it is under /proc`), `--out ${out}: names the directory and why`);
+    t.match(r.stderr, /\nhint: pass --out naming a directory .* or use a directory on a disk, outside \/proc and \/sys/, `--out ${out}: says what to do`);
+  }
 });

@@ -1,9 +1,12 @@
 // Recipes after `extends`, patch file order, and fragment requests against a .config.
 import t from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError, InfraError } from '../harness/errors.js';
+import { gitSource } from '../kernels/source/git-source.js';
+import { cli } from './helpers/cli.js';
 import { loreSeries } from '../kernels/build/lore.js';
 import { droppedOptions, parseFragment } from '../kernels/build/fragments.js';
 import { patchFiles } from '../kernels/build/patches.js';
@@ -114,4 +117,38 @@ t.test('bisect points: one patch per file, cover letters skipped', async (t) => 
     '0002-sched_ext-Check-the-kfunc-context-of-each-operation-.patch',
   ]);
   t.throws(() => bisectPatches(join(repoRoot, 'test', 'fixtures', 'patches', 'mbox')), /holds several patches; bisect needs one patch per file/);
+});
+
+t.test('a git ref that is an option is refused at validation: exit 2, file:line:col, nothing run', async (t) => {
+  const d = dir({});
+  const marker = join(d, 'ran');
+  const recipe = join(d, 'evil.yaml');
+  writeFileSync(recipe, `name: evil\nsource:\n  git:\n    url: https://example.org/linux.git\n    ref: "--upload-pack=touch ${marker}"\nconfig: {base: defconfig}\n`);
+  const cache = join(d, 'cache');
+  for (const args of [['kernel', 'build', recipe], ['run', 'scenarios/basics/loops.yaml', '--kernel', recipe, '--out', join(d, 'out')]]) {
+    const r = await cli(args, { BPF_HARNESS_CACHE: cache });
+    t.equal(r.exitCode, 2, `${args[0]}: exit 2`, { output: r.all });
+    t.match(r.stderr, `${recipe}:5:10: error: source.git.ref: a git ref cannot start with "-"`, `${args[0]}: names the file, line and column`);
+    t.match(r.stderr, '\n  hint: write the git ref itself', `${args[0]}: says what to do`);
+    t.notMatch(r.all, /^\s+at /m, `${args[0]}: no stack trace`);
+  }
+  t.notOk(existsSync(marker), 'the command in the ref did not run');
+  t.notOk(existsSync(cache), 'no cache made: nothing was fetched');
+  t.notOk(existsSync(join(d, 'out')), 'no artifacts directory made');
+});
+
+t.test('git gets the url and ref after "--": a ref that reaches it unvalidated runs nothing', async (t) => {
+  const d = dir({});
+  const upstream = join(d, 'upstream');
+  await execa('git', ['init', '-q', upstream]);
+  await execa('git', ['-C', upstream, '-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-q', '--allow-empty', '-m', 'one']);
+  const before = process.env.BPF_HARNESS_CACHE;
+  process.env.BPF_HARNESS_CACHE = join(d, 'cache');
+  t.teardown(() => (before === undefined ? delete process.env.BPF_HARNESS_CACHE : (process.env.BPF_HARNESS_CACHE = before)));
+  const marker = join(d, 'ran');
+  const err = await gitSource(upstream, `--upload-pack=touch ${marker}`).then(() => undefined, (e: unknown) => e);
+  t.ok(err instanceof InfraError, 'the fetch fails (no such ref), as an infrastructure error');
+  t.notOk(existsSync(marker), 'git did not take the ref as --upload-pack');
+  const ok = await gitSource(upstream, 'HEAD');
+  t.match(ok.identity, new RegExp(`^git:${upstream}@[0-9a-f]{40}$`), 'an ordinary ref still fetches');
 });

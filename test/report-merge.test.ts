@@ -91,6 +91,22 @@ t.test('two shards: every scenario once, sorted, exit code from the outcomes', a
   t.equal((await cli(['report', 'merge', green, broken, one, '-r', 'tap'])).exitCode, 3, 'exit 3: an infrastructure error wins');
 });
 
+t.test('--out holding files is refused unless --force; --force replaces the merged results.json', async (t) => {
+  const tmp = outDir();
+  const one = shard(join(tmp, 'out-1'), { scenarios: [scenario('a.yaml', 'debian-6.12', 'pass')] });
+  const merged = join(tmp, 'merged');
+  mkdirSync(merged);
+  writeFileSync(join(merged, 'results.json'), 'an earlier merge\n');
+  const r = await cli(['report', 'merge', one, '--out', merged]);
+  t.equal(r.exitCode, 2, 'exit 2', { output: r.all });
+  t.equal(r.stdout, '', 'no report');
+  t.match(r.stderr, `--out ${merged}: ${merged} already holds files (results.json)\nhint: name a new or empty directory with --out, or add --force`);
+  t.equal(readFileSync(join(merged, 'results.json'), 'utf8'), 'an earlier merge\n', 'nothing written');
+  const forced = await cli(['report', 'merge', one, '--out', merged, '--force', '--reporter', 'json']);
+  t.equal(forced.exitCode, 0, '--force: merged', { output: forced.all });
+  t.same(JSON.parse(readFileSync(join(merged, 'results.json'), 'utf8')), JSON.parse(forced.stdout), 'the merged results.json replaced the old one');
+});
+
 t.test('overlapping shards: exit 2 naming both files', async (t) => {
   const tmp = outDir();
   const one = shard(join(tmp, 'out-1'), { scenarios: [scenario('a.yaml', 'debian-6.12', 'pass'), scenario('b.yaml', 'debian-6.12', 'pass')] });

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { z } from 'zod';
-import { BadInputError } from '../harness/errors.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import type { Scenario } from '../harness/scenario/types.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
 import { recipeSchema } from '../kernels/recipe-schema.js';
+import { badInput } from './helpers/bad-input.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'scenario-schema-'));
 mkdirSync(path.join(dir, 'progs'));
@@ -22,16 +22,6 @@ function put(yaml: string, ext = 'yaml'): string {
   const file = path.join(dir, `case-${++n}.${ext}`);
   writeFileSync(file, yaml);
   return file;
-}
-
-function failure(load: () => unknown): BadInputError {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof BadInputError) return e;
-    throw e;
-  }
-  throw new Error('expected a BadInputError');
 }
 
 // Lines 1-4; the first step is on line 5, its keys at column 5.
@@ -92,6 +82,10 @@ const badScenarios: Bad[] = [
   { name: 'bad kernel name key', yaml: `${HEAD}  - load: cap\nexpect_by_kernel:\n  "bad kernel": {}\n`, at: '7:3', message: 'expect_by_kernel: key "bad kernel": a kernel name is letters' },
   { name: 'file that is a list', yaml: '- a\n- b\n', at: '1:1', message: 'the file: expected a mapping, got a list' },
   { name: 'empty file', yaml: '', at: '1:1', message: 'the file is empty' },
+  { name: 'log_file that is an absolute path', yaml: `${HEAD}  - load: cap\n    log_file: /tmp/x.log\n`, at: '6:15', message: 'step "step-1" log_file: expected a path relative to the scenario file, got the absolute path "/tmp/x.log"' },
+  { name: 'log_file leaving the scenario directory', yaml: `${HEAD}  - load: cap\n    log_file: golden/{kernel}/../../../x.log\n`, at: '6:15', message: 'step "step-1" log_file: "golden/{kernel}/../../../x.log" leaves the scenario\'s directory' },
+  { name: 'program name that is a path', yaml: 'name: t\nprograms:\n  ../cap: progs/cap.bpf.c\nsteps:\n  - load: ../cap\n', at: '3:3', message: 'programs: key "../cap": a program name is letters, digits, _ and - only' },
+  { name: 'program name with a dot', yaml: 'name: t\nprograms:\n  cap.o: progs/cap.bpf.c\nsteps:\n  - load: cap.o\n', at: '3:3', message: 'programs: key "cap.o": a program name is letters, digits, _ and - only' },
   { name: 'whole number expected', yaml: `${HEAD}  - run: ls\n    expect: {exit: 1.5}\n`, at: '6:20', message: 'step "step-1" expect.exit: expected a whole number, got number 1.5' },
   // selftests: (the file names in them are checked at run time, against each kernel's tree)
   { name: 'selftests file that does not exist', yaml: 'name: t\nselftests:\n  - progs/nope.c\n', at: '3:5', message: 'selftests[0]: no such file: ' },
@@ -106,7 +100,7 @@ const badScenarios: Bad[] = [
 t.test('bad scenarios', async (t) => {
   for (const c of badScenarios) {
     t.test(c.name, async (t) => {
-      const e = failure(() => loadScenario(put(c.yaml)));
+      const e = badInput(() => loadScenario(put(c.yaml)));
       t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
       t.match(e.message, `:${c.at}: error: ${c.message}`);
       t.match(e.message, /\n {2}hint: \S/, 'a hint line');
@@ -116,9 +110,15 @@ t.test('bad scenarios', async (t) => {
   }
 });
 
+t.test('log_file may go up and down inside the scenario directory; program names take _ and -', async (t) => {
+  const s = loadScenario(put('name: t\nprograms:\n  my-prog_2: progs/cap.bpf.c\nsteps:\n  - load: my-prog_2\n    log_file: golden/{kernel}/../shared.log\n'));
+  t.same(Object.keys(s.programs), ['my-prog_2']);
+  t.equal(s.steps[0]?.kind === 'load' ? s.steps[0].log_file : undefined, 'golden/{kernel}/../shared.log');
+});
+
 t.test('several problems: all reported in file order, the first in the fields', async (t) => {
   const yaml = `${HEAD}  - run: ls\n    via: prog\n    timeout: 10 parsecs\n    expect: {loaded: true}\ncolour: red\n`;
-  const e = failure(() => loadScenario(put(yaml)));
+  const e = badInput(() => loadScenario(put(yaml)));
   const lines = e.message.split('\n').filter((l) => l.includes(': error: '));
   t.same(
     lines.map((l) => l.replace(/^.*?:(\d+:\d+): error: /, '$1 ')),
@@ -136,7 +136,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
 
 t.test('cross-key checks still run when other parts have type errors', async (t) => {
   const yaml = `${HEAD}  - load: cap\n    expect: {loaded: "no"}\n  - load: nope\nexpect_by_kernel:\n  k: {step-9: {}}\n`;
-  const e = failure(() => loadScenario(put(yaml)));
+  const e = badInput(() => loadScenario(put(yaml)));
   t.same(
     e.problems.map((p) => `${p.line}:${p.col} ${p.message}`),
     [
@@ -152,13 +152,13 @@ t.test('path in the message is relative to the cwd when inside it', async (t) =>
   const cwd = process.cwd();
   process.chdir(dir);
   t.teardown(() => process.chdir(cwd));
-  const e = failure(() => loadScenario(path.basename(file)));
+  const e = badInput(() => loadScenario(path.basename(file)));
   t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: steps: a scenario needs at least one step, or selftests`);
   t.equal(e.file, file, 'the field stays absolute');
 });
 
 t.test('a file that does not exist', async (t) => {
-  const e = failure(() => loadScenario(path.join(dir, 'nope.yaml')));
+  const e = badInput(() => loadScenario(path.join(dir, 'nope.yaml')));
   t.match(e.message, 'nope.yaml: error: cannot read the file (ENOENT)');
 });
 
@@ -303,12 +303,17 @@ const badRecipes: Bad[] = [
   { name: 'fragments of the wrong type', yaml: 'name: k\nextends: base\nconfig:\n  base: tinyconfig\n  fragments: config/bpf.config\n', at: '5:14', message: 'config.fragments: expected a list, got the string "config/bpf.config"' },
   { name: 'building recipe without config', yaml: 'name: k\nsource: {debian-source: linux-source-6.12}\n', at: '1:1', message: 'a recipe that builds needs config:' },
   { name: 'bad name', yaml: 'name: my kernel\nextends: base\n', at: '1:7', message: 'name: a kernel name is letters' },
+  { name: 'git ref that is an option', yaml: 'name: k\nsource:\n  git: {url: https://example.org/linux.git, ref: "--upload-pack=touch /tmp/x"}\nconfig: {base: defconfig}\n', at: '3:50', message: 'source.git.ref: a git ref cannot start with "-" (on a command line it would be read as an option)' },
+  { name: 'git url that is an option', yaml: 'name: k\nsource:\n  git:\n    url: -uhttps://example.org\n    ref: master\nconfig: {base: defconfig}\n', at: '4:10', message: 'source.git.url: a repository URL cannot start with "-"' },
+  { name: 'debian-source package that is an option', yaml: 'name: k\nsource: {debian-source: -oAPT::Get::Foo=1}\nconfig: {base: tinyconfig}\n', at: '2:25', message: 'source.debian-source: a package name cannot start with "-"' },
+  { name: 'debian-image package that is an option', yaml: 'name: k\nsource:\n  debian-image: --help\n', at: '3:17', message: 'source.debian-image: a package name cannot start with "-"' },
+  { name: 'lore Message-ID that is an option', yaml: 'name: k\nextends: base\npatches: [{lore: "<-m@x>"}]\n', at: '3:18', message: 'patches[0].lore: expected a Message-ID' },
 ];
 
 t.test('bad recipes', async (t) => {
   for (const c of badRecipes) {
     t.test(c.name, async (t) => {
-      const e = failure(() => loadRecipeFile(put(c.yaml)));
+      const e = badInput(() => loadRecipeFile(put(c.yaml)));
       t.equal(`${e.line}:${e.col}`, c.at, 'position of the first problem');
       t.match(e.message, `:${c.at}: error: ${c.message}`);
       t.match(e.message, /\n {2}hint: \S/, 'a hint line');

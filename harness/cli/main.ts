@@ -15,6 +15,8 @@ import { bisectCommand } from './commands/bisect.js';
 import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+// Every command with --out takes it.
+const FORCE = 'write into an --out directory that already holds files (files of the same names are replaced)';
 
 function program(setExit: (n: number) => void): Command {
   const p = new Command('bpf-harness')
@@ -32,7 +34,8 @@ function program(setExit: (n: number) => void): Command {
     .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
     .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
-    .option('-o, --out <dir>', 'artifacts directory (verifier logs, console log, plan, results.json)', undefined)
+    .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
+    .option('--force', FORCE)
     .option('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', '1')
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)')
@@ -55,7 +58,8 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
     .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
-    .option('-o, --out <dir>', 'artifacts directory (both runs, results.json, comparison.json)')
+    .option('-o, --out <dir>', 'artifacts directory, new or empty (both runs, results.json, comparison.json)')
+    .option('--force', FORCE)
     .option('-j, --jobs <n>', 'guests to run in parallel per kernel', '1')
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
@@ -69,7 +73,8 @@ function program(setExit: (n: number) => void): Command {
     .option('--step <id>', 'the step whose verdict to follow (default: any step)')
     .option('--program <file/prog>', 'selftests: the program (FILE/PROG, both modes) whose verdict to follow')
     .option('--json', 'print the result as JSON')
-    .option('-o, --out <dir>', 'artifacts directory (one run per prefix)')
+    .option('-o, --out <dir>', 'artifacts directory, new or empty (one run per prefix)')
+    .option('--force', FORCE)
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (flags: Parameters<typeof bisectCommand>[0]) => setExit(await bisectCommand(flags)));
 
@@ -82,7 +87,8 @@ function program(setExit: (n: number) => void): Command {
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
     .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
-    .option('-o, --out <dir>', 'artifacts directory')
+    .option('-o, --out <dir>', 'artifacts directory, new or empty')
+    .option('--force', FORCE)
     .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
@@ -92,7 +98,8 @@ function program(setExit: (n: number) => void): Command {
     .description('merge the results.json of sharded runs (run --shard I/N --out DIR) into one report; exit code as run\'s over all of them')
     .argument('<results...>', 'results.json files, one per shard')
     .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
-    .option('-o, --out <dir>', 'also write the merged results.json here (artifact paths relative to it)')
+    .option('-o, --out <dir>', 'also write the merged results.json here, a new or empty directory (artifact paths relative to it)')
+    .option('--force', FORCE)
     .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');

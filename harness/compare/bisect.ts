@@ -9,7 +9,7 @@ import { interruptedBy } from '../interrupt.js';
 import { buildPlan } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { runPlan } from '../runner/run.js';
-import { ensureCacheWritable, ensureOutDirWritable } from '../writable-dir.js';
+import { ensureCacheWritable } from '../writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';
@@ -63,11 +63,13 @@ export interface BisectTarget {
   program?: string;
 }
 
-export async function bisect(base: string, series: string, scenarioFile: string, target: BisectTarget, outDir: string, reporter: Reporter): Promise<BisectResult> {
+/** prepareOut makes the artifacts directory; it is called once the inputs are known good. */
+export async function bisect(base: string, series: string, scenarioFile: string, target: BisectTarget, prepareOut: () => string, reporter: Reporter): Promise<BisectResult> {
   const { step, program } = target;
   const patches = bisectPatches(series);
   const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bisect-'));
   const points: BisectPoint[] = [];
+  let outDir = '';
   try {
     for (let i = 0; i <= patches.length && !interruptedBy(); i++) {
       // A recipe per prefix, extending the base; builds share the base's O= dir, so each is incremental.
@@ -84,7 +86,7 @@ export async function bisect(base: string, series: string, scenarioFile: string,
       // Only now that the series, scenario and step are known good.
       if (i === 0) {
         ensureCacheWritable();
-        ensureOutDirWritable(outDir);
+        outDir = prepareOut();
       }
       const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
       const r = run.scenarios[0];

@@ -1,14 +1,15 @@
 // The step kinds: load (bpftool prog loadall over SSH) and run (a shell command).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
-import { checkDmesg, checkGolden, checkLoad, checkRun, parseStats } from '../expect/check.js';
+import { checkDmesg, checkLoad, checkRun, parseStats } from '../expect/check.js';
 import { tail } from '../expect/excerpt.js';
 import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepResult } from '../results/model.js';
 import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
 import { shellQuote } from '../transport/ssh.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
+import { goldenPath, judgeGolden } from './golden.js';
 import { GUEST_USER, isRoot, privilegePrefix } from './privilege.js';
 import { stripTimestamp } from '../../vm/crash/scan.js';
 
@@ -47,11 +48,6 @@ function objectUpload(ctx: ScenarioContext, prog: string, pushed: ReadonlySet<st
 /** bpffs refuses names with dots, and step ids may have them. */
 export const pinName = (stepId: string) => stepId.replace(/\./g, '_');
 
-/** log_file's path for this kernel: "{kernel}" in it is replaced, so each kernel can keep its own golden. */
-export function goldenPath(ctx: ScenarioContext, logFile: string): string {
-  return resolve(dirname(ctx.scenario.file), logFile.replaceAll('{kernel}', ctx.kernel));
-}
-
 function outcomeOf(failures: Failure[]): 'pass' | 'fail' {
   return failures.length ? 'fail' : 'pass';
 }
@@ -80,16 +76,8 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   // what they printed is the explanation.
   if (!log.trim()) for (const f of failures) f.diff ??= tail(r.stdout, 15);
   if (step.log_file) {
-    const golden = goldenPath(ctx, step.log_file);
-    if (ctx.update) {
-      mkdirSync(dirname(golden), { recursive: true });
-      writeFileSync(golden, log);
-    } else if (!existsSync(golden)) {
-      failures.push({ expectation: 'log_file', message: `golden file ${relative(process.cwd(), golden)} does not exist; run with --update to write it` });
-    } else {
-      const f = checkGolden(readFileSync(golden, 'utf8'), log);
-      if (f) failures.push(f);
-    }
+    const f = judgeGolden(goldenPath(ctx.scenario.file, ctx.kernel, step.log_file), log, ctx.update);
+    if (f) failures.push(f);
   }
   return {
     result: {

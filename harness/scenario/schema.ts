@@ -37,6 +37,7 @@ const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
 const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
 const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*( @unpriv)?$/;
 const PROGRAM_KEY_MSG = 'expected FILE/PROG or FILE/PROG @unpriv, e.g. verifier_and.c/invalid_range_check';
+const PROGRAM_NAME_MSG = 'a program name is letters, digits, _ and - only';
 
 /** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
 export function parseDuration(v: number | string): number {
@@ -76,6 +77,8 @@ export const FORMAT_HINTS: Record<string, string> = {
   [KCONFIG_MSG]: 'write e.g. CONFIG_BPF_SYSCALL or CONFIG_SCHED_CLASS_EXT=y',
   [EXIT_MSG]: 'write the status the command exits with, e.g. 0 or 1',
   [PROGRAM_KEY_MSG]: 'name the selftest file by its base name and the program by its function name',
+  // The name becomes a file name in the guest (NAME.o), so it must not be a path.
+  [PROGRAM_NAME_MSG]: 'rename it, e.g. my_prog (and the load: steps that name it)',
 };
 
 const comparison = z
@@ -223,6 +226,18 @@ export const privilege = z
 
 // --- steps -------------------------------------------------------------------
 
+/**
+ * log_file names a file --update writes: it must stay under the scenario's directory,
+ * so a scenario from elsewhere cannot make the harness write anywhere else.
+ */
+function insideScenarioDir(file: string, ctx: z.RefinementCtx): void {
+  const hint = 'name a file under the scenario\'s directory, e.g. golden/{kernel}/load.log';
+  if (path.isAbsolute(file))
+    ctx.addIssue({ code: 'custom', message: `expected a path relative to the scenario file, got the absolute path ${JSON.stringify(file)}`, params: { hint } });
+  else if (path.normalize(file).split('/')[0] === '..')
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(file)} leaves the scenario's directory`, params: { hint } });
+}
+
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const KINDS: Kind[] = ['load', 'run', 'dmesg'];
 // Step keys that belong to one kind only.
@@ -249,8 +264,9 @@ const stepShape = {
   log_file: z
     .string()
     .min(1)
+    .superRefine(insideScenarioDir)
     .optional()
-    .describe('load steps: golden file (relative to this file) holding the whole normalized log; --update rewrites it.'),
+    .describe('load steps: golden file (relative to this file, inside its directory; {kernel} is replaced) holding the whole normalized log; --update rewrites it.'),
   timeout: duration.optional().describe('run steps: give up after this long.'),
 };
 
@@ -456,7 +472,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     requires: strict({ kconfig: z.array(kconfigItem).default([]).describe('Options the kernel must have; unmet: the scenario is skipped.') })
       .default({ kconfig: [] })
       .describe('What a kernel needs for this scenario to apply.'),
-    programs: z.record(z.string().min(1), program).default({}).describe('Programs by name: BPF C sources built per kernel, against its BTF.'),
+    programs: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: PROGRAM_NAME_MSG }), program).default({}).describe('Programs by name (letters, digits, _ and -): BPF C sources built per kernel, against its BTF.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
     network: z.boolean().default(false)

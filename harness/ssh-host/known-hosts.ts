@@ -1,6 +1,7 @@
 // Host keys of SSH targets, checked against known_hosts the way OpenSSH does: OpenSSH's
 // own ssh-keygen -F finds the entries (hashed names included); a host not listed is
-// added only when --accept-new-host-key says so, and a changed key is always refused.
+// added only when --accept-new-host-key says so, and a changed key or one marked
+// @revoked is always refused.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -20,16 +21,32 @@ function keyType(blob: Buffer): string {
   return blob.subarray(4, 4 + n).toString('latin1');
 }
 
-/** Key blobs listed for `name` in the file. */
-export async function knownKeys(file: string, name: string): Promise<Buffer[]> {
-  if (!existsSync(file)) return [];
+export interface KnownHostKeys {
+  /** Key blobs listed for the host. */
+  keys: Buffer[];
+  /** Keys of @revoked lines whose pattern matches the host, with the line in the file. */
+  revoked: { key: Buffer; line: number }[];
+}
+
+/** The entries for `name` in the file. */
+export async function knownKeys(file: string, name: string): Promise<KnownHostKeys> {
+  const found: KnownHostKeys = { keys: [], revoked: [] };
+  if (!existsSync(file)) return found;
   const keygen = requireCommand('ssh-keygen', 'openssh-client');
   const r = await execa(keygen, ['-F', name, '-f', file], { reject: false });
-  // Exit 1 with no output: not found.
-  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => !f[0]?.startsWith('@'))
-    .map((f) => Buffer.from(f[2] ?? '', 'base64'));
+  // Exit 1 with no output: not found. Each entry follows "# Host NAME found: line N".
+  let line = 0;
+  for (const l of r.stdout.split('\n')) {
+    const at = /^# Host .* found: line (\d+)/.exec(l);
+    if (at) line = Number(at[1]);
+    if (!l || l.startsWith('#')) continue;
+    const f = l.trim().split(/\s+/);
+    // "@revoked PATTERN TYPE KEY"; @cert-authority lines are for host certificates, which
+    // the harness does not take.
+    if (f[0] === '@revoked') found.revoked.push({ key: Buffer.from(f[3] ?? '', 'base64'), line });
+    else if (!f[0]?.startsWith('@')) found.keys.push(Buffer.from(f[2] ?? '', 'base64'));
+  }
+  return found;
 }
 
 /** Host key algorithms for the key types listed, so the server shows a key we know (as OpenSSH prefers known types). */
@@ -47,14 +64,23 @@ export interface HostKeyCheck {
   commit(): void;
 }
 
-export function hostKeyCheck(file: string, name: string, known: Buffer[], acceptNew: boolean): HostKeyCheck {
+export function hostKeyCheck(file: string, name: string, known: KnownHostKeys, acceptNew: boolean): HostKeyCheck {
   let refused: Error | undefined;
   let toAdd: Buffer | undefined;
   return {
     verify(key) {
-      if (known.some((k) => k.equals(key))) return true;
       const fp = fingerprint(key);
-      if (known.length) {
+      // Before anything else: a revoked key stays refused even where a line lists it.
+      const revoked = known.revoked.find((r) => r.key.equals(key));
+      if (revoked) {
+        refused = new InfraError(
+          `the host key of ${name} (${keyType(key)} ${fp}) is marked @revoked in ${file}:${revoked.line}: refusing to connect, ` +
+            'with or without --accept-new-host-key. If the host has a new key, check its fingerprint and list that one; a revoked key is never accepted.',
+        );
+        return false;
+      }
+      if (known.keys.some((k) => k.equals(key))) return true;
+      if (known.keys.length) {
         refused = new InfraError(
           `the host key of ${name} (${keyType(key)} ${fp}) is not the one ${file} lists for it: refusing to connect. ` +
             'If the host was reinstalled, remove the old entry with `ssh-keygen -R ' + name + '` and connect again; otherwise someone may be in the middle.',

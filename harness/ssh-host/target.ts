@@ -71,7 +71,7 @@ export class SshHostTarget implements Target {
     for (let attempt = 1; !ssh; attempt++) {
       try {
         ssh = await SshConnection.connect({
-          host: a.host, port: a.port, username: a.user, ...creds, verifyHostKey: (k) => check.verify(k), hostKeyAlgorithms: algorithmsFor(known), readyTimeoutMs: 20000,
+          host: a.host, port: a.port, username: a.user, ...creds, verifyHostKey: (k) => check.verify(k), hostKeyAlgorithms: algorithmsFor(known.keys), readyTimeoutMs: 20000,
         });
       } catch (e) {
         const refused = check.refusal();

@@ -3,7 +3,7 @@
 // tree's tools; published atomically under a key of everything that decides the build,
 // with a lock so two runs never build on one tree at once.
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { BadInputError } from '../../harness/errors.js';
@@ -12,7 +12,7 @@ import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { publishOnce } from '../../harness/publish.js';
 import { lease } from '../../harness/lease.js';
-import type { KernelArtifacts } from '../artifacts.js';
+import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
 import type { ResolvedRecipe } from '../recipe.js';
 import { debianSource, debianSourceIdentity } from '../source/debian-source.js';
 import { gitCachedIdentity, gitSource } from '../source/git-source.js';
@@ -72,9 +72,9 @@ export async function peekKey(recipe: ResolvedRecipe): Promise<string | undefine
   return identity && files && keyOf(recipe, identity, files, await toolchainVersions());
 }
 
+/** The built kernel under key; undefined when absent or corrupt (then it is built again). */
 export function readBuiltKernel(key: string): BuiltKernel | undefined {
-  const f = join(builtDir(key), 'artifacts.json');
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as BuiltKernel) : undefined;
+  return readArtifacts<BuiltKernel>(join(builtDir(key), 'artifacts.json'), ['key', 'createdAt', 'buildLog']);
 }
 
 /** The key this recipe builds under, and the tree it builds from. */
@@ -133,6 +133,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const kernelRelease = await makeQuery(tree.dir, odir, ['kernelrelease']);
 
   const out = builtDir(key);
+  const published = () => readBuiltKernel(key) !== undefined;
   const built = await publishOnce(out, join(out, 'artifacts.json'), label, () => readBuilt(key, recipe.name)!, async (tmp) => {
     copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
     copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
@@ -159,7 +160,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
       ...(recipe.modules.length ? { bootModules: recipe.modules.map((m) => basename(m)) } : {}),
     };
     writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(artifacts, null, 2));
-  });
+  }, published);
   const size = statSync(built.bzImage).size;
   progress(`${label}: done in ${Math.round((Date.now() - t0) / 1000)}s, ${kernelRelease}, bzImage ${(size / 1e6).toFixed(1)} MB`);
   unlease();

@@ -33,7 +33,7 @@ export async function loreSeries(msgid: string): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    const r = await execa('b4', ['am', '--no-cover', '-o', tmp, '-n', 'series', id], {
+    const r = await execa('b4', ['am', '--no-cover', '-o', tmp, '-n', 'series', '--', id], {
       reject: false, all: true, timeout: 120_000,
     });
     const got = readdirSync(tmp).find((f) => f.endsWith('.mbx'));

@@ -1,12 +1,12 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
 import { execa } from 'execa';
-import { mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cacheDir } from '../../harness/paths.js';
 import { progress } from '../../harness/progress.js';
 import { BadInputError, InfraError } from '../../harness/errors.js';
-import type { KernelArtifacts } from '../artifacts.js';
+import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
 import { imageTools } from '../build/image-tools.js';
 import { publishOnce } from '../../harness/publish.js';
 import { requireCommand } from '../../harness/host-commands.js';
@@ -97,7 +97,8 @@ async function unpackedImage(name: string, pkg: string, recipeFile: string): Pro
   if (choice.note) progress(choice.note);
   const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   const stamp = join(dir, 'artifacts.json');
-  const read = () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as KernelArtifacts), name });
+  const read = () => ({ ...readArtifacts(stamp)!, name });
+  const published = () => readArtifacts(stamp) !== undefined;
   return publishOnce(dir, stamp, `unpacking ${choice.pkg}`, read, async (tmp) => {
     const deb = await downloadDeb(choice.pkg, choice.version, 'amd64');
     progress(`unpacking ${basename(deb)}`);
@@ -119,5 +120,5 @@ async function unpackedImage(name: string, pkg: string, recipeFile: string): Pro
       modulesDir: join(root, 'lib', 'modules', release),
     };
     writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(art, null, 2));
-  });
+  }, published);
 }

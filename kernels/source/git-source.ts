@@ -1,5 +1,6 @@
 // Sources of kind `git`: a shallow fetch of one ref into a cached repository. Offline,
-// a ref fetched before is used again, and the run says so.
+// a ref fetched before is used again, and the run says so. The recipe's url and ref go
+// after "--": a ref such as --upload-pack=CMD would otherwise run CMD.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { InfraError } from '../../harness/errors.js';
@@ -23,11 +24,11 @@ export async function gitSource(url: string, ref: string): Promise<SourceTree> {
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
     await git(dir, ['init', '-q']);
-    await git(dir, ['remote', 'add', 'origin', url]);
+    await git(dir, ['remote', 'add', '--', 'origin', url]);
   }
   const cached = cachedRef(ref);
   progress(`fetching ${url} ${ref} (shallow)`);
-  const f = await git(dir, ['fetch', '--depth', '1', '--no-tags', 'origin', ref], { reject: false, timeout: 30 * 60_000 });
+  const f = await git(dir, ['fetch', '--depth', '1', '--no-tags', '--', 'origin', ref], { reject: false, timeout: 30 * 60_000 });
   let commit: string;
   if (f.exitCode === 0) {
     commit = (await git(dir, ['rev-parse', 'FETCH_HEAD'])).stdout.trim();

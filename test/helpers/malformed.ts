@@ -154,6 +154,19 @@ const MUTATORS: Record<string, Mutator> = {
     if (isMap(v)) return exact(s.replace(val(v, 'tree')!, r.pick(['/abs/x.c', '../escape.c', 'tools/x.h', 'x', 'a/../../b.c'])));
     return exact(s.replace(v, r.pick(['progs/missing.bpf.c', 'nope.c', '../nowhere/x.bpf.c', '""'])));
   },
+  'log_file outside the scenario directory': (s, r) => {
+    const loads = stepsOfKind(s, 'load');
+    if (!loads.length) return undefined;
+    const bad = r.pick(['/tmp/golden.log', '../golden.log', 'golden/../../x.log', '"{kernel}/../../x.log"', '..']);
+    const st = r.pick(loads);
+    const lf = val(st, 'log_file');
+    return exact(lf ? s.replace(lf, bad) : s.addKey(st, 'log_file', bad));
+  },
+  'program name that is not a plain name': (s, r) => {
+    const progs = val(s.top(), 'programs');
+    if (!isMap(progs) || !progs.items.length) return undefined;
+    return exact(s.replace(r.pick(progs.items).key as Node, r.pick(['"../up"', 'a.b', '"my prog"', '"x/y"', '"nämé"'])));
+  },
   'program that is not C source': (s, r) => {
     const progs = val(s.top(), 'programs');
     const plain = isMap(progs) ? progs.items.map((p) => p.value as Node).filter(isScalar) : [];

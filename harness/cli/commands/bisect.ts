@@ -1,18 +1,19 @@
 // bpf-harness bisect --base K --series DIR --scenario FILE [--step ID]
 import { resolve } from 'node:path';
 import { BadInputError } from '../../errors.js';
-import { outDirFor } from '../out-dir.js';
+import { prepareOutDir, refuseUsedOutDir } from '../out-dir.js';
 import { setQuiet } from '../../progress.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { bisect, formatBisect } from '../../compare/bisect.js';
 import { checkKernels } from '../../../kernels/resolve.js';
 
-export async function bisectCommand(flags: { base: string; series: string; scenario: string; step?: string; program?: string; json?: boolean; out?: string; quiet?: boolean }): Promise<number> {
+export async function bisectCommand(flags: { base: string; series: string; scenario: string; step?: string; program?: string; json?: boolean; out?: string; force?: boolean; quiet?: boolean }): Promise<number> {
   if (flags.step && flags.program) throw new BadInputError('--step and --program both given: bisect follows one of them', { hint: 'drop one' });
   checkKernels([flags.base]);
+  refuseUsedOutDir(flags);
   if (flags.quiet) setQuiet(true);
-  const outDir = outDirFor('bisect', flags.out);
-  const b = await bisect(flags.base, resolve(flags.series), resolve(flags.scenario), { step: flags.step, program: flags.program }, outDir, makeReporter('spec', process.stderr));
+  const out = () => prepareOutDir('bisect', flags);
+  const b = await bisect(flags.base, resolve(flags.series), resolve(flags.scenario), { step: flags.step, program: flags.program }, out, makeReporter('spec', process.stderr));
   process.stdout.write(flags.json ? `${JSON.stringify(b, null, 2)}\n` : formatBisect(b));
   return 0;
 }

@@ -10,8 +10,8 @@ import { comparisonJunit } from '../../compare/junit.js';
 import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
-import { outDirFor } from '../out-dir.js';
-import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
+import { prepareOutDir } from '../out-dir.js';
+import { ensureCacheWritable } from '../../writable-dir.js';
 import { writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
 
@@ -20,6 +20,7 @@ export interface CompareFlags {
   patched: string;
   reporter: 'text' | 'json' | 'junit';
   out?: string;
+  force?: boolean;
   jobs: string;
   accel: string;
   quiet?: boolean;
@@ -36,8 +37,7 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   const patched = resolveRecipe(recipeFile(flags.patched)).name;
   const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched] });
   ensureCacheWritable();
-  const outDir = outDirFor('compare', flags.out);
-  ensureOutDirWritable(outDir);
+  const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {

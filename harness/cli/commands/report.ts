@@ -1,15 +1,18 @@
 // bpf-harness report merge RESULTS...
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BadInputError, type Problem } from '../../errors.js';
 import { makeReporter, REPORTERS, type ReporterName } from '../../reporters/reporter.js';
 import { mergeRuns, type MergeInput } from '../../results/merge.js';
 import { readRunResult } from '../../results/read.js';
+import { ensureOutDirWritable } from '../../writable-dir.js';
 import { exitCodeOf } from '../exit-codes.js';
+import { refuseUsedOutDir } from '../out-dir.js';
 
 export interface ReportMergeFlags {
   reporter: ReporterName;
   out?: string;
+  force?: boolean;
 }
 
 /** Print the merged report; with --out, also write DIR/results.json. Exit code as run's. */
@@ -34,10 +37,11 @@ export async function reportMergeCommand(files: string[], flags: ReportMergeFlag
     }
   }
   if (problems.length) throw BadInputError.fromProblems(problems);
+  refuseUsedOutDir(flags);
 
   const merged = mergeRuns(inputs, { outDir });
-  if (outFile) {
-    mkdirSync(path.dirname(outFile), { recursive: true });
+  if (outDir && outFile) {
+    ensureOutDirWritable(outDir);
     writeFileSync(outFile, JSON.stringify(merged, null, 2));
   }
   const reporter = makeReporter(flags.reporter, process.stdout);

@@ -12,6 +12,7 @@ export interface ReproduceFlags {
   name?: string;
   reporter: CompareFlags['reporter'];
   out?: string;
+  force?: boolean;
   accel: string;
   quiet?: boolean;
 }

@@ -11,14 +11,15 @@ import { loadCrashPolicy } from '../../../vm/crash/policy.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
-import { outDirFor } from '../out-dir.js';
-import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
+import { prepareOutDir } from '../out-dir.js';
+import { ensureCacheWritable } from '../../writable-dir.js';
 
 export interface RunFlags {
   kernel: string[];
   target: string;
   reporter: ReporterName;
   out?: string;
+  force?: boolean;
   jobs: string;
   shard?: string;
   grep?: string;
@@ -86,8 +87,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });
   loadCrashPolicy(flags.crashPolicy);
   ensureCacheWritable();
-  const outDir = outDirFor('run', flags.out);
-  ensureOutDirWritable(outDir);
+  const outDir = prepareOutDir('run', flags);
   if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
