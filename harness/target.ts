@@ -13,7 +13,6 @@ export interface Target {
   /** An existing host others use too (its sysctls and mounts are not ours to change), rather than a guest of ours. */
   readonly shared: boolean;
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
-  push(data: Buffer, guestPath: string, mode?: number): Promise<void>;
   /** The last lines the kernel printed on the console, for infrastructure errors. */
   consoleTail(lines?: number): string;
   /** Kernel messages as they arrive: the serial console (guests only) and the kernel log stream. */

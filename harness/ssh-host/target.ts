@@ -116,12 +116,6 @@ export class SshHostTarget implements Target {
     return this.ssh.exec(this.asRoot ? `${this.asRoot}sh -c ${shellQuote(cmd)}` : cmd, opts);
   }
 
-  async push(data: Buffer, path: string, mode = 0o644): Promise<void> {
-    const q = shellQuote(path);
-    const r = await this.exec(`mkdir -p "$(dirname ${q})" && cat > ${q} && chmod ${mode.toString(8)} ${q}`, { input: data, timeoutMs: 60000 });
-    if (r.exit !== 0) throw new InfraError(`pushing ${path} to ${this.describe} failed (exit ${r.exit}): ${r.stderr}`);
-  }
-
   /** A host has no console here: its kernel log stream stands in. */
   consoleTail(lines = 40): string {
     return this.session.kernelLog.log.lastLines(lines).join('\n');

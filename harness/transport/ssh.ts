@@ -190,14 +190,6 @@ export class SshConnection {
     };
   }
 
-  /** Push one file's bytes through an exec stream (the guest has no SFTP server). */
-  async push(data: Buffer, guestPath: string, mode = 0o644): Promise<void> {
-    const q = shellQuote(guestPath);
-    const dir = shellQuote(guestPath.replace(/\/[^/]*$/, '') || '/');
-    const r = await this.exec(`mkdir -p ${dir} && cat > ${q} && chmod ${mode.toString(8)} ${q}`, { input: data, timeoutMs: 60000 });
-    if (r.exit !== 0) throw new Error(`pushing ${guestPath} failed (exit ${r.exit}): ${r.stderr}`);
-  }
-
   close(): void {
     this.closed = true;
     this.client.end();

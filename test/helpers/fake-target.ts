@@ -53,7 +53,6 @@ export class FakeTarget implements Target {
     return { exit: a.exit ?? 0, stdout: a.stdout ?? '', stderr: '', durationMs: 0 };
   }
 
-  async push(): Promise<void> {}
   consoleTail(): string {
     return '';
   }

@@ -189,10 +189,6 @@ export class QemuTarget implements Target {
     return this.ssh.exec(cmd, opts);
   }
 
-  push(data: Buffer, guestPath: string, mode?: number): Promise<void> {
-    return this.ssh.push(data, guestPath, mode);
-  }
-
   consoleTail(lines = 40): string {
     return this.console.lastLines(lines);
   }
