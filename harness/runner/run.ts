@@ -19,7 +19,7 @@ import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
 import { guestImage } from '../../vm/image/build.js';
-import { chooseAccel, type Accel } from '../../vm/qemu/accel.js';
+import { chooseAccel, type Accel, type AccelChoice } from '../../vm/qemu/accel.js';
 import { bootGuest } from '../../vm/qemu/target.js';
 import { hostKernel } from '../ssh-host/kernel.js';
 import { SshHostTarget, type SshHostOptions } from '../ssh-host/target.js';
@@ -34,7 +34,7 @@ export interface RunOptions {
   /** QEMU guests of each kernel (the default), or one SSH host running its own kernel. */
   target?: TargetChoice;
   jobs: number;
-  accel: 'auto' | Accel;
+  accel: AccelChoice;
   memoryMiB?: number;
   /** vCPUs per guest (default 2). */
   cpus?: number;

@@ -12,7 +12,9 @@ export interface ReproduceFlags {
   name?: string;
   reporter: CompareFlags['reporter'];
   out?: string;
-  accel: string;
+  accel: CompareFlags['accel'];
+  threshold: number;
+  csv?: string;
   quiet?: boolean;
 }
 
@@ -25,5 +27,5 @@ export async function reproduceCommand(mbox: string, scenarios: string[], flags:
   // The patched kernel is the base recipe plus the series, as a recipe of its own.
   const recipe = join(mkdtempSync(join(tmpdir(), 'bpf-harness-reproduce-')), `${name}.yaml`);
   writeFileSync(recipe, `name: ${name}\nextends: ${flags.base}\npatches: [${JSON.stringify(series)}]\n`);
-  return compareCommand(scenarios, { threshold: '5', ...flags, base: flags.base, patched: recipe, jobs: '1' });
+  return compareCommand(scenarios, { ...flags, base: flags.base, patched: recipe, jobs: 1 });
 }

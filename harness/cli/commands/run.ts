@@ -1,5 +1,6 @@
 // bpf-harness run [PATH...]
 import { writeFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
@@ -11,6 +12,7 @@ import { parseSshTarget } from '../../ssh-host/address.js';
 import { defaultKnownHosts } from '../../ssh-host/known-hosts.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
+import type { AccelChoice } from '../../../vm/qemu/accel.js';
 import { exitCodeOf } from '../exit-codes.js';
 import { outDirFor } from '../out-dir.js';
 import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
@@ -20,13 +22,13 @@ export interface RunFlags {
   target: string;
   reporter: ReporterName;
   out?: string;
-  jobs: string;
-  shard?: string;
+  jobs: number;
+  shard?: Shard;
   grep?: string;
   update?: boolean;
-  accel: string;
-  memory: string;
-  cpus: string;
+  accel: AccelChoice;
+  memory: number;
+  cpus: number;
   quiet?: boolean;
   identity?: string;
   knownHosts?: string;
@@ -56,20 +58,17 @@ function targetChoice(flags: RunFlags): TargetChoice {
   };
 }
 
-const REPORTERS = ['spec', 'tap', 'junit', 'json'];
-
-function positiveInt(flag: string, v: string): number {
-  if (!/^[1-9][0-9]*$/.test(v)) throw new BadInputError(`${flag} ${v}: expected a positive integer`);
-  return Number(v);
+export interface Shard {
+  index: number;
+  count: number;
 }
 
-export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
-  if (v === undefined) return undefined;
+/** --shard I/N, checked as commander parses it. */
+export function parseShard(v: string): Shard {
   const m = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(v);
-  if (!m || Number(m[1]) > Number(m[2])) throw new BadInputError(`--shard ${v}: expected I/N with 1 <= I <= N, e.g. --shard 2/4`);
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('expected I/N with 1 <= I <= N, e.g. --shard 2/4');
   return { index: Number(m[1]), count: Number(m[2]) };
 }
-
 
 /** --csv and --veristat-csv, written once the run is over. */
 export function writeCsvs(results: ScenarioResult[], csv: string | undefined, veristat: Map<string, string> | undefined): void {
@@ -78,17 +77,13 @@ export function writeCsvs(results: ScenarioResult[], csv: string | undefined, ve
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
-  if (!['auto', 'kvm', 'tcg'].includes(flags.accel)) throw new BadInputError(`--accel ${flags.accel}: expected auto, kvm or tcg`);
-  const jobs = positiveInt('--jobs', flags.jobs);
-  const memoryMiB = positiveInt('--memory', flags.memory);
-  const cpus = positiveInt('--cpus', flags.cpus);
+  // --reporter, --accel and the numbers were checked as the command line was parsed (main.ts).
   const target = targetChoice(flags);
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: target.kind === 'ssh' ? [flags.kernel[0] ?? `ssh:${target.host.address.host}`] : flags.kernel,
-    grep: flags.grep, shard: parseShard(flags.shard), knownKernels: knownRecipes(),
+    grep: flags.grep, shard: flags.shard, knownKernels: knownRecipes(),
   });
   if (target.kind === 'qemu') checkKernels(entries.map((e) => e.kernel));
   // Checked before anything boots: a run must not end in a file it cannot write.
@@ -101,7 +96,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, cpus, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

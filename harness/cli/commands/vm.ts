@@ -11,7 +11,7 @@ import { clientKey } from '../../transport/keys.js';
 import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../writable-dir.js';
 import { guestImage } from '../../../vm/image/build.js';
-import { chooseAccel, type Accel } from '../../../vm/qemu/accel.js';
+import { chooseAccel, type AccelChoice } from '../../../vm/qemu/accel.js';
 import { bootGuest } from '../../../vm/qemu/target.js';
 
 interface VmState {
@@ -43,7 +43,7 @@ function upState(): VmState {
   return s;
 }
 
-export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number): Promise<number> {
+export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number): Promise<number> {
   checkKernels([kernel]);
   ensureCacheWritable();
   const f = stateFile();
@@ -53,7 +53,7 @@ export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number)
   }
   const art = await kernelArtifacts(kernel);
   const image = await guestImage(art);
-  const accel = await chooseAccel(accelFlag as 'auto' | Accel, art.bzImage);
+  const accel = await chooseAccel(accelFlag, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
   // Ctrl-C (or vm down) ends the process from the QEMU guard's handler: the scratch dir and state go on exit.
   process.on('exit', () => {
