@@ -4,24 +4,15 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { BadInputError, MAX_PROBLEMS_PER_FILE } from '../harness/errors.js';
+import { MAX_PROBLEMS_PER_FILE } from '../harness/errors.js';
 import { loadScenario, loadYamlFile, MAX_INPUT_BYTES } from '../harness/scenario/load.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
+import { failure } from './helpers/bad-input.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'input-limits-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-function failure(load: () => unknown): BadInputError {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof BadInputError) return e;
-    throw e;
-  }
-  throw new Error('expected a BadInputError');
-}
 
 /** A valid YAML file of exactly `bytes` bytes: a comment padding a small document. */
 function yamlOfSize(name: string, doc: string, bytes: number): string {

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { z } from 'zod';
-import { BadInputError } from '../harness/errors.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import type { Scenario } from '../harness/scenario/types.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
 import { recipeSchema } from '../kernels/recipe-schema.js';
 import { parseComparison } from '../harness/expect/comparison.js';
+import { failure } from './helpers/bad-input.js';
 import { BAD_COMPARISONS, BAD_PATTERNS, GOOD_COMPARISONS, GOOD_PATTERNS } from './helpers/grammar-cases.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'scenario-schema-'));
@@ -24,16 +24,6 @@ function put(yaml: string, ext = 'yaml'): string {
   const file = path.join(dir, `case-${++n}.${ext}`);
   writeFileSync(file, yaml);
   return file;
-}
-
-function failure(load: () => unknown): BadInputError {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof BadInputError) return e;
-    throw e;
-  }
-  throw new Error('expected a BadInputError');
 }
 
 // Lines 1-4; the first step is on line 5, its keys at column 5.
