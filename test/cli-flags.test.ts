@@ -77,6 +77,10 @@ t.test('choice flags refuse what is not in their list, and --help lists that sam
   t.notOk(existsSync(cache), 'no cache made');
 });
 
+t.test('--shard takes I/N with 1 <= I <= N', async (t) => {
+  for (const value of ['abc', '3/2', '0/2', '1/0', '2', '1/2/3']) await refused(t, 'run', '--shard', value, /expected I\/N with 1 <= I <= N, e\.g\. --shard 2\/4/);
+});
+
 const SUBCOMMANDS = ['run', 'compare', 'bisect', 'reproduce', 'report merge', 'kernel list', 'kernel build', 'kernel gc', 'vm up', 'vm ssh', 'vm down', 'doctor'];
 
 /** --help's options, one entry each (commander wraps long descriptions onto indented lines). */

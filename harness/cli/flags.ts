@@ -18,6 +18,18 @@ export function parsePercentFlag(v: string): number {
   return Number(v);
 }
 
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** --shard I/N: slice I of N, 1 <= I <= N. */
+export function parseShard(v: string): Shard {
+  const m = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(v);
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('expected I/N with 1 <= I <= N, e.g. --shard 2/4');
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
 /** An option taking a whole number of at least `min`. */
 export function intOption(flags: string, description: string, min: number, dflt: number): Option {
   return new Option(flags, `${description} (at least ${min})`).argParser(parseIntFlag(min)).default(dflt);

@@ -3,11 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
-import { choiceOption, intOption, parsePercentFlag } from './flags.js';
+import { choiceOption, intOption, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, InfraError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { cacheErrorOf } from '../writable-dir.js';
-import { parseShard, runCommand, type RunFlags } from './commands/run.js';
+import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';

@@ -1,6 +1,5 @@
 // bpf-harness run [PATH...]
 import { writeFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
@@ -14,6 +13,7 @@ import { setQuiet } from '../../progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
 import type { AccelChoice } from '../../../vm/qemu/accel.js';
 import { exitCodeOf } from '../exit-codes.js';
+import type { Shard } from '../flags.js';
 import { outDirFor } from '../out-dir.js';
 import { ensureCacheWritable, ensureOutDirWritable } from '../../writable-dir.js';
 
@@ -56,18 +56,6 @@ function targetChoice(flags: RunFlags): TargetChoice {
     kind: 'ssh', url: flags.target,
     host: { address, identity: flags.identity, knownHosts: flags.knownHosts ?? defaultKnownHosts(), acceptNewHostKey: !!flags.acceptNewHostKey },
   };
-}
-
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** --shard I/N, checked as commander parses it. */
-export function parseShard(v: string): Shard {
-  const m = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(v);
-  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('expected I/N with 1 <= I <= N, e.g. --shard 2/4');
-  return { index: Number(m[1]), count: Number(m[2]) };
 }
 
 /** --csv and --veristat-csv, written once the run is over. */
