@@ -31,6 +31,27 @@ export function formatProblem(p: Problem): string {
   return `${where}error: ${p.message}` + (p.hint ? `\n  hint: ${p.hint}` : '');
 }
 
+/** At most this many problems of one file are listed: past it, the rest is counted. */
+export const MAX_PROBLEMS_PER_FILE = 50;
+
+/** Each file's problems (in the order given): its first MAX_PROBLEMS_PER_FILE formatted, then how many more. */
+export function formatProblems(problems: Problem[]): string {
+  const total = new Map<string, number>();
+  for (const p of problems) total.set(p.file, (total.get(p.file) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const lines: string[] = [];
+  for (const p of problems) {
+    const n = (seen.get(p.file) ?? 0) + 1;
+    seen.set(p.file, n);
+    if (n <= MAX_PROBLEMS_PER_FILE) lines.push(formatProblem(p));
+    else if (n === MAX_PROBLEMS_PER_FILE + 1) {
+      const more = total.get(p.file)! - MAX_PROBLEMS_PER_FILE;
+      lines.push(`${displayPath(p.file)}: ${more} more problem${more === 1 ? '' : 's'} not listed (fix the first ${MAX_PROBLEMS_PER_FILE} and run again)`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** The user's input is wrong (usage, YAML, unknown kernel): exit 2, nothing changed. */
 export class BadInputError extends Error {
   readonly file?: string;
@@ -50,11 +71,11 @@ export class BadInputError extends Error {
     this.hint = pos.hint;
   }
 
-  /** One formatted error (and hint) per problem; problems must not be empty. */
+  /** One formatted error (and hint) per problem, at most MAX_PROBLEMS_PER_FILE a file; problems must not be empty. */
   static fromProblems(problems: Problem[]): BadInputError {
     const first = problems[0];
     if (!first) throw new Error('BadInputError.fromProblems: no problems');
-    const err = new BadInputError(problems.map(formatProblem).join('\n'), first);
+    const err = new BadInputError(formatProblems(problems), first);
     err.problems.push(...problems);
     return err;
   }

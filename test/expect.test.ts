@@ -4,7 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_RULES, normalizeLog } from '../harness/expect/normalize.js';
 import { compilePattern, findForbidden, matchOrdered } from '../harness/expect/patterns.js';
-import { checkDmesg, checkGolden, checkLoad, checkRun, compare, parseStats } from '../harness/expect/check.js';
+import { checkDmesg, checkForbidden, checkGolden, checkLoad, checkPatterns, checkRun, compare, parseStats } from '../harness/expect/check.js';
+import { parseComparison } from '../harness/expect/comparison.js';
+import { parsePattern } from '../harness/expect/pattern-grammar.js';
+import { regexProblem } from '../harness/expect/regex-guard.js';
+import { BAD_COMPARISONS, BAD_PATTERNS, GOOD_COMPARISONS, GOOD_PATTERNS } from './helpers/grammar-cases.js';
 import { parseLoadallOutput } from '../harness/bpftool/loadall-output.js';
 import { errnoName } from '../harness/bpftool/errno.js';
 
@@ -53,7 +57,7 @@ t.test('pattern compilation', async (t) => {
   t.ok(compilePattern('processed {{[0-9]+}} insns').regex.test('processed 12 insns'));
   t.notOk(compilePattern('processed {{[0-9]+}} insns').regex.test('processed x insns'));
   t.ok(compilePattern('R{{[0-9]}} !read_ok').regex.test('R2 !read_ok'));
-  t.ok(compilePattern('a{{b').regex.test('xa{{by'), 'an unclosed {{ is text');
+  t.throws(() => compilePattern('a{{b'), /unterminated "\{\{" at offset 1/, 'an unclosed {{ is an error, as in test_loader.c');
   t.ok(compilePattern('{{x|y}}z').regex.test('yz'), 'alternation stays inside its part');
   t.notOk(compilePattern('{{x|y}}z').regex.test('x'));
   t.throws(() => compilePattern('{{[}}'), /bad pattern/);
@@ -217,4 +221,52 @@ t.test('errno names', async (t) => {
   }
   t.equal(errnoName('whatever'), undefined);
   t.equal(errnoName('-4007'), undefined, 'libbpf-internal codes have no name');
+});
+
+t.test('one pattern grammar: what parses is what the matcher runs', async (t) => {
+  const log = 'R1 ab R2 aa\nprocessed 12 insns\n';
+  for (const [p, line] of GOOD_PATTERNS) {
+    const parsed = parsePattern(p);
+    t.ok(parsed.ok, `${JSON.stringify(p)} parses`);
+    t.doesNotThrow(() => compilePattern(p), `${JSON.stringify(p)} compiles for the matcher`);
+    t.same(checkPatterns('log', [p], line), [], `${JSON.stringify(p)} matches ${JSON.stringify(line)}`);
+  }
+  for (const [p, why] of BAD_PATTERNS) {
+    const parsed = parsePattern(p);
+    t.match(parsed, { ok: false, message: why }, `${JSON.stringify(p)} is refused: ${why}`);
+    t.throws(() => compilePattern(p), /bad pattern/, `${JSON.stringify(p)} is refused by the matcher too`);
+    // Patterns from elsewhere (a kernel tree's __msg) fail their check instead of throwing.
+    for (const check of [checkPatterns, checkForbidden]) {
+      const f = check('msg', ['R1', p], log);
+      t.equal(f.length, 1, `${check.name} ${JSON.stringify(p)}: one failure`);
+      t.equal(f[0]?.expectation, 'msg[1]');
+      t.match(f[0]?.message, `msg[1] ${JSON.stringify(p)} cannot be matched: `);
+    }
+  }
+});
+
+t.test('one comparison grammar: what parses is what compare() runs', async (t) => {
+  for (const [c, actual, want] of GOOD_COMPARISONS) {
+    t.ok(parseComparison(c), `${JSON.stringify(c)} parses`);
+    t.equal(compare(actual, c), want, `${actual} against ${JSON.stringify(c)}`);
+  }
+  for (const c of BAD_COMPARISONS) {
+    t.equal(parseComparison(c), undefined, `${JSON.stringify(c)} is refused`);
+    t.throws(() => compare(1, c as string), /bad comparison/, `compare() refuses ${JSON.stringify(c)} too`);
+  }
+});
+
+t.test('regexes that backtrack exponentially are refused, those that do not are kept', async (t) => {
+  for (const re of ['(a+)+$', '(x+x+)+y', '(?:\\s*\\w+)*$', '(\\d+)*z']) {
+    t.match(regexProblem(re), { kind: 'backtracking', message: /can backtrack exponentially: on a line of many "\S+" it would stall the harness/ }, re);
+  }
+  // Optional groups around quantifiers, lazy quantifiers and lookbehind are common in
+  // kernel message regexes, and linear here.
+  for (const re of ['BUG: (.+?)(?:, address: .*)?$', '(?<=R)[0-9]+', '(a+)?b', '[0-9]+ insns', '(?<n>x)\\k<n>']) {
+    t.equal(regexProblem(re), undefined, re);
+  }
+  t.match(regexProblem('(['), { kind: 'syntax', message: /Invalid regular expression/ });
+  t.throws(() => normalizeLog('aaaa', [{ match: '(a+)+$', replace: '' }]), /normalize: bad regular expression "\(a\+\)\+\$": can backtrack exponentially/);
+  // The catastrophic input itself never reaches a regex: the pattern is refused first.
+  t.match(checkPatterns('log', ['{{(a+)+}}$'], `${'a'.repeat(5000)}!`)[0]?.message, /cannot be matched: \{\{\(a\+\)\+\}\} can backtrack exponentially/);
 });

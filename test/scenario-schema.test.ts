@@ -9,7 +9,9 @@ import { scenarioSchema } from '../harness/scenario/schema.js';
 import type { Scenario } from '../harness/scenario/types.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
 import { recipeSchema } from '../kernels/recipe-schema.js';
+import { parseComparison } from '../harness/expect/comparison.js';
 import { badInput } from './helpers/bad-input.js';
+import { BAD_COMPARISONS, BAD_PATTERNS, GOOD_COMPARISONS, GOOD_PATTERNS } from './helpers/grammar-cases.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'scenario-schema-'));
 mkdirSync(path.join(dir, 'progs'));
@@ -63,7 +65,21 @@ const badScenarios: Bad[] = [
   { name: 'default id collides', yaml: `${HEAD}  - load: cap\n  - run: ls\n    id: step-1\n`, at: '7:9', message: 'step "step-1" id: duplicate step id "step-1" (step 1 has it too)' },
   { name: 'expect_by_kernel naming an unknown step', yaml: `${HEAD}  - load: cap\n    id: a\nexpect_by_kernel:\n  k1:\n    b: {skip: true}\n`, at: '9:5', message: 'expect_by_kernel.k1: no step "b" in this scenario (steps: a)' },
   { name: 'expect_by_kernel with a key of another step kind', yaml: `${HEAD}  - load: cap\n    id: a\nexpect_by_kernel:\n  k1:\n    a: {exit: 1}\n`, at: '9:9', message: 'expect_by_kernel.k1.a: "exit" does not apply to a load step' },
-  { name: 'bad comparison', yaml: `${HEAD}  - load: cap\n    expect: {insns: "about 1000"}\n`, at: '6:21', message: 'step "step-1" expect.insns: expected a comparison like "<= 1000", "< 50", ">= 3", "== 12" or a number' },
+  { name: 'bad comparison', yaml: `${HEAD}  - load: cap\n    expect: {insns: "about 1000"}\n`, at: '6:21', message: 'step "step-1" expect.insns: expected a comparison like "<= 1000", "< 50", ">= 3", "== 12", "!= 0" or a number' },
+  { name: 'comparison with a count past 2^53', yaml: `${HEAD}  - load: cap\n    expect: {states: "<= 99999999999999999999"}\n`, at: '6:22', message: 'step "step-1" expect.states: expected a comparison like "<= 1000", "< 50", ">= 3", "== 12", "!= 0" or a number, got "<= 99999999999999999999" (counts are whole numbers up to 2^53-1)' },
+  {
+    name: 'regex parts that compile alone but not together',
+    yaml: `${HEAD}  - load: cap\n    expect:\n      log: ["{{(?<r>R[0-9])}} = {{(?<r>R[0-9])}}"]\n`,
+    at: '7:13',
+    message: 'step "step-1" expect.log[0]: the regex parts do not fit together: Invalid regular expression: /(?:(?<r>R[0-9])) = (?:(?<r>R[0-9]))/gm: Duplicate capture group name',
+  },
+  {
+    name: 'pattern that backtracks exponentially',
+    yaml: `${HEAD}  - run: ls\n    expect:\n      stdout: ["total {{([0-9]+ ?)+}}$"]\n`,
+    at: '7:16',
+    message: 'step "step-1" expect.stdout[0]: {{([0-9]+ ?)+}} can backtrack exponentially: on a line of many "0" it would stall the harness',
+  },
+  { name: 'normalize regex that backtracks exponentially', yaml: `${HEAD}  - load: cap\nnormalize:\n  - {match: "(x+x+)+y", replace: x}\n`, at: '7:13', message: 'normalize[0].match: can backtrack exponentially: on a line of many "x" it would stall the harness' },
   { name: 'bad kconfig item', yaml: 'name: t\nrequires: {kconfig: [CONFIG_A=y, config_b]}\nsteps:\n  - run: ls\n', at: '2:34', message: 'requires.kconfig[1]: expected CONFIG_NAME or CONFIG_NAME=value, got the string "config_b"' },
   { name: 'YAML syntax error: unclosed flow list', yaml: 'name: t\ntags: [a, b\nsteps:\n  - run: ls\n', at: '3:1', message: 'invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]' },
   { name: 'YAML syntax error: duplicate key', yaml: 'name: t\nname: u\nsteps:\n  - run: ls\n', at: '2:1', message: 'invalid YAML: Map keys must be unique' },
@@ -114,6 +130,26 @@ t.test('log_file may go up and down inside the scenario directory; program names
   const s = loadScenario(put('name: t\nprograms:\n  my-prog_2: progs/cap.bpf.c\nsteps:\n  - load: my-prog_2\n    log_file: golden/{kernel}/../shared.log\n'));
   t.same(Object.keys(s.programs), ['my-prog_2']);
   t.equal(s.steps[0]?.kind === 'load' ? s.steps[0].log_file : undefined, 'golden/{kernel}/../shared.log');
+});
+
+// expect.test.ts runs the same cases through the matcher.
+t.test('the schema accepts exactly the patterns and comparisons the matcher runs', async (t) => {
+  const withLog = (p: string) => `${HEAD}  - load: cap\n    expect:\n      log: [${JSON.stringify(p)}]\n`;
+  for (const [p] of GOOD_PATTERNS) t.doesNotThrow(() => loadScenario(put(withLog(p))), `${JSON.stringify(p)} validates`);
+  for (const [p, why] of BAD_PATTERNS) {
+    const e = badInput(() => loadScenario(put(withLog(p))));
+    t.equal(`${e.line}:${e.col}`, '7:13', `${JSON.stringify(p)}: at the pattern`);
+    t.match(e.problems[0]?.message, new RegExp(`^step "step-1" expect\\.log\\[0\\]: ${why.source.slice(1)}`), `${JSON.stringify(p)}: says why`);
+  }
+  const withInsns = (c: string | number) => `${HEAD}  - load: cap\n    expect:\n      insns: ${JSON.stringify(c)}\n`;
+  for (const [c] of GOOD_COMPARISONS) {
+    const s = loadScenario(put(withInsns(c)));
+    t.same(parseComparison(s.steps[0]!.expect.insns!), parseComparison(c), `${JSON.stringify(c)} validates, meaning the same`);
+  }
+  for (const c of BAD_COMPARISONS) {
+    const e = badInput(() => loadScenario(put(withInsns(c))));
+    t.equal(`${e.line}:${e.col}`, '7:14', `${JSON.stringify(c)} is refused at its position`);
+  }
 });
 
 t.test('several problems: all reported in file order, the first in the fields', async (t) => {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // bpf-harness command line. Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 infrastructure.
 import { Command, CommanderError, Option } from 'commander';
+import { REPORTERS } from '../reporters/reporter.js';
+import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
+import { choiceOption, intOption, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../interrupt.js';
 import { EXIT } from './exit-codes.js';
@@ -10,13 +13,19 @@ import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
 import { doctor } from './commands/doctor.js';
-import { compareCommand, type CompareFlags } from './commands/compare.js';
+import { COMPARE_REPORTERS, compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
 import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 // Every command with --out takes it.
 const FORCE = 'write into an --out directory that already holds files (files of the same names are replaced)';
+
+// A guest needs some memory to boot at all: a smaller value is a slip, refused here rather than after a build.
+const MIN_GUEST_MEMORY_MIB = 64;
+
+const thresholdOption = () =>
+  new Option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes').argParser(parsePercentFlag).default(5);
 
 function program(setExit: (n: number) => void): Command {
   const p = new Command('bpf-harness')
@@ -33,17 +42,17 @@ function program(setExit: (n: number) => void): Command {
     .option('--known-hosts <file>', 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)')
     .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
     .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
-    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
+    .addOption(choiceOption('-r, --reporter <name>', 'output format', REPORTERS, 'spec'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)
-    .option('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', '1')
+    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, 1))
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
-    .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)')
+    .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)', parseShard)
     .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
-    .addOption(new Option('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG').choices(['auto', 'kvm', 'tcg']).default('auto'))
-    .option('-m, --memory <MiB>', 'guest memory', '256')
-    .option('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', '2')
+    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
+    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
+    .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
     .option('--csv <file>', 'selftests: a row per program, mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason')
     .option('--veristat-csv <file>', 'selftests: exactly veristat\'s columns (privileged mode), for veristat -C; {kernel} in the name gives a file per kernel')
@@ -55,13 +64,13 @@ function program(setExit: (n: number) => void): Command {
     .argument('[path...]', 'scenario files or directories')
     .requiredOption('--base <name|file>', 'the kernel without the change')
     .requiredOption('--patched <name|file>', 'the kernel with it')
-    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
-    .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
+    .addOption(choiceOption('-r, --reporter <name>', 'output format', COMPARE_REPORTERS, 'text'))
+    .addOption(thresholdOption())
     .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
     .option('-o, --out <dir>', 'artifacts directory, new or empty (both runs, results.json, comparison.json)')
     .option('--force', FORCE)
-    .option('-j, --jobs <n>', 'guests to run in parallel per kernel', '1')
-    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, 1))
+    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
 
@@ -84,12 +93,12 @@ function program(setExit: (n: number) => void): Command {
     .argument('<scenario...>', 'scenario files or directories')
     .option('--base <name|file>', 'the kernel the series applies to', 'scx-6.12')
     .option('--name <name>', 'name for base+series (set it to a kernel name the scenarios\' expect_by_kernel uses)')
-    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['text', 'json', 'junit']).default('text'))
-    .option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes', '5')
+    .addOption(choiceOption('-r, --reporter <name>', 'output format', COMPARE_REPORTERS, 'text'))
+    .addOption(thresholdOption())
     .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
     .option('-o, --out <dir>', 'artifacts directory, new or empty')
     .option('--force', FORCE)
-    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
@@ -97,7 +106,7 @@ function program(setExit: (n: number) => void): Command {
   report.command('merge')
     .description('merge the results.json of sharded runs (run --shard I/N --out DIR) into one report; exit code as run\'s over all of them')
     .argument('<results...>', 'results.json files, one per shard')
-    .addOption(new Option('-r, --reporter <name>', 'output format').choices(['spec', 'tap', 'junit', 'json']).default('spec'))
+    .addOption(choiceOption('-r, --reporter <name>', 'output format', REPORTERS, 'spec'))
     .option('-o, --out <dir>', 'also write the merged results.json here, a new or empty directory (artifact paths relative to it)')
     .option('--force', FORCE)
     .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));
@@ -118,10 +127,10 @@ function program(setExit: (n: number) => void): Command {
   vm.command('up')
     .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C or `vm down`')
     .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
-    .addOption(new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
-    .option('-m, --memory <MiB>', 'guest memory', '256')
+    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
+    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .option('--append <args>', 'more kernel command line for the guest')
-    .action(async (o: { kernel: string; accel: string; memory: string; append?: string }) => setExit(await vmUp(o.kernel, o.accel, Number(o.memory), kernelAppend(o.append))));
+    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string }) => setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append))));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')

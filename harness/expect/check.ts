@@ -3,9 +3,10 @@
 
 import { createPatch } from 'diff';
 import type { Comparison, Expect, Pattern } from '../scenario/types.js';
+import { COMPARISON_MSG, holds, parseComparison } from './comparison.js';
 import type { Failure, VerifierStats } from '../results/model.js';
 import { errnoName } from '../bpftool/errno.js';
-import { findForbidden, matchOrdered } from './patterns.js';
+import { findForbidden, matchOrdered, parsePatternOnce } from './patterns.js';
 import { excerpt, missingPatternDiff, tail } from './excerpt.js';
 
 export interface LoadActual {
@@ -46,21 +47,24 @@ export function parseStats(log: string): VerifierStats | undefined {
   return stats;
 }
 
-const COMPARISON = /^\s*(<=|>=|==|!=|<|>)?\s*(\d+)\s*$/;
-
-/** "<= 1000", "< 5", ">= 1", "== 3", "!= 0", "3" (same as "== 3"). Throws on anything else. */
+/** "<= 1000", "< 5", ">= 1", "== 3", "!= 0", "3" (same as "== 3"): comparison.ts's grammar. Throws on anything else. */
 export function compare(actual: number, comparison: Comparison | number): boolean {
-  const m = COMPARISON.exec(String(comparison));
-  if (!m) throw new Error(`bad comparison ${JSON.stringify(comparison)}: want e.g. "<= 1000"`);
-  const want = Number(m[2]);
-  switch (m[1] ?? '==') {
-    case '<=': return actual <= want;
-    case '>=': return actual >= want;
-    case '<': return actual < want;
-    case '>': return actual > want;
-    case '!=': return actual !== want;
-    default: return actual === want;
+  const c = parseComparison(comparison);
+  if (!c) throw new Error(`bad comparison ${JSON.stringify(comparison)}: ${COMPARISON_MSG}`);
+  return holds(c, actual);
+}
+
+/**
+ * Patterns that do not parse, as failures. Scenario files are validated with the same
+ * grammar, so these come from elsewhere: a kernel tree's __msg tags, which fail their
+ * case as test_loader fails it.
+ */
+function unusable(key: string, patterns: Pattern[]): Failure[] {
+  for (const [i, pattern] of patterns.entries()) {
+    const p = parsePatternOnce(pattern);
+    if (!p.ok) return [{ expectation: `${key}[${i}]`, message: `${key}[${i}] ${JSON.stringify(pattern)} cannot be matched: ${p.message}`, pattern }];
   }
+  return [];
 }
 
 /**
@@ -69,6 +73,8 @@ export function compare(actual: number, comparison: Comparison | number): boolea
  */
 export function checkPatterns(key: string, patterns: Pattern[] | undefined, text: string, opts: { onNextLine?: boolean[]; raw?: boolean } = {}): Failure[] {
   if (!patterns?.length) return [];
+  const bad = unusable(key, patterns);
+  if (bad.length) return bad;
   const r = matchOrdered(patterns, text, opts.onNextLine);
   if (r.ok) return [];
   const what = `${key}[${r.index}]`;
@@ -98,6 +104,8 @@ export function checkPatterns(key: string, patterns: Pattern[] | undefined, text
 
 export function checkForbidden(key: string, patterns: Pattern[] | undefined, text: string): Failure[] {
   if (!patterns?.length) return [];
+  const bad = unusable(key, patterns);
+  if (bad.length) return bad;
   return findForbidden(patterns, text).map((f) => ({
     expectation: `${key}[${f.index}]`,
     message: `${key}[${f.index}] ${JSON.stringify(f.pattern)} must not appear, but it does on line ${f.line}`,

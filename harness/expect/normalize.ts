@@ -2,6 +2,7 @@
 // values that change from boot to boot or kernel to kernel do not fail scenarios.
 
 import type { Normalize } from '../scenario/types.js';
+import { compileGuarded } from './regex-guard.js';
 
 export interface NormalizeRule {
   name: string;
@@ -66,18 +67,29 @@ export const BUILTIN_RULES: readonly NormalizeRule[] = [
   },
 ];
 
+/** normalize: match sources are applied globally; the schema validates them with these flags. */
+export const NORMALIZE_FLAGS = 'g';
+
+const rules = new Map<string, RegExp>();
+
+/** A normalize: rule's regex, compiled and guarded once (the schema refuses bad ones first). */
+function compileRule(source: string): RegExp {
+  let re = rules.get(source);
+  if (!re) {
+    try {
+      re = compileGuarded(source, NORMALIZE_FLAGS);
+    } catch (e) {
+      throw new Error(`normalize: ${(e as Error).message}`);
+    }
+    rules.set(source, re);
+  }
+  return re;
+}
+
 /** Strips \r and trailing blanks, applies the built-in rules, then the scenario's own. */
 export function normalizeLog(text: string, extra: Normalize[] = []): string {
   let out = text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '');
   for (const rule of BUILTIN_RULES) out = rule.apply(out);
-  for (const rule of extra) {
-    let re: RegExp;
-    try {
-      re = new RegExp(rule.match, 'g');
-    } catch (e) {
-      throw new Error(`normalize: bad regular expression ${JSON.stringify(rule.match)}: ${(e as Error).message}`);
-    }
-    out = out.replace(re, rule.replace);
-  }
+  for (const rule of extra) out = out.replace(compileRule(rule.match), rule.replace);
   return out;
 }

@@ -1,7 +1,7 @@
 // Log patterns with the kernel selftests' __msg rules (tools/testing/selftests/bpf/
 // test_loader.c): plain text is a substring, {{...}} parts are regular expressions
-// (JS RegExp syntax standing in for POSIX ERE), and a list is matched in order, each
-// pattern searched from the end of the previous match.
+// (the grammar is pattern-grammar.ts's), and a list is matched in order, each pattern
+// searched from the end of the previous match.
 //
 // Deliberate difference: a pattern matches within one line (like REG_NEWLINE, but
 // also for plain text and for [^x] or \s), unless the pattern itself contains a
@@ -9,34 +9,31 @@
 // the start and end of a log line, never "right after the previous match".
 
 import type { Pattern } from '../scenario/types.js';
+import { parsePattern, type ParsedPattern, type PatternProblem } from './pattern-grammar.js';
 
-export interface CompiledPattern {
-  source: Pattern;
-  regex: RegExp;
-  multiline: boolean;
+export type CompiledPattern = ParsedPattern;
+
+// The same patterns are matched step after step (and selftests' over hundreds of
+// programs); parsing includes the backtracking analysis, so each source is parsed once.
+const parsed = new Map<string, ParsedPattern | PatternProblem>();
+const CACHE_MAX = 10_000;
+
+/** parsePattern, remembered. */
+export function parsePatternOnce(source: Pattern): ParsedPattern | PatternProblem {
+  let p = parsed.get(source);
+  if (!p) {
+    if (parsed.size >= CACHE_MAX) parsed.clear();
+    p = parsePattern(source);
+    parsed.set(source, p);
+  }
+  return p;
 }
 
-const ESCAPE = /[.*+?^${}()|[\]\\/]/g;
-
+/** The pattern compiled (pattern-grammar.ts); throws on one that does not parse. */
 export function compilePattern(source: Pattern): CompiledPattern {
-  let body = '';
-  let rest = source;
-  for (;;) {
-    const open = rest.indexOf('{{');
-    if (open < 0) break;
-    const close = rest.indexOf('}}', open + 2);
-    if (close < 0) break; // an unclosed {{ is plain text, as in test_loader.c
-    body += rest.slice(0, open).replace(ESCAPE, '\\$&') + `(?:${rest.slice(open + 2, close)})`;
-    rest = rest.slice(close + 2);
-  }
-  body += rest.replace(ESCAPE, '\\$&');
-  let regex: RegExp;
-  try {
-    regex = new RegExp(body, 'gm');
-  } catch (e) {
-    throw new Error(`bad pattern ${JSON.stringify(source)}: ${(e as Error).message}`);
-  }
-  return { source, regex, multiline: source.includes('\n') };
+  const p = parsePatternOnce(source);
+  if (!p.ok) throw new Error(`bad pattern ${JSON.stringify(source)}: ${p.message}`);
+  return p;
 }
 
 export interface Hit {

@@ -1,6 +1,7 @@
 // Text shared by the reporters: counts, durations, and the plain-text account of a
 // scenario's failures (spec prints it, junit puts it in <failure>, tap has YAML).
 
+import { STEP_OUTPUT_LIMIT } from '../transport/capped-output.js';
 import type { Failure, Outcome, ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
 import { SOURCE_NAMES } from '../../vm/crash/scan.js';
 
@@ -102,6 +103,8 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
     if (s.failures.length === 0) continue;
     out.push(`${pad}step ${s.id} (${s.kind}):`);
     for (const f of s.failures) out.push(...formatFailure(f, `${pad}  `, style));
+    // What was matched is not all the command printed.
+    if (s.outputDropped) out.push(`${pad}  output past the ${STEP_OUTPUT_LIMIT / 2 ** 20} MiB a stream that a step keeps was dropped: ${s.outputDropped.stdout} bytes of stdout, ${s.outputDropped.stderr} of stderr`);
   }
   if (r.programs?.length) out.push(...formatProgramDetails(r.programs, pad, style));
   return out;

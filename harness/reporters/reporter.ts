@@ -22,8 +22,9 @@ export interface Reporter {
   runFinished(run: RunResult): string;
 }
 
-export type ReporterName = 'spec' | 'tap' | 'junit' | 'json';
-export const REPORTERS: readonly ReporterName[] = ['spec', 'tap', 'junit', 'json'];
+/** What run's and report merge's --reporter take. */
+export const REPORTERS = ['spec', 'tap', 'junit', 'json'] as const;
+export type ReporterName = (typeof REPORTERS)[number];
 
 export interface ReporterOptions {
   /** spec only; default: out is a TTY and NO_COLOR is unset. */

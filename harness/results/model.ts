@@ -43,6 +43,8 @@ export interface StepResult {
   /** Artifact files written for this step, relative to the run's --out dir. */
   artifacts: string[];
   skipReason?: string;
+  /** Output bytes past the step's capture limit (16 MiB a stream), counted and dropped; only when some were. */
+  outputDropped?: { stdout: number; stderr: number };
 }
 
 /** veristat's columns for one program: total_insns, total_states, peak_states, max_states_per_insn, mark_read. */

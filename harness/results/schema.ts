@@ -31,6 +31,7 @@ const step = z.object({
   failures: z.array(failure),
   artifacts: z.array(z.string()),
   skipReason: z.string().optional(),
+  outputDropped: z.object({ stdout: count, stderr: count }).optional(),
 });
 
 const program = z.object({

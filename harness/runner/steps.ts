@@ -7,7 +7,8 @@ import { tail } from '../expect/excerpt.js';
 import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepResult } from '../results/model.js';
 import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
-import { shellQuote } from '../transport/ssh.js';
+import { shellQuote, type ExecResult } from '../transport/ssh.js';
+import { STEP_OUTPUT_LIMIT } from '../transport/capped-output.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
 import { goldenPath, judgeGolden } from './golden.js';
 import { GUEST_USER, isRoot, privilegePrefix } from './privilege.js';
@@ -15,6 +16,15 @@ import { stripTimestamp } from '../../vm/crash/scan.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;
+
+/** The result's note of dropped output, if any. */
+const dropped = (r: ExecResult): Pick<StepResult, 'outputDropped'> => (r.dropped ? { outputDropped: r.dropped } : {});
+
+/** The artifact's line saying what was dropped, if anything. */
+function droppedLine(r: ExecResult): string {
+  if (!r.dropped) return '';
+  return `[output past ${STEP_OUTPUT_LIMIT} bytes a stream dropped: ${r.dropped.stdout} bytes of stdout, ${r.dropped.stderr} of stderr]\n`;
+}
 
 function writeArtifact(ctx: ScenarioContext, name: string, text: string): string {
   writeFileSync(join(ctx.artifactDir, name), text);
@@ -63,12 +73,12 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   // Another context needs to own the pin dir it pins into.
   const own = isRoot(step.as) ? '' : ` && chown ${GUEST_USER.uid}:${GUEST_USER.gid} ${shellQuote(pins)}`;
   const cmd = `{ ${obj.prefix}mkdir -p ${shellQuote(pins)}${own} && ${privilegePrefix(step.as)}bpftool -d ${load} ${shellQuote(obj.path)} ${shellQuote(pins)}; } 2>&1`;
-  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input });
+  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: LOAD_TIMEOUT_MS, input: obj.input, maxBytesPerStream: STEP_OUTPUT_LIMIT });
   const parsed = parseLoadallOutput(r.stdout, r.exit);
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
   const artifacts = [
-    writeArtifact(ctx, `${step.id}.bpftool.txt`, `$ ${cmd}\n${r.stdout}[exit ${r.exit}]\n`),
+    writeArtifact(ctx, `${step.id}.bpftool.txt`, `$ ${cmd}\n${r.stdout}${droppedLine(r)}[exit ${r.exit}]\n`),
     writeArtifact(ctx, `${step.id}.verifier.log`, log),
   ];
   const failures = checkLoad(expect, { loaded: parsed.loaded, errno: parsed.errno, log, stats });
@@ -82,7 +92,7 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   return {
     result: {
       id: step.id, kind: 'load', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
-      loaded: parsed.loaded, errno: parsed.errno, log, stats, failures, artifacts,
+      loaded: parsed.loaded, errno: parsed.errno, log, stats, failures, artifacts, ...dropped(r),
     },
     // A command that ran to its end has read the object from stdin (a timeout throws above).
     ...(obj.input ? { pushed: step.load } : {}),
@@ -99,15 +109,15 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
   const user = isRoot(step.as) ? step.run : `${privilegePrefix(step.as)}sh -c ${shellQuote(step.run)}`;
   const cmd = last ? `(${env}${user}
 )` : env + user;
-  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS });
+  const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS, maxBytesPerStream: STEP_OUTPUT_LIMIT });
   const artifacts = [
-    writeArtifact(ctx, `${step.id}.run.txt`, `$ ${step.run}\n[stdout]\n${r.stdout}[stderr]\n${r.stderr}[exit ${r.exit}]\n`),
+    writeArtifact(ctx, `${step.id}.run.txt`, `$ ${step.run}\n[stdout]\n${r.stdout}[stderr]\n${r.stderr}${droppedLine(r)}[exit ${r.exit}]\n`),
   ];
   const failures = checkRun(expect, { exit: r.exit, stdout: r.stdout, stderr: r.stderr });
   return {
     result: {
       id: step.id, kind: 'run', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
-      exit: r.exit, stdout: r.stdout, stderr: r.stderr, failures, artifacts,
+      exit: r.exit, stdout: r.stdout, stderr: r.stderr, failures, artifacts, ...dropped(r),
     },
     cleaned: last,
   };
@@ -121,8 +131,9 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
   const marker = dmesgMarker(ctx);
   let log = '';
   let failures: Failure[] = [];
+  let r: ExecResult;
   for (;;) {
-    const r = await ctx.target.exec('dmesg', { timeoutMs: 30000 });
+    r = await ctx.target.exec('dmesg', { timeoutMs: 30000, maxBytesPerStream: STEP_OUTPUT_LIMIT });
     // busybox dmesg prints "[   12.345678] message" when printk times are on.
     const lines = r.stdout.split('\n').map(stripTimestamp);
     const from = lines.lastIndexOf(marker);
@@ -142,5 +153,5 @@ export async function runDmesgStep(ctx: ScenarioContext, step: DmesgStep, expect
   if (failures.length && failures[0]?.expectation !== 'within') {
     failures.unshift({ expectation: 'within', message: `kernel messages after ${step.within_ms} ms did not meet the expectation` });
   }
-  return { id: step.id, kind: 'dmesg', outcome: outcomeOf(failures), durationMs: Date.now() - t0, log, failures, artifacts };
+  return { id: step.id, kind: 'dmesg', outcome: outcomeOf(failures), durationMs: Date.now() - t0, log, failures, artifacts, ...dropped(r) };
 }

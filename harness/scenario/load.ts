@@ -1,6 +1,6 @@
 // YAML file -> validated value, or a BadInputError with file:line:col for every problem.
 // zod validates the plain data; the YAML node tree (kept with ranges) gives positions.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -18,16 +18,48 @@ export interface YamlLoadOptions {
 
 type Issue = z.core.$ZodIssue;
 
+/** Scenario, recipe and policy files past this are refused before parsing (a 50 MB file took the harness to 4 GB). */
+export const MAX_INPUT_BYTES = 1 << 20;
+
+function tooBig(file: string, size: string): BadInputError {
+  return BadInputError.fromProblems([{
+    file, line: 0, col: 0,
+    message: `the file is ${size}, over the limit of 1 MiB (${MAX_INPUT_BYTES} bytes) for scenario, recipe and policy files`,
+    hint: 'check that the path names the file you meant; split a larger one',
+  }]);
+}
+
+/** The file's text, read no further than MAX_INPUT_BYTES + 1 (a device or a pipe never ends). */
+function readInput(abs: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(abs, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (st.isFile() && st.size > MAX_INPUT_BYTES) throw tooBig(abs, `${st.size} bytes`);
+    const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    // Not a regular file (a pipe, a device): its size shows only in reading.
+    if (n > MAX_INPUT_BYTES) throw tooBig(abs, 'more than 1 MiB');
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    if (e instanceof BadInputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw BadInputError.fromProblems([{ file: abs, line: 0, col: 0, message: `cannot read the file (${code})`, hint: 'check the path' }]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Read, parse and validate a YAML file; the schema gets a locate() for node positions. */
 export function loadYamlFile<T>(file: string, makeSchema: (locate: Locate) => z.ZodType<T>, opts: YamlLoadOptions): T {
   const abs = path.resolve(file);
-  let src: string;
-  try {
-    src = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw BadInputError.fromProblems([{ file: abs, line: 0, col: 0, message: `cannot read the file (${code})`, hint: 'check the path' }]);
-  }
+  const src = readInput(abs);
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(src, { lineCounter, prettyErrors: false });

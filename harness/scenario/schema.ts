@@ -4,6 +4,10 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { displayPath } from '../errors.js';
+import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from '../expect/comparison.js';
+import { NORMALIZE_FLAGS } from '../expect/normalize.js';
+import { parsePattern } from '../expect/pattern-grammar.js';
+import { regexProblem } from '../expect/regex-guard.js';
 import type { Expect, Scenario, Step } from './types.js';
 
 export type Path = (string | number)[];
@@ -64,13 +68,10 @@ export const duration = z
   })
   .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds (at most 24h).');
 
-const CMP_RE = /^\s*(<=|>=|==|<|>)?\s*(\d+)\s*$/;
-const CMP_MSG = 'expected a comparison like "<= 1000", "< 50", ">= 3", "== 12" or a number';
-
 /** Hints for format messages (zod's format issues carry no params). */
 export const FORMAT_HINTS: Record<string, string> = {
   [DURATION_MSG]: 'write e.g. 5s, 500ms or 2m',
-  [CMP_MSG]: 'write an operator and a count, e.g. "<= 1000", or just the count',
+  [COMPARISON_MSG]: COMPARISON_HINT,
   [ERRNO_MSG]: 'write the errno name (errno(3)) in capitals, e.g. EACCES',
   [ID_MSG]: 'rename the step, e.g. id: load-enqueue',
   [KERNEL_MSG]: 'name a kernel as its recipe names it (kernels/NAME.yaml)',
@@ -81,48 +82,28 @@ export const FORMAT_HINTS: Record<string, string> = {
   [PROGRAM_NAME_MSG]: 'rename it, e.g. my_prog (and the load: steps that name it)',
 };
 
+// The grammars are expect/'s, which the matcher parses with too: what validates, runs.
 const comparison = z
-  .union([z.number().int({ error: CMP_MSG }).nonnegative({ error: CMP_MSG }), z.string().regex(CMP_RE, { error: CMP_MSG })], {
-    error: CMP_MSG,
-  })
+  // The types and the pattern are for the JSON Schema (editors); parseComparison decides.
+  .union([z.number().int({ error: COMPARISON_MSG }).nonnegative({ error: COMPARISON_MSG }), z.string().regex(COMPARISON_RE, { error: COMPARISON_MSG })], { error: COMPARISON_MSG })
   // One spelling for the comparator: "<= 1000", or "12" for equality.
-  .transform((v) => {
-    if (typeof v === 'number') return String(v);
-    const m = CMP_RE.exec(v);
-    return m?.[1] ? `${m[1]} ${m[2]}` : (m?.[2] ?? v);
+  .transform((v, ctx) => {
+    const c = parseComparison(v);
+    if (c) return formatComparison(c);
+    ctx.addIssue({ code: 'custom', message: `${COMPARISON_MSG}, got ${JSON.stringify(v)} (counts are whole numbers up to 2^53-1)`, params: { hint: COMPARISON_HINT } });
+    return z.NEVER;
   });
 
-/** Why a log pattern is bad (an unterminated or non-compiling {{...}}), or undefined. */
-export function patternProblem(p: string): string | undefined {
-  for (let i = 0; ; ) {
-    const open = p.indexOf('{{', i);
-    if (open < 0) return undefined;
-    const close = p.indexOf('}}', open + 2);
-    if (close < 0) return `unterminated "{{" at offset ${open} (regex parts are written {{...}})`;
-    const src = p.slice(open + 2, close);
-    try {
-      new RegExp(src);
-    } catch (e) {
-      return `bad regex {{${src}}}: ${(e as Error).message}`;
-    }
-    i = close + 2;
-  }
-}
-
 const pattern = z.string().superRefine((s, ctx) => {
-  const problem = patternProblem(s);
-  if (problem)
-    ctx.addIssue({ code: 'custom', message: problem, params: { hint: 'the part inside {{ }} must be a valid regular expression; text outside it matches literally' } });
+  const p = parsePattern(s);
+  if (!p.ok) ctx.addIssue({ code: 'custom', message: p.message, params: { hint: p.hint } });
 });
 const patterns = (what: string) =>
   z.array(pattern).describe(`${what} Plain text matches as a substring; {{...}} parts are extended regexes (kernel selftests' __msg rules).`);
 
 const regexSource = z.string().superRefine((s, ctx) => {
-  try {
-    new RegExp(s, 'g');
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message, params: { hint: 'write a JavaScript regular expression source, without slashes' } });
-  }
+  const problem = regexProblem(s, NORMALIZE_FLAGS);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { hint: problem.hint } });
 });
 
 // --- expect ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import { connect } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
+import { CappedOutput } from './capped-output.js';
 
 export interface ExecResult {
   exit: number;
@@ -10,6 +11,8 @@ export interface ExecResult {
   stdoutBytes?: Buffer;
   stderr: string;
   durationMs: number;
+  /** Bytes past ExecOptions.maxBytesPerStream, per stream; only when some were dropped. */
+  dropped?: { stdout: number; stderr: number };
 }
 
 export interface ExecOptions {
@@ -18,6 +21,8 @@ export interface ExecOptions {
   input?: Buffer | string;
   /** Also return stdout as bytes (ExecResult.stdoutBytes). */
   binary?: boolean;
+  /** Keep at most this many bytes of stdout and of stderr each; the rest is counted and dropped (default: all kept). */
+  maxBytesPerStream?: number;
 }
 
 export interface ConnectOptions {
@@ -122,8 +127,8 @@ export class SshConnection {
       if (this.closed) return reject(new SshLostError(`SSH connection to ${this.describe} is closed${this.lostReason ? `: ${this.lostReason}` : ''}`));
       this.client.exec(cmd, (err, ch: ClientChannel) => {
         if (err) return reject(new SshLostError(`SSH exec on ${this.describe} failed: ${err.message}`));
-        const out: Buffer[] = [];
-        const errb: Buffer[] = [];
+        const out = new CappedOutput(opts.maxBytesPerStream ?? Infinity);
+        const errb = new CappedOutput(opts.maxBytesPerStream ?? Infinity);
         let exit: number | undefined;
         let timer: NodeJS.Timeout | undefined;
         const onClientClose = () => {
@@ -147,13 +152,14 @@ export class SshConnection {
         ch.on('close', () => {
           clearTimeout(timer);
           this.client.removeListener('close', onClientClose);
-          const bytes = Buffer.concat(out);
+          const bytes = out.bytes();
           resolve({
             exit: exit ?? 255,
             stdout: bytes.toString('utf8'),
             ...(opts.binary ? { stdoutBytes: bytes } : {}),
-            stderr: Buffer.concat(errb).toString('utf8'),
+            stderr: errb.bytes().toString('utf8'),
             durationMs: Date.now() - t0,
+            ...(out.dropped || errb.dropped ? { dropped: { stdout: out.dropped, stderr: errb.dropped } } : {}),
           });
         });
         if (opts.input !== undefined) ch.end(opts.input);

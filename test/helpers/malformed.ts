@@ -72,7 +72,11 @@ const first = (s: Src) => topPairs(s)[0]?.key;
 
 const MUTATORS: Record<string, Mutator> = {
   'wrong type: name': (s, r) => exact(s.replace(val(s.top(), 'name')!, r.pick(['[1, 2]', '{a: 1}', '42', 'true', '~']))),
-  'wrong type: steps': (s, r) => exact(s.replace(val(s.top(), 'steps')!, r.pick(['5', 'load everything', '{load: x}', 'true']))),
+  // A selftests-only scenario has no steps: another base is drawn.
+  'wrong type: steps': (s, r) => {
+    const steps = val(s.top(), 'steps');
+    return steps ? exact(s.replace(steps, r.pick(['5', 'load everything', '{load: x}', 'true']))) : undefined;
+  },
   'wrong type: kernels': (s, r) => exact(s.replace(val(s.top(), 'kernels')!, r.pick(['debian-6.12', '7', '{debian-6.12: yes}']))),
   'wrong type in expect': (s, r) => {
     const bad: Record<string, string[]> = {
@@ -130,6 +134,20 @@ const MUTATORS: Record<string, Mutator> = {
     const bad = r.pick(['"{{[0-9+}}"', '"x {{abc"', '"{{(}}"', '"{{*}}"', '"a{{)}}b"', "'{{[z-a]}}'", '"{{x++}}"']);
     const items = stepScalars(s, ['log', 'not_log', 'stdout', 'stderr']);
     return exact(items.length ? s.replace(r.pick(items), bad) : s.addStep(`{run: "true", expect: {stdout: [${bad}]}}`));
+  },
+  // Each part compiles alone, but not together, or the whole backtracks exponentially.
+  'pattern the matcher cannot run': (s, r) => {
+    const bad = r.pick(['"{{(?<n>a)}} {{(?<n>b)}}"', '"x {{(a+)+}}$"', "'{{(\\s*\\w+)*}}:'", '"{{a)(b}}"', '"insns {{([0-9]+ ?)+}}$"']);
+    const items = stepScalars(s, ['log', 'not_log', 'stdout', 'stderr']);
+    return exact(items.length ? s.replace(r.pick(items), bad) : s.addStep(`{run: "true", expect: {stdout: [${bad}]}}`));
+  },
+  'bad comparison': (s, r) => {
+    const bad = r.pick(['"!== 3"', '"=< 5"', '"<> 1"', '"about 10"', '"<= 99999999999999999999"', '"< -1"', '"1.5"']);
+    const counts = stepScalars(s, ['insns', 'states']);
+    if (counts.length) return exact(s.replace(r.pick(counts), bad));
+    const progs = val(s.top(), 'programs');
+    const prog = isMap(progs) ? (progs.items[0]?.key as Scalar | undefined)?.value : undefined;
+    return prog ? exact(s.addStep(`{load: ${String(prog)}, expect: {${r.pick(['insns', 'states'])}: ${bad}}}`)) : undefined;
   },
   'bad regex in normalize': (s, r) =>
     exact(s.append(['normalize:', `  - {match: "${r.pick(['(', '[a-', 'a{2,1}', '+', '(?<n>a)(?<n>b)'])}", replace: x}`], 1)),

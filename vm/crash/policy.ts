@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../../harness/scenario/load.js';
 import { repoRoot } from '../../harness/paths.js';
+import { regexProblem } from '../../harness/expect/regex-guard.js';
 
 export const DEFAULT_POLICY_FILE = join(repoRoot, 'vm', 'crash', 'policy.yaml');
 
-/** A regex source that compiles; the message names the regex error. */
+/** A regex source that compiles and cannot backtrack exponentially (it runs on every kernel message line). */
 const regex = z.string().min(1).superRefine((s, ctx) => {
-  try {
-    new RegExp(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(e as Error).message}` });
-  }
+  const problem = regexProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.kind === 'syntax' ? `not a valid regular expression: ${problem.message}` : problem.message, params: { hint: problem.hint } });
 });
 
 const policySchema = z.strictObject({

@@ -10,6 +10,10 @@ import { spawnGuarded } from '../../harness/processes.js';
 
 export type Accel = 'kvm' | 'tcg';
 
+/** What --accel takes: auto probes KVM by booting and falls back to TCG. */
+export const ACCEL_CHOICES = ['auto', 'kvm', 'tcg'] as const;
+export type AccelChoice = (typeof ACCEL_CHOICES)[number];
+
 export const ACCEL_ARGS: Record<Accel, string[]> = {
   kvm: ['-accel', 'kvm', '-cpu', 'host'],
   tcg: ['-accel', 'tcg', '-cpu', 'max'],
@@ -75,7 +79,7 @@ function cachedProbe(fp: string): { accel: Accel; why: string } | undefined {
 }
 
 /** auto: KVM if a probe boot prints the kernel banner, else TCG. */
-export function chooseAccel(wanted: 'auto' | Accel, bzImage: string): Promise<Accel> {
+export function chooseAccel(wanted: AccelChoice, bzImage: string): Promise<Accel> {
   if (wanted !== 'auto') return Promise.resolve(wanted);
   probed ??= (async () => {
     if (!kvmOpenable()) {

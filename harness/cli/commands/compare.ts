@@ -14,23 +14,26 @@ import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../writable-dir.js';
 import { writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
+import type { AccelChoice } from '../../../vm/qemu/accel.js';
+
+/** What compare's and reproduce's --reporter take. */
+export const COMPARE_REPORTERS = ['text', 'json', 'junit'] as const;
 
 export interface CompareFlags {
   base: string;
   patched: string;
-  reporter: 'text' | 'json' | 'junit';
+  reporter: (typeof COMPARE_REPORTERS)[number];
   out?: string;
   force?: boolean;
-  jobs: string;
-  accel: string;
+  jobs: number;
+  accel: AccelChoice;
   quiet?: boolean;
-  threshold: string;
+  /** Percent. */
+  threshold: number;
   csv?: string;
 }
 
 export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
-  const threshold = Number(flags.threshold);
-  if (!/^\d+(\.\d+)?$/.test(flags.threshold)) throw new BadInputError(`--threshold ${flags.threshold}: expected a percentage, e.g. 5`);
   if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
   checkKernels([flags.base, flags.patched]);
   const base = resolveRecipe(recipeFile(flags.base)).name;
@@ -41,10 +44,10 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
-    outDir, jobs: Number(flags.jobs) || 1, accel: flags.accel as 'auto', update: false, reporter: makeReporter('spec', process.stderr),
+    outDir, jobs: flags.jobs, accel: flags.accel, update: false, reporter: makeReporter('spec', process.stderr),
   });
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
-  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, threshold);
+  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);
   writeCsvs(run.scenarios, flags.csv, undefined);
   writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
   const text = flags.reporter === 'json' ? `${JSON.stringify(cmp, null, 2)}\n` : flags.reporter === 'junit' ? comparisonJunit(cmp) : formatComparison(cmp);

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BadInputError, type Problem } from '../../errors.js';
-import { makeReporter, REPORTERS, type ReporterName } from '../../reporters/reporter.js';
+import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
 import { mergeRuns, type MergeInput } from '../../results/merge.js';
 import { readRunResult } from '../../results/read.js';
 import { ensureOutDirWritable } from '../../writable-dir.js';
@@ -17,7 +17,6 @@ export interface ReportMergeFlags {
 
 /** Print the merged report; with --out, also write DIR/results.json. Exit code as run's. */
 export async function reportMergeCommand(files: string[], flags: ReportMergeFlags): Promise<number> {
-  if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
   const outDir = flags.out ? path.resolve(flags.out) : undefined;
   const outFile = outDir && path.join(outDir, 'results.json');
   // Every unreadable input is reported at once, not just the first.

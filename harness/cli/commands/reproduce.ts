@@ -13,7 +13,9 @@ export interface ReproduceFlags {
   reporter: CompareFlags['reporter'];
   out?: string;
   force?: boolean;
-  accel: string;
+  accel: CompareFlags['accel'];
+  threshold: number;
+  csv?: string;
   quiet?: boolean;
 }
 
@@ -28,7 +30,7 @@ export async function reproduceCommand(mbox: string, scenarios: string[], flags:
   try {
     const recipe = join(dir, `${name}.yaml`);
     writeFileSync(recipe, `name: ${name}\nextends: ${flags.base}\npatches: [${JSON.stringify(series)}]\n`);
-    return await compareCommand(scenarios, { threshold: '5', ...flags, base: flags.base, patched: recipe, jobs: '1' });
+    return await compareCommand(scenarios, { ...flags, base: flags.base, patched: recipe, jobs: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

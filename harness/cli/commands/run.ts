@@ -10,7 +10,9 @@ import { backendFor } from '../../targets/backends.js';
 import { loadCrashPolicy } from '../../../vm/crash/policy.js';
 import { setQuiet } from '../../progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
+import type { AccelChoice } from '../../../vm/qemu/accel.js';
 import { exitCodeOf } from '../exit-codes.js';
+import type { Shard } from '../flags.js';
 import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../writable-dir.js';
 
@@ -20,13 +22,13 @@ export interface RunFlags {
   reporter: ReporterName;
   out?: string;
   force?: boolean;
-  jobs: string;
-  shard?: string;
+  jobs: number;
+  shard?: Shard;
   grep?: string;
   update?: boolean;
-  accel: string;
-  memory: string;
-  cpus: string;
+  accel: AccelChoice;
+  memory: number;
+  cpus: number;
   quiet?: boolean;
   identity?: string;
   knownHosts?: string;
@@ -38,28 +40,12 @@ export interface RunFlags {
   veristatCsv?: string;
 }
 
-const REPORTERS = ['spec', 'tap', 'junit', 'json'];
-
-function positiveInt(flag: string, v: string): number {
-  if (!/^[1-9][0-9]*$/.test(v)) throw new BadInputError(`${flag} ${v}: expected a positive integer`);
-  return Number(v);
-}
-
 /** --append: one kernel command line, so one line of printable text. */
 export function kernelAppend(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (/[^\x20-\x7e]/.test(v)) throw new BadInputError(`--append ${JSON.stringify(v)}: the kernel command line takes printable ASCII only, on one line`);
   return v;
 }
-
-export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
-  if (v === undefined) return undefined;
-  const m = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(v);
-  if (!m || Number(m[1]) > Number(m[2])) throw new BadInputError(`--shard ${v}: expected I/N with 1 <= I <= N, e.g. --shard 2/4`);
-  return { index: Number(m[1]), count: Number(m[2]) };
-}
-
-
 /** --csv and --veristat-csv, written once the run is over. */
 export function writeCsvs(results: ScenarioResult[], csv: string | undefined, veristat: Map<string, string> | undefined): void {
   if (csv) writeFileSync(csv, programsCsv(results));
@@ -67,11 +53,7 @@ export function writeCsvs(results: ScenarioResult[], csv: string | undefined, ve
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  if (!REPORTERS.includes(flags.reporter)) throw new BadInputError(`--reporter ${flags.reporter}: expected one of ${REPORTERS.join(', ')}`);
-  if (!['auto', 'kvm', 'tcg'].includes(flags.accel)) throw new BadInputError(`--accel ${flags.accel}: expected auto, kvm or tcg`);
-  const jobs = positiveInt('--jobs', flags.jobs);
-  const memoryMiB = positiveInt('--memory', flags.memory);
-  const cpus = positiveInt('--cpus', flags.cpus);
+  // --reporter, --accel and the numbers were checked as the command line was parsed (main.ts).
   const append = kernelAppend(flags.append);
   // The backend --target names checks its own flags and refuses the others'.
   const target = backendFor(flags.target, { ...flags });
@@ -79,7 +61,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: target.backend.planKernels(target.config, flags.kernel),
-    grep: flags.grep, shard: parseShard(flags.shard), knownKernels: knownRecipes(),
+    grep: flags.grep, shard: flags.shard, knownKernels: knownRecipes(),
   });
   if (target.backend.kernelsAreRecipes) checkKernels(entries.map((e) => e.kernel));
   // Checked before anything boots: a run must not end in a file it cannot write.
@@ -91,7 +73,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs, accel: flags.accel as 'auto', memoryMiB, cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

@@ -12,7 +12,7 @@ import { clientKey } from '../../transport/keys.js';
 import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../writable-dir.js';
 import { guestImage } from '../../../vm/image/build.js';
-import { chooseAccel, type Accel } from '../../../vm/qemu/accel.js';
+import { chooseAccel, type AccelChoice } from '../../../vm/qemu/accel.js';
 import { bootGuest } from '../../../vm/qemu/target.js';
 
 interface VmState {
@@ -44,7 +44,7 @@ function upState(): VmState {
   return s;
 }
 
-export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number, append?: string): Promise<number> {
+export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number, append?: string): Promise<number> {
   checkKernels([kernel]);
   ensureCacheWritable();
   const f = stateFile();
@@ -54,7 +54,7 @@ export async function vmUp(kernel: string, accelFlag: string, memoryMiB: number,
   }
   const art = await kernelArtifacts(kernel);
   const image = await guestImage(art);
-  const accel = await chooseAccel(accelFlag as 'auto' | Accel, art.bzImage);
+  const accel = await chooseAccel(accelFlag, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
   // Ctrl-C (or vm down) stops the guest; the scratch dir and state go on exit, however it comes.
   process.on('exit', () => {

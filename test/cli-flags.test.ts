@@ -1,0 +1,105 @@
+// Every subcommand checks its flags the same way, through the real CLI: a numeric flag
+// that is not a whole number (or under its minimum), or a choice outside its list, is
+// exit 2 naming the flag and the value, before anything is built or booted.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { COMPARE_REPORTERS } from '../harness/cli/commands/compare.js';
+import { REPORTERS } from '../harness/reporters/reporter.js';
+import { ACCEL_CHOICES } from '../vm/qemu/accel.js';
+import { cli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-flags-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const cache = join(dir, 'cache');
+const out = join(dir, 'out');
+
+// Each subcommand with what it needs besides the flag under test (a run would boot).
+const COMMANDS: Record<string, string[]> = {
+  run: ['run', 'scenarios/basics', '--out', out],
+  compare: ['compare', '--base', 'debian-6.12', '--patched', 'debian-6.1', '--out', out, 'scenarios/basics'],
+  reproduce: ['reproduce', join(dir, 'series.mbox'), 'scenarios/basics', '--out', out],
+  'vm up': ['vm', 'up'],
+  'report merge': ['report', 'merge', join(dir, 'results.json')],
+};
+
+/** Each numeric flag of each subcommand, the smallest value it takes, and whether it is a whole number. */
+const NUMERIC: [string, string, number, 'int' | 'percent'][] = [
+  ['run', '--jobs', 1, 'int'],
+  ['run', '--memory', 64, 'int'],
+  ['run', '--cpus', 1, 'int'],
+  ['compare', '--jobs', 1, 'int'],
+  ['compare', '--threshold', 0, 'percent'],
+  ['reproduce', '--threshold', 0, 'percent'],
+  ['vm up', '--memory', 64, 'int'],
+];
+
+const CHOICES: [string, string, readonly string[]][] = [
+  ['run', '--reporter', REPORTERS],
+  ['run', '--accel', ACCEL_CHOICES],
+  ['compare', '--reporter', COMPARE_REPORTERS],
+  ['compare', '--accel', ACCEL_CHOICES],
+  ['reproduce', '--reporter', COMPARE_REPORTERS],
+  ['reproduce', '--accel', ACCEL_CHOICES],
+  ['vm up', '--accel', ACCEL_CHOICES],
+  ['report merge', '--reporter', REPORTERS],
+];
+
+// A subtest's t (the last overload of t.test takes just the callback).
+type T = Parameters<Parameters<typeof t.test>[0]>[0];
+
+async function refused(t: T, command: string, flag: string, value: string, why: RegExp): Promise<void> {
+  const r = await cli([...COMMANDS[command]!, flag, value], { BPF_HARNESS_CACHE: cache });
+  const what = `${command} ${flag} ${value}`;
+  t.equal(r.exitCode, 2, `${what}: exit 2`, { stderr: r.stderr });
+  t.match(r.stderr, new RegExp(`^error: option '(-\\w, )?${flag} <[^>]+>' argument '${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is invalid\\. `), `${what}: names the flag and the value`);
+  t.match(r.stderr, why, `${what}: says what it takes`);
+  t.equal(r.stdout, '', `${what}: nothing on stdout`);
+}
+
+t.test('numeric flags refuse what is not a whole number, or under the minimum', async (t) => {
+  for (const [command, flag, min, kind] of NUMERIC) {
+    const why = kind === 'int' ? new RegExp(`expected a whole number of at least ${min}`) : /expected a percentage, e.g. 5 or 2\.5/;
+    const bad = kind === 'int' ? ['abc', String(min - 1), '1.5', '1e3', '-2', ''] : ['abc', '-1', '5%', ''];
+    for (const value of bad) await refused(t, command, flag, value, why);
+  }
+  t.notOk(existsSync(cache), 'no cache made');
+  t.notOk(existsSync(out), 'no out/ made');
+});
+
+t.test('choice flags refuse what is not in their list, and --help lists that same list', async (t) => {
+  for (const [command, flag, choices] of CHOICES) {
+    await refused(t, command, flag, 'nope', new RegExp(`Allowed choices are ${choices.join(', ')}\\.`));
+    const help = helpOptions((await cli([...command.split(' '), '--help'])).stdout).find((o) => o.includes(`${flag} <`));
+    t.match(help, `(choices: ${choices.map((c) => `"${c}"`).join(', ')}`, `${command} --help lists the ${flag} choices`);
+  }
+  t.notOk(existsSync(cache), 'no cache made');
+});
+
+t.test('--shard takes I/N with 1 <= I <= N', async (t) => {
+  for (const value of ['abc', '3/2', '0/2', '1/0', '2', '1/2/3']) await refused(t, 'run', '--shard', value, /expected I\/N with 1 <= I <= N, e\.g\. --shard 2\/4/);
+});
+
+const SUBCOMMANDS = ['run', 'compare', 'bisect', 'reproduce', 'report merge', 'kernel list', 'kernel build', 'kernel gc', 'vm up', 'vm ssh', 'vm down', 'doctor'];
+
+/** --help's options, one entry each (commander wraps long descriptions onto indented lines). */
+function helpOptions(help: string): string[] {
+  const entries: string[] = [];
+  for (const line of help.split('\n')) {
+    if (/^ {2}-/.test(line)) entries.push(line.trim());
+    else if (/^ {4,}\S/.test(line) && entries.length) entries[entries.length - 1] += ` ${line.trim()}`;
+  }
+  return entries;
+}
+
+t.test('every option with a numeric default is one of the numeric flags above', async (t) => {
+  for (const command of SUBCOMMANDS) {
+    const help = await cli([...command.split(' '), '--help']);
+    t.equal(help.exitCode, 0, `${command} --help`);
+    // commander prints a string default quoted, a number bare.
+    const numeric = helpOptions(help.stdout).filter((o) => /\(default: \d/.test(o)).map((o) => /--[\w-]+/.exec(o)![0]);
+    const listed = NUMERIC.filter(([c]) => c === command).map(([, f]) => f);
+    t.same(numeric.sort(), listed.sort(), `${command}: ${numeric.join(', ') || 'no numeric flags'}`);
+  }
+});
