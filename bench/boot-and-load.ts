@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildProgram } from '../harness/programs/build.js';
-import { repoRoot } from '../harness/paths.js';
-import { setQuiet } from '../harness/progress.js';
+import { repoRoot } from '../common/paths.js';
+import { setQuiet } from '../common/progress.js';
 import { runScenario } from '../harness/runner/scenario.js';
 import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { loadScenario } from '../harness/scenario/load.js';
@@ -20,7 +20,7 @@ import { kernelArtifacts } from '../kernels/resolve.js';
 import { guestImage } from '../vm/image/build.js';
 import { chooseAccel } from '../vm/qemu/accel.js';
 import { freePort } from '../vm/qemu/ports.js';
-import { spawnGuarded } from '../harness/processes.js';
+import { spawnGuarded } from '../common/processes.js';
 import { QemuTarget, qemuArgs } from '../vm/qemu/target.js';
 
 const { values } = parseArgs({

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import type { RunResult } from '../harness/results/model.js';
 import { qemuWithTag } from '../test/helpers/procs.js';
 

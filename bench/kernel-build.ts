@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheDir, repoRoot } from '../harness/paths.js';
+import { cacheDir, repoRoot } from '../common/paths.js';
 import { debianSource } from '../kernels/source/debian-source.js';
 
 const { values } = parseArgs({ options: { 'skip-fresh': { type: 'boolean', default: false } } });

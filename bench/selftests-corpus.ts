@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setQuiet } from '../harness/progress.js';
+import { setQuiet } from '../common/progress.js';
 import { runScenario } from '../harness/runner/scenario.js';
 import { compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR } from '../harness/selftests/compile.js';
 import type { SelftestPlan } from '../harness/selftests/run.js';

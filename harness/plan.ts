@@ -2,7 +2,7 @@
 // before any kernel is fetched or guest booted, so bad input changes nothing.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { BadInputError } from './errors.js';
+import { BadInputError } from '../common/errors.js';
 import { loadScenario } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
 

@@ -2,8 +2,8 @@
 // helper with its sysctl baseline, and the kernel log stream on its own channel.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError } from './errors.js';
-import { repoRoot } from './paths.js';
+import { InfraError } from '../common/errors.js';
+import { repoRoot } from '../common/paths.js';
 import { KernelLogStream } from './transport/kernel-log.js';
 import { shellQuote, type SshConnection } from './transport/ssh.js';
 

@@ -1,7 +1,7 @@
 // What a kernel recipe turns into: everything needed to boot it and to build programs for
 // it, and its artifacts.json in the cache.
 import { existsSync, readFileSync } from 'node:fs';
-import { progress } from '../harness/progress.js';
+import { progress } from '../common/progress.js';
 
 export interface KernelArtifacts {
   /** Recipe name, e.g. debian-6.12. */

@@ -1,7 +1,14 @@
 // The kernel recipe v1 (DESIGN.md "Kernel recipe") as a zod schema. Paths stay as
 // written (relative to the recipe file); the kernel builder resolves them.
 import { z } from 'zod';
-import { kernelName, strict } from '../harness/scenario/schema.js';
+import { strict } from '../common/yaml-file.js';
+
+export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
+const KERNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+/** A kernel's name, as recipes give it and scenarios and --kernel use it. */
+export const kernelName = z.string().regex(KERNEL_RE, { error: KERNEL_MSG });
+/** Hints for the recipe schema's format messages. */
+export const RECIPE_HINTS: Record<string, string> = { [KERNEL_MSG]: 'name a kernel as its recipe names it (kernels/NAME.yaml)' };
 
 const SOURCES = ['debian-source', 'git', 'path', 'debian-image'] as const;
 

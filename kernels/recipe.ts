@@ -2,8 +2,8 @@
 // fetchers and the builder work from.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BadInputError } from '../harness/errors.js';
-import { repoRoot } from '../harness/paths.js';
+import { BadInputError } from '../common/errors.js';
+import { repoRoot } from '../common/paths.js';
 import { loadRecipeFile } from './recipe-load.js';
 import type { RecipeFile } from './recipe-schema.js';
 

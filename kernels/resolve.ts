@@ -1,8 +1,8 @@
 // --kernel NAME|FILE -> a recipe -> kernel artifacts ready to boot.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BadInputError } from '../harness/errors.js';
-import { repoRoot } from '../harness/paths.js';
+import { BadInputError } from '../common/errors.js';
+import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
 import { fetchDebianImage } from './fetch/debian-image.js';
 import { buildKernel } from './build/builder.js';

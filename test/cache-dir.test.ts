@@ -1,5 +1,5 @@
 // A cache directory the harness cannot use is one clear error naming it, what failed
-// and what to do: exit 2 (the user's settings, see harness/writable-dir.ts), no stack.
+// and what to do: exit 2 (the user's settings, see common/writable-dir.ts), no stack.
 // Root ignores permissions, so the permission cases run the CLI as nobody (setpriv);
 // a path beneath a regular file (ENOTDIR) stops root too.
 import { execa } from 'execa';
@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import { CLI } from './helpers/cli.js';
 
 const NOBODY = 65534;

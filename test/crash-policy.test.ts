@@ -8,7 +8,7 @@ import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { findCrash } from '../vm/crash/scan.js';
 import { LineLog } from '../vm/crash/line-log.js';
 import { kmsgText } from '../harness/transport/kernel-log.js';
-import { BadInputError } from '../harness/errors.js';
+import { BadInputError } from '../common/errors.js';
 import { fixture } from './helpers/cli.js';
 
 const policy = loadCrashPolicy();

@@ -7,7 +7,7 @@ import { compilePattern, findForbidden, matchOrdered } from '../harness/expect/p
 import { checkDmesg, checkForbidden, checkGolden, checkLoad, checkPatterns, checkRun, compare, parseStats } from '../harness/expect/check.js';
 import { parseComparison } from '../harness/expect/comparison.js';
 import { parsePattern } from '../harness/expect/pattern-grammar.js';
-import { regexProblem } from '../harness/expect/regex-guard.js';
+import { regexProblem } from '../common/regex-guard.js';
 import { BAD_COMPARISONS, BAD_PATTERNS, GOOD_COMPARISONS, GOOD_PATTERNS } from './helpers/grammar-cases.js';
 import { parseLoadallOutput } from '../harness/bpftool/loadall-output.js';
 import { errnoName } from '../harness/bpftool/errno.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, cli, outDir } from './helpers/cli.js';
 import { qemuWithTag, sleep } from './helpers/procs.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import type { RunResult } from '../harness/results/model.js';
 
 t.test('no QEMU is left after a normal run', async (t) => {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../harness/paths.js';
+import { cacheDir } from '../common/paths.js';
 import { cli, fixture, outDir } from './helpers/cli.js';
 
 // The build logs of linux-source-6.12's O= dirs (not the tools dirs other test files may build in).

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, cli, fixture, outDir } from './helpers/cli.js';
 import { sleep } from './helpers/procs.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import type { RunResult } from '../harness/results/model.js';
 
 const host = execa('node', [CLI, 'vm', 'up', '--kernel', 'debian-6.12'], { cwd: repoRoot, reject: false, all: true, buffer: true });

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { publishOnce } from '../harness/publish.js';
+import { publishOnce } from '../common/publish.js';
 import { readArtifacts, type KernelArtifacts } from '../kernels/artifacts.js';
 import { builtDir, peekKey, readBuiltKernel } from '../kernels/build/builder.js';
 import { resolveRecipe } from '../kernels/recipe.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import { cli } from './helpers/cli.js';
 import { sleep } from './helpers/procs.js';
 
@@ -30,7 +30,7 @@ t.test('gc --all keeps leased, locked and live scratch entries; removes the rest
 
   // A running harness holding a lease on one entry, as buildKernel takes it.
   const holder = execa('node', ['--input-type=module', '-e', `
-    import { lease } from ${JSON.stringify(join(repoRoot, 'dist', 'harness', 'lease.js'))};
+    import { lease } from ${JSON.stringify(join(repoRoot, 'dist', 'common', 'lease.js'))};
     lease(${JSON.stringify(leased)});
     console.log('leased');
     setInterval(() => {}, 1000);

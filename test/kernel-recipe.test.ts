@@ -4,14 +4,14 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadInputError, InfraError } from '../harness/errors.js';
+import { BadInputError, InfraError } from '../common/errors.js';
 import { gitSource } from '../kernels/source/git-source.js';
 import { cli } from './helpers/cli.js';
 import { loreSeries } from '../kernels/build/lore.js';
 import { droppedOptions, parseFragment } from '../kernels/build/fragments.js';
 import { patchFiles } from '../kernels/build/patches.js';
 import { resolveRecipe } from '../kernels/recipe.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'bh-recipe-'));

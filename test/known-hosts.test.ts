@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { InfraError } from '../harness/errors.js';
+import { InfraError } from '../common/errors.js';
 import { hostKeyCheck, knownKeys } from '../harness/ssh-host/known-hosts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'known-hosts-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { isMap, isScalar, type Node } from 'yaml';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { knownRecipes } from '../kernels/resolve.js';
 import { CLI } from './helpers/cli.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 import { sleep } from './helpers/procs.js';
 
 /** Processes whose command line holds the marker. */
@@ -35,8 +35,8 @@ function harnessWithMake(marker: string, signalSelf?: string) {
   // A plain command: make runs it itself (no shell), so the job is make's own child.
   writeFileSync(makefile, `all:\n\tsleep ${marker}\n`);
   const script = `
-    import { spawnGuarded } from ${JSON.stringify(join(repoRoot, 'dist', 'harness', 'processes.js'))};
-    import { catchSignals } from ${JSON.stringify(join(repoRoot, 'dist', 'harness', 'interrupt.js'))};
+    import { spawnGuarded } from ${JSON.stringify(join(repoRoot, 'dist', 'common', 'processes.js'))};
+    import { catchSignals } from ${JSON.stringify(join(repoRoot, 'dist', 'common', 'interrupt.js'))};
     catchSignals();
     const p = spawnGuarded('make', ['-f', ${JSON.stringify(makefile)}], 'TERM', { reject: false, stdin: 'ignore' });
     const r = await p;

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type Result } from 'tap-parser';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../common/paths.js';
 
 const dir = join(repoRoot, 'dist', 'test');
 const only = process.argv.slice(2);

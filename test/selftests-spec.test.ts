@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from './helpers/cli.js';
-import { CLANG } from '../harness/programs/build.js';
+import { CLANG } from '../common/host-commands.js';
 import { readObject } from '../harness/selftests/object.js';
 import { CURRENT_RULES, parseSpec, POINTER_VALUE, runsProgram } from '../harness/selftests/spec.js';
 

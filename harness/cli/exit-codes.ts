@@ -1,6 +1,6 @@
 // Exit codes (DESIGN.md): 0 all passed (skips allowed), 1 a scenario failed,
 // 2 bad input, 3 infrastructure (no boot, SSH lost).
-import { exitCodeFor, type StopSignal } from '../interrupt.js';
+import { exitCodeFor, type StopSignal } from '../../common/interrupt.js';
 import type { RunResult } from '../results/model.js';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, infra: 3 } as const;

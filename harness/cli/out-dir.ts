@@ -2,8 +2,8 @@
 // directory of its own, out/KIND-YYYYMMDD-HHMMSS (-2, -3, ... when that name is taken).
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BadInputError } from '../errors.js';
-import { ensureOutDirWritable, refusePseudoFsOutDir } from '../writable-dir.js';
+import { BadInputError } from '../../common/errors.js';
+import { ensureOutDirWritable, refusePseudoFsOutDir } from '../../common/writable-dir.js';
 
 export interface OutDirFlags {
   out?: string;

@@ -4,12 +4,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { BadInputError } from '../errors.js';
-import { interruptedBy } from '../interrupt.js';
+import { BadInputError } from '../../common/errors.js';
+import { interruptedBy } from '../../common/interrupt.js';
 import { buildPlan } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { runPlan } from '../runner/run.js';
-import { ensureCacheWritable } from '../writable-dir.js';
+import { ensureCacheWritable } from '../../common/writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';

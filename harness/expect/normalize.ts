@@ -2,7 +2,7 @@
 // values that change from boot to boot or kernel to kernel do not fail scenarios.
 
 import type { Normalize } from '../scenario/types.js';
-import { compileGuarded } from './regex-guard.js';
+import { compileGuarded } from '../../common/regex-guard.js';
 
 export interface NormalizeRule {
   name: string;

@@ -3,7 +3,7 @@
 // plain text is literal, {{...}} parts are regular expressions (JS RegExp syntax standing
 // in for POSIX ERE), and a "{{" without its "}}" is an error. The scenario schema and the
 // matcher both parse with parsePattern, so whatever validates also runs.
-import { backtrackingMessage, BACKTRACKING_HINT, exponentialBacktracking } from './regex-guard.js';
+import { backtrackingMessage, BACKTRACKING_HINT, exponentialBacktracking } from '../../common/regex-guard.js';
 
 /** Flags of every compiled pattern: g for lastIndex searches, m for ^ and $ at line ends. */
 export const PATTERN_FLAGS = 'gm';

@@ -4,10 +4,10 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { BadInputError } from '../errors.js';
-import { cacheDir } from '../paths.js';
+import { BadInputError } from '../../common/errors.js';
+import { CLANG } from '../../common/host-commands.js';
+import { cacheDir } from '../../common/paths.js';
 
-export const CLANG = process.env.BPF_HARNESS_CLANG || 'clang-19';
 
 const FLAGS = ['-target', 'bpf', '-O2', '-g', '-mcpu=v3', '-D__TARGET_ARCH_x86', '-Wall', '-Wno-unused-function'];
 const INCLUDES = ['-I/usr/include/x86_64-linux-gnu'];

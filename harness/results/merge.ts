@@ -6,7 +6,7 @@
 // directory on the machine that ran the shard, and the files were downloaded elsewhere.
 // So the merged results.json, written into its outDir, can itself be merged again.
 import path from 'node:path';
-import { BadInputError, displayPath, type Problem } from '../errors.js';
+import { BadInputError, displayPath, type Problem } from '../../common/errors.js';
 import type { RunResult, ScenarioResult } from './model.js';
 
 export interface MergeInput {

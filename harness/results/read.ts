@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { BadInputError, type Problem } from '../errors.js';
+import { BadInputError, type Problem } from '../../common/errors.js';
 import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { RunResult } from './model.js';
 import { runResultSchema } from './schema.js';

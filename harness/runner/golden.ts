@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { checkGolden } from '../expect/check.js';
-import { writeFileAtomically } from '../publish.js';
+import { writeFileAtomically } from '../../common/publish.js';
 import type { Failure } from '../results/model.js';
 
 /** log_file's path for this kernel: "{kernel}" in it is replaced, so each kernel can keep its own golden. */

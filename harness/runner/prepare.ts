@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { treeFile } from '../programs/tree-files.js';
-import { progress } from '../progress.js';
+import { progress } from '../../common/progress.js';
 import type { ScenarioResult } from '../results/model.js';
 import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR, type Compiled } from '../selftests/compile.js';
 import type { SelftestPlan } from '../selftests/run.js';

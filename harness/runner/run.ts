@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCrashPolicy } from '../../vm/crash/policy.js';
-import { BadInputError, InfraError } from '../errors.js';
-import { interruptedBy } from '../interrupt.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
+import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
-import { InfraError } from '../errors.js';
+import { InfraError } from '../../common/errors.js';
 import type { ProgramResult, ScenarioResult, StepResult } from '../results/model.js';
 import { runSelftests } from '../selftests/run.js';
 import type { Target } from '../target.js';

@@ -6,11 +6,11 @@
 // what went wrong, unless another worker's target is still up to take them.
 import { join } from 'node:path';
 import type { CrashPolicy } from '../../vm/crash/policy.js';
-import { BootError, InfraError } from '../errors.js';
-import { interruptedBy } from '../interrupt.js';
-import { slug } from '../paths.js';
+import { BootError, InfraError } from '../../common/errors.js';
+import { interruptedBy } from '../../common/interrupt.js';
+import { slug } from '../../common/paths.js';
 import type { PlanEntry } from '../plan.js';
-import { progress } from '../progress.js';
+import { progress } from '../../common/progress.js';
 import type { ScenarioResult } from '../results/model.js';
 import type { Target } from '../target.js';
 import type { TargetPool } from '../targets/pool.js';

@@ -1,30 +1,17 @@
 // The scenario file v1 (DESIGN.md "Scenario file") as a zod schema. Its output is the
-// Scenario of types.ts. Custom issues carry params {hint, at: 'key'} for load.ts.
+// Scenario of types.ts. Custom issues carry params {hint, at: 'key'} for the YAML loader
+// (common/yaml-file.ts).
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { displayPath } from '../errors.js';
+import { displayPath } from '../../common/errors.js';
 import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from '../expect/comparison.js';
 import { NORMALIZE_FLAGS } from '../expect/normalize.js';
 import { parsePattern } from '../expect/pattern-grammar.js';
-import { regexProblem } from '../expect/regex-guard.js';
+import { regexProblem } from '../../common/regex-guard.js';
 import type { Expect, Scenario, Step } from './types.js';
-
-export type Path = (string | number)[];
-export type Locate = (p: Path) => { line: number; col: number };
-export interface IssueParams {
-  hint?: string;
-  /** Point at the key of the last path segment instead of its value. */
-  at?: 'key';
-}
-
-/** A strict object whose unknown-key issues carry the known keys (load.ts shows them). */
-export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? `known: ${known}` : undefined),
-  });
-}
+import { strict, type IssueParams, type Locate, type Path } from '../../common/yaml-file.js';
+import { kernelName, KERNEL_MSG } from '../../kernels/recipe-schema.js';
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,7 +23,6 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 const DURATION_MSG = 'expected a duration like 5s, 500ms, 2m or a number of seconds';
 const ERRNO_MSG = 'expected an errno name like EACCES or EPERM';
 const ID_MSG = 'a step id is letters, digits, _ . - (starting with a letter or digit)';
-export const KERNEL_MSG = 'a kernel name is letters, digits and . _ + - (starting with a letter or digit)';
 const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
 const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
 const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*( @unpriv)?$/;
@@ -289,8 +275,6 @@ export const stepSchema = strict(stepShape)
 
 // --- the file ------------------------------------------------------------------
 
-const KERNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-export const kernelName = z.string().regex(KERNEL_RE, { error: KERNEL_MSG });
 const kconfigItem = z
   .string()
   .regex(/^CONFIG_[A-Z0-9_]+(=.+)?$/, { error: KCONFIG_MSG })

@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { glob } from 'glob';
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../common/errors.js';
 import { buildProgram } from '../programs/build.js';
-import { extracted } from '../programs/tree-files.js';
+import { extracted } from '../../kernels/source/tree-extract.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import type { SelftestSource } from '../scenario/types.js';
 import type { LoaderRules } from './spec.js';

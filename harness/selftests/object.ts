@@ -3,9 +3,9 @@
 // JSON) and llvm-readelf (sections and symbols as JSON). Cached beside the object.
 import { execa } from 'execa';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { InfraError } from '../errors.js';
-import { requireCommand } from '../host-commands.js';
-import { CLANG } from '../programs/build.js';
+import { InfraError } from '../../common/errors.js';
+import { requireCommand } from '../../common/host-commands.js';
+import { CLANG } from '../../common/host-commands.js';
 
 export interface ObjectPrograms {
   /** Programs (not subprograms) in libbpf's order: by section, then by symbol. */

@@ -2,8 +2,8 @@
 // sent to the selftest loader a batch of objects per SSH round trip, and judged.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InfraError } from '../errors.js';
-import { progress } from '../progress.js';
+import { InfraError } from '../../common/errors.js';
+import { progress } from '../../common/progress.js';
 import type { ProgramResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Target } from '../target.js';

@@ -1,5 +1,5 @@
 // --target ssh://user@host[:port]
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../common/errors.js';
 
 export interface SshAddress {
   user: string;

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { imageTools } from '../../kernels/build/image-tools.js';
-import { InfraError } from '../errors.js';
-import { requireCommand } from '../host-commands.js';
-import { cacheDir } from '../paths.js';
-import { progress } from '../progress.js';
-import { publishOnce } from '../publish.js';
+import { InfraError } from '../../common/errors.js';
+import { requireCommand } from '../../common/host-commands.js';
+import { cacheDir } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
+import { publishOnce } from '../../common/publish.js';
 import type { Target } from '../target.js';
 
 export type HostKernel = Pick<KernelArtifacts, 'name' | 'release' | 'origin' | 'includeDirs' | 'tree'> & {

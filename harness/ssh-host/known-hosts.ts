@@ -7,8 +7,8 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { BadInputError, InfraError } from '../errors.js';
-import { requireCommand } from '../host-commands.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
+import { requireCommand } from '../../common/host-commands.js';
 
 export const defaultKnownHosts = () => join(homedir(), '.ssh', 'known_hosts');
 

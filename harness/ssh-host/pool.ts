@@ -1,7 +1,7 @@
 // An SSH host as a target backend: one machine running its own kernel, so one target
 // at a time; the first connection reads the kernel's config and BTF and then serves the
 // first scenarios. --kernel only names whose expect_by_kernel applies to it.
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../common/errors.js';
 import { registerBackend, type TargetPool } from '../targets/pool.js';
 import type { Target } from '../target.js';
 import { selftestTools } from '../../vm/image/selftest-helper.js';

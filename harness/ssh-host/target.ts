@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { BadInputError, InfraError } from '../errors.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
 import type { Target } from '../target.js';
 import { startSession, type TargetDirs, type TargetSession } from '../target-session.js';
 import { shellQuote, SshConnection, type ExecOptions, type ExecResult } from '../transport/ssh.js';

@@ -3,7 +3,7 @@
 // SSH hosts: harness/ssh-host/pool.ts; the runner's tests add a fake one), so the runner
 // never asks which kind it has: it asks the pool what the kernel is, what it supports,
 // how many targets it can hold, and for targets.
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../common/errors.js';
 import type { SelftestPlan } from '../selftests/run.js';
 import type { Target } from '../target.js';
 

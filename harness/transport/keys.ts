@@ -2,7 +2,7 @@
 import ssh2 from 'ssh2';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../paths.js';
+import { cacheDir } from '../../common/paths.js';
 
 export interface ClientKey {
   privateKey: string;

@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CLANG } from '../../harness/programs/build.js';
+import { CLANG } from '../../common/host-commands.js';
 import type { ConfigBase, FragmentRef } from '../recipe.js';
 
 const TOOLCHAIN = [['gcc', '--version'], ['ld', '--version'], ['pahole', '--version'], ['make', '--version'], [CLANG, '--version']];

@@ -1,7 +1,7 @@
 // Config fragments: what each asks for, and which of those the final .config dropped
 // (an option whose dependencies are not met is silently removed by olddefconfig).
 import { readFileSync } from 'node:fs';
-import type { Problem } from '../../harness/errors.js';
+import type { Problem } from '../../common/errors.js';
 
 export interface Request {
   option: string;

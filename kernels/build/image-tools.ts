@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withLock } from '../../harness/lock.js';
-import { cacheDir } from '../../harness/paths.js';
-import { publishOnce } from '../../harness/publish.js';
-import { progress } from '../../harness/progress.js';
+import { withLock } from '../../common/lock.js';
+import { cacheDir } from '../../common/paths.js';
+import { publishOnce } from '../../common/publish.js';
+import { progress } from '../../common/progress.js';
 import { candidateVersion } from '../fetch/apt.js';
 import { debianSource } from '../source/debian-source.js';
 import { git } from '../source/tree.js';

@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError, InfraError } from '../../harness/errors.js';
-import { cacheDir } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
+import { cacheDir } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
 
 const loreDir = (id: string) => cacheDir('lore', createHash('sha256').update(id).digest('hex').slice(0, 16));
 const bare = (msgid: string) => msgid.replace(/^<|>$/g, '');

@@ -4,10 +4,10 @@ import { execa } from 'execa';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir } from '../../harness/paths.js';
-import { spawnGuarded } from '../../harness/processes.js';
-import { progress } from '../../harness/progress.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir } from '../../common/paths.js';
+import { spawnGuarded } from '../../common/processes.js';
+import { progress } from '../../common/progress.js';
 
 /** kbuild's quiet lines, one per build step: "  CC      kernel/fork.o". */
 const STEP = /^ {2}[A-Z][A-Z0-9_-]* +\S/;

@@ -3,7 +3,7 @@
 // `git am --3way`. A cover letter has no diff and is dropped.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BadInputError } from '../../harness/errors.js';
+import { BadInputError } from '../../common/errors.js';
 import type { PatchSource } from '../recipe.js';
 import { git, type SourceTree } from '../source/tree.js';
 import { cachedLoreSeries, loreSeries } from './lore.js';

@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLANG } from '../../harness/programs/build.js';
+import { CLANG } from '../../common/host-commands.js';
 import { jobs, runMake } from './make.js';
 
 export interface TreeTools {

@@ -4,7 +4,7 @@
 // installed beside the kernel's modules so modules.dep knows them.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BadInputError } from '../../harness/errors.js';
+import { BadInputError } from '../../common/errors.js';
 import { jobs, runMake } from './make.js';
 
 export async function buildTreeModules(dirs: string[], tree: string, odir: string, installRoot: string, log: string, label: string): Promise<void> {

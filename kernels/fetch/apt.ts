@@ -4,9 +4,9 @@
 import { execa } from 'execa';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
 
 export async function candidateVersion(pkg: string): Promise<string | undefined> {
   const r = await execa('apt-cache', ['policy', '--', pkg], { reject: false });

@@ -3,13 +3,13 @@
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { cacheDir } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
-import { BadInputError, InfraError } from '../../harness/errors.js';
+import { cacheDir } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
 import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
 import { imageTools } from '../build/image-tools.js';
-import { publishOnce } from '../../harness/publish.js';
-import { requireCommand } from '../../harness/host-commands.js';
+import { publishOnce } from '../../common/publish.js';
+import { requireCommand } from '../../common/host-commands.js';
 import { candidateVersion, downloadDeb } from './apt.js';
 
 interface PackageChoice {

@@ -4,10 +4,10 @@
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError, InfraError } from '../../harness/errors.js';
-import { publishOnce } from '../../harness/publish.js';
-import { cacheDir } from '../../harness/paths.js';
-import { timed } from '../../harness/progress.js';
+import { BadInputError, InfraError } from '../../common/errors.js';
+import { publishOnce } from '../../common/publish.js';
+import { cacheDir } from '../../common/paths.js';
+import { timed } from '../../common/progress.js';
 import { candidateVersion, downloadDeb } from '../fetch/apt.js';
 import { git, type SourceTree } from './tree.js';
 

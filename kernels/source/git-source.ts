@@ -3,9 +3,9 @@
 // after "--": a ref such as --upload-pack=CMD would otherwise run CMD.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
 import { git, type SourceTree } from './tree.js';
 
 const repoDir = (url: string) => cacheDir('sources', 'git', createHash('sha256').update(url).digest('hex').slice(0, 16));

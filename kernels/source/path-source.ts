@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadInputError } from '../../harness/errors.js';
+import { BadInputError } from '../../common/errors.js';
 import { git, type SourceTree } from './tree.js';
 
 export async function pathSource(dir: string, recipeFile: string): Promise<SourceTree> {

@@ -1,5 +1,5 @@
 // The BadInputError a call throws; anything else it throws, or no throw, fails the test.
-import { BadInputError } from '../../harness/errors.js';
+import { BadInputError } from '../../common/errors.js';
 
 export function badInput(fn: () => unknown): BadInputError {
   try {

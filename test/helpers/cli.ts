@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/paths.js';
+import { repoRoot } from '../../common/paths.js';
 
 export const CLI = join(repoRoot, 'dist', 'harness', 'cli', 'main.js');
 

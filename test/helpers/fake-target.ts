@@ -3,7 +3,7 @@
 // script writes to, so the runner's pool, retirement and boot retries run in
 // milliseconds without QEMU. Only the runner's logic is under test here; real targets
 // are tested by the integration tests.
-import { BootError } from '../../harness/errors.js';
+import { BootError } from '../../common/errors.js';
 import type { Target } from '../../harness/target.js';
 import type { TargetDirs } from '../../harness/target-session.js';
 import { registerBackend, type TargetBackend, type TargetPool } from '../../harness/targets/pool.js';

@@ -2,9 +2,9 @@
 // regexes that mean the kernel broke, and an allow-list, compiled once.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { loadYamlFile } from '../../harness/scenario/load.js';
-import { repoRoot } from '../../harness/paths.js';
-import { regexProblem } from '../../harness/expect/regex-guard.js';
+import { loadYamlFile } from '../../common/yaml-file.js';
+import { repoRoot } from '../../common/paths.js';
+import { regexProblem } from '../../common/regex-guard.js';
 
 export const DEFAULT_POLICY_FILE = join(repoRoot, 'vm', 'crash', 'policy.yaml');
 

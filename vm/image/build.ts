@@ -7,13 +7,13 @@ import {
   chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir, repoRoot } from '../../harness/paths.js';
-import { publishOnce } from '../../harness/publish.js';
-import { progress } from '../../harness/progress.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir, repoRoot } from '../../common/paths.js';
+import { publishOnce } from '../../common/publish.js';
+import { progress } from '../../common/progress.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { clientKey } from '../../harness/transport/keys.js';
-import { requireCommand } from '../../harness/host-commands.js';
+import { requireCommand } from '../../common/host-commands.js';
 import { sharedLibraries } from './host-files.js';
 import { selftestTools } from './selftest-helper.js';
 import { tokenHelper } from './token-helper.js';

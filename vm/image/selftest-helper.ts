@@ -8,11 +8,11 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir, repoRoot } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
-import { publishOnce } from '../../harness/publish.js';
-import { extracted } from '../../harness/programs/tree-files.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir, repoRoot } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
+import { publishOnce } from '../../common/publish.js';
+import { extracted } from '../../kernels/source/tree-extract.js';
 import { jobs, runMake } from '../../kernels/build/make.js';
 
 export const SELFTEST_HELPER_SOURCE = join(repoRoot, 'vm', 'guest', 'selftest', 'bpf-harness-selftest.c');

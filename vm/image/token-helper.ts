@@ -4,8 +4,8 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError } from '../../harness/errors.js';
-import { cacheDir, repoRoot } from '../../harness/paths.js';
+import { InfraError } from '../../common/errors.js';
+import { cacheDir, repoRoot } from '../../common/paths.js';
 
 export const TOKEN_HELPER_SOURCE = join(repoRoot, 'vm', 'guest', 'token', 'bpf-harness-token.c');
 

@@ -2,11 +2,11 @@
 // (`-cpu host`: failed to set MSR) or prints "KVM internal error" and hangs, so a
 // /dev/kvm that opens proves nothing. TCG is the fallback, announced once.
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { requireCommand } from '../../harness/host-commands.js';
+import { requireCommand } from '../../common/host-commands.js';
 import { release } from 'node:os';
-import { cacheDir, cacheRoot } from '../../harness/paths.js';
-import { progress } from '../../harness/progress.js';
-import { spawnGuarded } from '../../harness/processes.js';
+import { cacheDir, cacheRoot } from '../../common/paths.js';
+import { progress } from '../../common/progress.js';
+import { spawnGuarded } from '../../common/processes.js';
 
 export type Accel = 'kvm' | 'tcg';
 

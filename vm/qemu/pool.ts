@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
-import { slug } from '../../harness/paths.js';
+import { slug } from '../../common/paths.js';
 import { registerBackend, type PoolOptions, type TargetPool } from '../../harness/targets/pool.js';
 import { guestImage, SELFTEST_LOADER, type GuestImage } from '../image/build.js';
 import { chooseAccel, type Accel } from './accel.js';

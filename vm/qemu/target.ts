@@ -3,8 +3,8 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BootError, InfraError } from '../../harness/errors.js';
-import { progress } from '../../harness/progress.js';
+import { BootError, InfraError } from '../../common/errors.js';
+import { progress } from '../../common/progress.js';
 import type { Target } from '../../harness/target.js';
 import { startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
@@ -16,7 +16,7 @@ import type { GuestImage } from '../image/build.js';
 import { ACCEL_ARGS, type Accel } from './accel.js';
 import { ConsoleLog } from './console.js';
 import { freePort } from './ports.js';
-import { spawnGuarded } from '../../harness/processes.js';
+import { spawnGuarded } from '../../common/processes.js';
 
 export interface QemuOptions {
   accel: Accel;

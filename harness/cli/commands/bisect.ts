@@ -1,8 +1,8 @@
 // bpf-harness bisect --base K --series DIR --scenario FILE [--step ID]
 import { resolve } from 'node:path';
-import { BadInputError } from '../../errors.js';
+import { BadInputError } from '../../../common/errors.js';
 import { prepareOutDir, refuseUsedOutDir } from '../out-dir.js';
-import { setQuiet } from '../../progress.js';
+import { setQuiet } from '../../../common/progress.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { bisect, formatBisect } from '../../compare/bisect.js';
 import { checkKernels } from '../../../kernels/resolve.js';

@@ -1,17 +1,17 @@
 // bpf-harness compare --base K1 --patched K2 [PATH...]
 import { join, relative } from 'node:path';
-import { BadInputError } from '../../errors.js';
+import { BadInputError } from '../../../common/errors.js';
 import { buildPlan } from '../../plan.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { runPlan } from '../../runner/run.js';
-import { setQuiet } from '../../progress.js';
+import { setQuiet } from '../../../common/progress.js';
 import { compareRuns, formatComparison } from '../../compare/compare.js';
 import { comparisonJunit } from '../../compare/junit.js';
 import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { prepareOutDir } from '../out-dir.js';
-import { ensureCacheWritable } from '../../writable-dir.js';
+import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
 import type { AccelChoice } from '../../../vm/qemu/accel.js';

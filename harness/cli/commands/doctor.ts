@@ -1,8 +1,8 @@
 // bpf-harness doctor: what the host lacks, and the apt-get line that brings it.
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { findCommand } from '../../host-commands.js';
+import { findCommand } from '../../../common/host-commands.js';
 import { join } from 'node:path';
-import { repoRoot } from '../../paths.js';
+import { repoRoot } from '../../../common/paths.js';
 
 
 export async function doctor(): Promise<number> {

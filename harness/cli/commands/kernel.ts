@@ -1,12 +1,12 @@
 // bpf-harness kernel list | kernel build NAME|FILE | kernel gc
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError } from '../../errors.js';
-import { cacheDir } from '../../paths.js';
-import { alive, leasedPaths } from '../../lease.js';
-import { tryLock } from '../../lock.js';
+import { InfraError } from '../../../common/errors.js';
+import { cacheDir } from '../../../common/paths.js';
+import { alive, leasedPaths } from '../../../common/lease.js';
+import { tryLock } from '../../../common/lock.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
-import { ensureCacheWritable } from '../../writable-dir.js';
+import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
 

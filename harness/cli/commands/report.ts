@@ -1,11 +1,11 @@
 // bpf-harness report merge RESULTS...
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BadInputError, type Problem } from '../../errors.js';
+import { BadInputError, type Problem } from '../../../common/errors.js';
 import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
 import { mergeRuns, type MergeInput } from '../../results/merge.js';
 import { readRunResult } from '../../results/read.js';
-import { ensureOutDirWritable } from '../../writable-dir.js';
+import { ensureOutDirWritable } from '../../../common/writable-dir.js';
 import { exitCodeOf } from '../exit-codes.js';
 import { refuseUsedOutDir } from '../out-dir.js';
 

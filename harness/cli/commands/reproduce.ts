@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BadInputError } from '../../errors.js';
+import { BadInputError } from '../../../common/errors.js';
 import { compareCommand, type CompareFlags } from './compare.js';
 
 export interface ReproduceFlags {

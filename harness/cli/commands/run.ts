@@ -1,6 +1,6 @@
 // bpf-harness run [PATH...]
 import { writeFileSync } from 'node:fs';
-import { BadInputError } from '../../errors.js';
+import { BadInputError } from '../../../common/errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
 import { buildPlan } from '../../plan.js';
@@ -8,13 +8,13 @@ import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
 import { runPlan } from '../../runner/run.js';
 import { backendFor } from '../../targets/backends.js';
 import { loadCrashPolicy } from '../../../vm/crash/policy.js';
-import { setQuiet } from '../../progress.js';
+import { setQuiet } from '../../../common/progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
 import type { AccelChoice } from '../../../vm/qemu/accel.js';
 import { exitCodeOf } from '../exit-codes.js';
 import type { Shard } from '../flags.js';
 import { prepareOutDir } from '../out-dir.js';
-import { ensureCacheWritable } from '../../writable-dir.js';
+import { ensureCacheWritable } from '../../../common/writable-dir.js';
 
 export interface RunFlags {
   kernel: string[];

@@ -26,3 +26,6 @@ export function requireCommand(cmd: string, pkg: string): string {
   if (!p) throw new Error(`${cmd} not found; install the Debian package ${pkg} (bash scripts/setup.sh does)`);
   return p;
 }
+
+/** The clang BPF programs are built with (the host's; BPF_HARNESS_CLANG overrides). */
+export const CLANG = process.env.BPF_HARNESS_CLANG || 'clang-19';
