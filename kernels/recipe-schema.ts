@@ -1,4 +1,4 @@
-// The kernel recipe v1 (DESIGN.md "Kernel recipe") as a zod schema. Paths stay as
+// The kernel recipe v1 (README "Kernels") as a zod schema. Paths stay as
 // written (relative to the recipe file); the kernel builder resolves them.
 import { z } from 'zod';
 import { strict } from '../common/yaml-file.js';

@@ -198,7 +198,7 @@ t.test('a file that does not exist', async (t) => {
   t.match(e.message, 'nope.yaml: error: cannot read the file (ENOENT)');
 });
 
-// The DESIGN.md example, with real files.
+// The design's example scenario (the one in the README), with real files.
 const designExample = `# scenarios/sched_ext/cap-test.yaml
 name: dispatch-only kfunc called from ops.enqueue
 seed: bpf-internal-capabilities     # the seed system it reproduces (free text)
@@ -230,7 +230,7 @@ expect_by_kernel:                    # A/B: per-kernel overrides of a step's exp
     ejected: {skip: true}
 `;
 
-t.test('the DESIGN.md example parses to the expected Scenario', async (t) => {
+t.test('the design example parses to the expected Scenario', async (t) => {
   const file = put(designExample);
   const expected: Scenario = {
     file,

@@ -1,4 +1,4 @@
-// Exit codes (DESIGN.md): 0 all passed (skips allowed), 1 a scenario failed,
+// Exit codes (README "Command line"): 0 all passed (skips allowed), 1 a scenario failed,
 // 2 bad input, 3 infrastructure (no boot, SSH lost).
 import { exitCodeFor, type StopSignal } from '../../common/interrupt.js';
 import type { RunResult } from '../results/model.js';

@@ -1,6 +1,7 @@
 // A whole run: the plan's entries grouped by kernel; per kernel, a pool of targets from
 // the backend --target names (prepare.ts decides what applies and builds it, workers.ts
-// hands the scenarios to targets), and results.json written whatever happens.
+// hands the scenarios to targets), and results.json written whatever happens. The
+// whole flow, stage by stage: docs/architecture.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCrashPolicy } from '../../vm/crash/policy.js';

@@ -5,7 +5,7 @@ import { FORMAT_HINTS, scenarioSchema } from './schema.js';
 import type { Scenario } from './types.js';
 
 /**
- * Load and validate a scenario file (DESIGN.md "Scenario file"). With knownKernels, a
+ * Load and validate a scenario file (README "Scenario files"). With knownKernels, a
  * name in kernels: outside it is an error at its position.
  */
 export function loadScenario(file: string, opts: { knownKernels?: string[] } = {}): Scenario {

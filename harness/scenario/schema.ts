@@ -1,4 +1,4 @@
-// The scenario file v1 (DESIGN.md "Scenario file") as a zod schema. Its output is the
+// The scenario file v1 (README "Scenario files") as a zod schema. Its output is the
 // Scenario of types.ts. Custom issues carry params {hint, at: 'key'} for the YAML loader
 // (common/yaml-file.ts).
 import { statSync } from 'node:fs';

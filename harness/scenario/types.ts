@@ -1,4 +1,4 @@
-// The scenario file (v1 contract in DESIGN.md) after validation. The zod schema in
+// The scenario file (the v1 contract, README "Scenario files") after validation. The zod schema in
 // schema.ts must produce exactly these shapes; the runner only reads these types.
 
 /** A log pattern as the kernel selftests' __msg: plain substring, or {{ERE}} parts. */

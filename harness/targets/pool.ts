@@ -2,7 +2,7 @@
 // registers itself under the --target values it serves (QEMU guests: vm/qemu/pool.ts;
 // SSH hosts: harness/ssh-host/pool.ts; the runner's tests add a fake one), so the runner
 // never asks which kind it has: it asks the pool what the kernel is, what it supports,
-// how many targets it can hold, and for targets.
+// how many targets it can hold, and for targets (docs/architecture.md, step 2).
 import { BadInputError } from '../../common/errors.js';
 import type { SelftestPlan } from '../selftests/run.js';
 import type { Target } from '../target.js';
