@@ -39,8 +39,21 @@ export interface RegexProblem {
   hint: string;
 }
 
+/** Verdicts already reached: the corpus judges the same tag patterns in both modes, and scenarios again at run time. */
+const seen = new Map<string, RegexProblem | undefined>();
+const SEEN_MAX = 10_000;
+
 /** Why a regex source cannot be used (it does not compile, or it backtracks exponentially), or undefined. */
 export function regexProblem(source: string, flags = ''): RegexProblem | undefined {
+  const key = `${flags}/${source}`;
+  if (seen.has(key)) return seen.get(key);
+  const problem = judge(source, flags);
+  if (seen.size >= SEEN_MAX) seen.clear();
+  seen.set(key, problem);
+  return problem;
+}
+
+function judge(source: string, flags: string): RegexProblem | undefined {
   try {
     new RegExp(source, flags);
   } catch (e) {
