@@ -95,3 +95,11 @@ t.test("with two workers, one whose boots fail leaves the queue to the other's t
   t.same(outcomes(result), ['s1:pass', 's2:pass', 's3:pass', 's4:pass'], 'nothing failed for a boot another worker made good');
   t.ok(log.boots.some((b) => b.ok), 'a target came up');
 });
+
+t.test('two workers whose boots all fail both give up: every scenario fails once, nothing hangs', async (t) => {
+  const { result, log } = await run(suite(['a', 'b', 'c'].map((x) => ({ cmd: `echo ${x}` }))), { failBoots: Infinity }, 2);
+  t.same(outcomes(result), ['s1:fail', 's2:fail', 's3:fail']);
+  t.equal(result.scenarios.length, 3, 'each scenario has one result');
+  t.equal(log.boots.length, 4, 'two boots per worker');
+});
+

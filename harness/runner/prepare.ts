@@ -1,9 +1,8 @@
 // Before any target runs a scenario: which of a kernel's scenarios apply to it (its
 // config, the pool's features, its tree), and their programs and selftests compiled on
 // the host against that kernel's headers. What does not apply is reported as skipped.
-import { relative } from 'node:path';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { treeFile } from '../programs/tree-files.js';

@@ -58,16 +58,16 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
         if (prepared.runnable.length) {
           await runOnTargets(pool, prepared, { ...opts, crashPolicy, started: opts.reporter.scenarioStarted?.bind(opts.reporter) }, finish);
         }
-        accel ??= pool.accel;
       } catch (e) {
         // Bad input (a patch that does not apply) stops the run with exit 2.
         if (e instanceof BadInputError) throw e;
         // A build or download stopped by the interrupt is not the kernel's failure.
         if (interruptedBy()) break;
         // Anything else breaking this kernel fails its scenarios, and the run goes on with the next kernel.
-        const msg = e instanceof InfraError ? e.message : `internal error preparing ${kernel}: ${(e as Error).stack ?? e}`;
+        const msg = e instanceof InfraError ? e.message : `internal error on ${kernel}: ${(e as Error).stack ?? e}`;
         mine.filter((m) => !results.some((r) => r.file === m.relFile && r.kernel === m.kernel)).forEach((m) => finish(errorResult(m, m.kernel, msg)));
       } finally {
+        accel ??= pool?.accel;
         await pool?.close();
       }
     }

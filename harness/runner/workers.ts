@@ -78,11 +78,19 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
         if (!target) {
           boots++;
           booting++;
+          let failure: unknown;
           try {
             target = await pool.acquire(n, boots, { network: entry.scenario.network });
             used = 0;
             live++;
           } catch (e) {
+            failure = e;
+          }
+          // Done booting either way: a worker waiting on the others' boots looks again.
+          booting--;
+          changes.notify();
+          if (!target) {
+            const e = failure;
             // Interrupted while booting: the guest was stopped under it; runPlan lists what is left.
             if (interruptedBy()) return;
             if (!(e instanceof InfraError) && !(e instanceof BootError)) throw e;
@@ -94,14 +102,11 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
               continue;
             }
             // Another worker still booting may yet succeed and take the queue.
-            while (live === 0 && booting > 1) await changes.next();
+            while (live === 0 && booting > 0) await changes.next();
             // Other targets still running take the rest of the queue; if none is left, a
             // kernel that cannot boot fails everything planned on it, with the console tail.
             if (live === 0) queue.splice(0).forEach((q) => finish(e instanceof BootError ? bootFailedResult(q, name, e) : errorResult(q, name, e.message, e.consoleTail)));
             return;
-          } finally {
-            booting--;
-            changes.notify();
           }
         }
         opts.started?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
