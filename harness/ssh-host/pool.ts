@@ -11,8 +11,9 @@ import { defaultKnownHosts } from './known-hosts.js';
 import { SshHostTarget, type SshHostOptions } from './target.js';
 
 class SshHostPool implements TargetPool {
-  readonly features = { tokenHelper: false, selftestLoader: 'upload' } as const;
+  readonly features = { tokenHelper: false };
   readonly capacity = 1;
+  private loader?: Promise<{ upload: string }>;
 
   private constructor(private readonly host: SshHostOptions, private readonly url: string, private readonly hk: HostKernel, private first: Target | undefined) {}
 
@@ -38,10 +39,11 @@ class SshHostPool implements TargetPool {
     };
   }
 
-  /** Built from the host kernel's tree and sent along with each scenario: a host has no loader of ours. */
-  async selftestLoader() {
-    if (!this.hk.tree) throw new Error('selftestLoader: the host kernel has no tree');
-    return { upload: (await selftestTools(this.hk.tree)).loader };
+  /** Built from the host kernel's tree (once per pool) and sent along with each scenario: a host has no loader of ours. */
+  selftestLoader() {
+    const tree = this.hk.tree;
+    if (!tree) return Promise.reject(new Error('selftestLoader: the host kernel has no tree'));
+    return (this.loader ??= selftestTools(tree).then((t) => ({ upload: t.loader })));
   }
 
   async acquire() {

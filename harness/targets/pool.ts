@@ -22,8 +22,6 @@ export interface PoolKernel {
 export interface PoolFeatures {
   /** The guest image's BPF token helper (as: {token: ...}). */
   tokenHelper: boolean;
-  /** Where the selftest loader comes from: the guest image has it, or it is built from the kernel's tree and sent along. */
-  selftestLoader: 'in-image' | 'upload';
 }
 
 export interface AcquireOptions {
@@ -40,7 +38,7 @@ export interface TargetPool {
   readonly label: string;
   /** The accelerator guests run under, once known. */
   readonly accel?: string;
-  /** The selftest loader for this kernel (built on the first call). */
+  /** The selftest loader for this kernel: the guest image's, or one built from the kernel's tree and sent along (built once). */
   selftestLoader(): Promise<SelftestPlan['loader']>;
   /** A ready target for worker n (attempt counts its boots); throws BootError or InfraError. */
   acquire(n: number, attempt: number, opts: AcquireOptions): Promise<Target>;

@@ -67,7 +67,7 @@ export class FakeTarget implements Target {
 }
 
 class FakePool implements TargetPool {
-  readonly features = { tokenHelper: false, selftestLoader: 'upload' } as const;
+  readonly features = { tokenHelper: false };
   readonly label = 'fake';
   readonly capacity: number;
   private live = 0;

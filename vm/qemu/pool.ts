@@ -10,7 +10,7 @@ import { chooseAccel, type Accel } from './accel.js';
 import { bootGuest } from './target.js';
 
 class QemuPool implements TargetPool {
-  readonly features = { tokenHelper: true, selftestLoader: 'in-image' } as const;
+  readonly features = { tokenHelper: true };
   readonly capacity = Number.MAX_SAFE_INTEGER;
   readonly label = 'qemu';
   accel?: Accel;
