@@ -13,6 +13,7 @@ import type { SelftestPlan } from '../selftests/run.js';
 import { readRunnerOptions } from '../selftests/runner-options.js';
 import type { PoolKernel, TargetPool } from '../targets/pool.js';
 import { readKconfig, unmetKconfig } from './kconfig.js';
+import { unrunResult } from './unrun.js';
 
 /** What a kernel's scenarios need built on the host, per scenario file. */
 export interface Built {
@@ -26,8 +27,7 @@ export interface Prepared extends Built {
   runnable: PlanEntry[];
 }
 
-const skipped = (e: PlanEntry, kernel: string, reason: string): ScenarioResult =>
-  ({ file: e.relFile, name: e.scenario.name, kernel, outcome: 'skip', durationMs: 0, steps: [], reason });
+const skipped = (e: PlanEntry, kernel: string, reason: string): ScenarioResult => unrunResult(e, kernel, { outcome: 'skip', reason });
 
 /** Why a scenario cannot run on this pool's kernel, or undefined. */
 function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | undefined): string | undefined {

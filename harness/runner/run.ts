@@ -13,6 +13,7 @@ import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { PoolOptions, TargetBackend, TargetPool } from '../targets/pool.js';
 import { backendFor } from '../targets/backends.js';
 import { prepare } from './prepare.js';
+import { unrunResult } from './unrun.js';
 import { errorResult, runOnTargets } from './workers.js';
 
 export interface RunOptions extends PoolOptions {
@@ -40,6 +41,8 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     results.push(r);
     opts.reporter.scenarioFinished(r);
   };
+  /** Planned entries no result speaks for yet. */
+  const unfinished = (list: PlanEntry[]) => list.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel));
   let label: string | undefined;
   let accel: string | undefined;
   const done = (): RunResult => ({
@@ -65,7 +68,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
         if (interruptedBy()) break;
         // Anything else breaking this kernel fails its scenarios, and the run goes on with the next kernel.
         const msg = e instanceof InfraError ? e.message : `internal error on ${kernel}: ${(e as Error).stack ?? e}`;
-        mine.filter((m) => !results.some((r) => r.file === m.relFile && r.kernel === m.kernel)).forEach((m) => finish(errorResult(m, m.kernel, msg)));
+        unfinished(mine).forEach((m) => finish(errorResult(m, m.kernel, msg)));
       } finally {
         accel ??= pool?.accel;
         await pool?.close();
@@ -75,9 +78,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     // Interrupted: what did not finish is listed as not run, so results.json accounts for the whole plan.
     const sig = interruptedBy();
     if (sig) {
-      for (const e of entries.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel))) {
-        finish({ file: e.relFile, name: e.scenario.name, kernel: e.kernel, outcome: 'skip', durationMs: 0, steps: [], reason: `not run: the run was interrupted (${sig})`, notRun: true });
-      }
+      for (const e of unfinished(entries)) finish(unrunResult(e, e.kernel, { outcome: 'skip', reason: `not run: the run was interrupted (${sig})`, notRun: true }));
     }
     // Whatever happened, the results so far are kept.
     writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(done(), null, 2));

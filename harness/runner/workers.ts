@@ -16,6 +16,7 @@ import type { Target } from '../target.js';
 import type { TargetPool } from '../targets/pool.js';
 import type { Prepared } from './prepare.js';
 import { runScenario } from './scenario.js';
+import { unrunResult } from './unrun.js';
 
 export interface WorkerOptions {
   outDir: string;
@@ -28,12 +29,12 @@ export interface WorkerOptions {
 }
 
 export function errorResult(e: PlanEntry, kernel: string, reason: string, consoleTail?: string): ScenarioResult {
-  return { file: e.relFile, name: e.scenario.name, kernel, outcome: 'error', durationMs: 0, steps: [], reason, consoleTail };
+  return unrunResult(e, kernel, { outcome: 'error', reason, consoleTail });
 }
 
 /** The kernel's fault, not the machine's: a failure of the scenario, named by what the boot showed. */
 export function bootFailedResult(e: PlanEntry, kernel: string, err: BootError): ScenarioResult {
-  return { file: e.relFile, name: e.scenario.name, kernel, outcome: 'fail', durationMs: 0, steps: [], reason: `boot failed: ${err.title}`, bootFailed: err.title, consoleTail: err.consoleTail };
+  return unrunResult(e, kernel, { outcome: 'fail', reason: `boot failed: ${err.title}`, bootFailed: err.title, consoleTail: err.consoleTail });
 }
 
 /** Wakes whoever waits on it whenever the workers' state changes (a target came up, or gave up). */
