@@ -55,7 +55,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       const mine = entries.filter((e) => e.kernel === kernel);
       let pool: TargetPool | undefined;
       try {
-        pool = await target.backend.open(target.config, kernel, opts);
+        pool = await target.backend.open(target.config, kernel, { ...opts, policy: crashPolicy });
         label = pool.label;
         const prepared = await prepare(pool, mine, finish);
         if (prepared.runnable.length) {

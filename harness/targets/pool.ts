@@ -5,6 +5,7 @@
 // how many targets it can hold, and for targets (docs/architecture.md, step 2).
 import { BadInputError } from '../../common/errors.js';
 import type { SelftestPlan } from '../selftests/run.js';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { Target } from '../target.js';
 
 /** What the runner needs to know of the kernel a pool runs. */
@@ -53,6 +54,8 @@ export interface PoolOptions {
   memoryMiB?: number;
   cpus?: number;
   append?: string;
+  /** The run's crash policy (--crash-policy or the shipped one): it also names a boot failure. */
+  policy?: CrashPolicy;
 }
 
 export interface TargetBackend<C = unknown> {
