@@ -63,3 +63,44 @@ t.test('gc --all keeps leased, locked and live scratch entries; removes the rest
   t.notOk(existsSync(leased), 'removed once its holder died');
   t.notOk(existsSync(publishing), 'removed once the lock was released');
 });
+
+t.test('snapshots go with their kernel: gone kernel, unreadable or dead save removed; --all removes every one', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
+  const saved = process.env.BPF_HARNESS_CACHE;
+  process.env.BPF_HARNESS_CACHE = cache;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
+    else process.env.BPF_HARNESS_CACHE = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+  const kernel = join(cache, 'kernels', 'built', 'aaaa', 'bzImage');
+  mkdirSync(join(cache, 'kernels', 'built', 'aaaa'), { recursive: true });
+  writeFileSync(kernel, 'x');
+  const snapshot = (key: string, bzImage: string | undefined) => {
+    const dir = join(cache, 'snapshots', key);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'state'), 'stream');
+    if (bzImage) writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ key, kernel: 'k', bzImage, bytes: 6, args: [] }));
+    return dir;
+  };
+  const kept = snapshot('0000000000000001', kernel);
+  const orphan = snapshot('0000000000000002', join(cache, 'kernels', 'built', 'gone', 'bzImage'));
+  const unreadable = snapshot('0000000000000003', undefined);
+  const deadSave = snapshot('0000000000000004.tmp-999999999', kernel);
+  const { gcSnapshots } = await import('../harness/cli/commands/kernel.js');
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string) => (out.push(c), true)) as typeof process.stdout.write;
+  try {
+    gcSnapshots(false);
+    t.ok(existsSync(kept), 'the snapshot of a kernel still cached is kept');
+    t.notOk(existsSync(orphan), "the snapshot of a removed kernel goes with it");
+    t.notOk(existsSync(unreadable), 'an unreadable snapshot is removed');
+    t.notOk(existsSync(deadSave), "a dead process's unfinished save is removed");
+    gcSnapshots(true);
+    t.notOk(existsSync(kept), '--all: every snapshot');
+  } finally {
+    process.stdout.write = write;
+  }
+  t.match(out.join(''), `removed ${orphan}`);
+});

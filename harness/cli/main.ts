@@ -54,6 +54,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
+    .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('--csv <file>', 'selftests: a row per program, mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason')
     .option('--veristat-csv <file>', 'selftests: exactly veristat\'s columns (privileged mode), for veristat -C; {kernel} in the name gives a file per kernel')
     .option('-q, --quiet', 'no progress lines on stderr')
@@ -71,6 +72,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--force', FORCE)
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, 1))
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
+    .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
 
@@ -112,15 +114,15 @@ function program(setExit: (n: number) => void): Command {
     .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
-  kernel.command('list').description('the kernel recipes, and which are built (date, release, size)')
+  kernel.command('list').description('the kernel recipes, which are built (date, release, size), and their guest snapshots (count, size)')
     .action(async () => setExit(await kernelList()));
   kernel.command('build')
     .description('build a recipe into the cache, or fetch a debian-image one (a cache hit runs no make)')
     .argument('<name|file>')
     .action(async (name: string) => setExit(await kernelBuild(name)));
   kernel.command('gc')
-    .description('remove built kernels that no current recipe builds to')
-    .option('--all', 'remove every built kernel and the incremental build dirs too')
+    .description('remove built kernels that no current recipe builds to, and the guest snapshots of kernels no longer in the cache')
+    .option('--all', 'remove every built kernel, every snapshot and the incremental build dirs too')
     .action(async (o: { all?: boolean }) => setExit(await kernelGc(!!o.all)));
 
   const vm = p.command('vm').description('a guest to reproduce things by hand');
@@ -130,7 +132,9 @@ function program(setExit: (n: number) => void): Command {
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .option('--append <args>', 'more kernel command line for the guest')
-    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string }) => setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append))));
+    .option('--cold-boot', 'boot the kernel instead of restoring the guest from its snapshot')
+    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; coldBoot?: boolean }) =>
+      setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append), !!o.coldBoot)));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')

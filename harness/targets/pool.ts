@@ -54,6 +54,8 @@ export interface PoolOptions {
   memoryMiB?: number;
   cpus?: number;
   append?: string;
+  /** Boot guests cold instead of from snapshots (--cold-boot). */
+  coldBoot?: boolean;
   /** The run's crash policy (--crash-policy or the shipped one): it also names a boot failure. */
   policy?: CrashPolicy;
 }

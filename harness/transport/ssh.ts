@@ -1,5 +1,5 @@
 // One ssh2 connection per target, one channel per command.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { CappedOutput } from './capped-output.js';
@@ -40,6 +40,8 @@ export interface ConnectOptions {
   /** Decides on the host key's blob instead of a pinned key (known_hosts). */
   verifyHostKey?: (key: Buffer) => boolean;
   readyTimeoutMs?: number;
+  /** A socket already connected to the server (a probe that saw its banner), instead of a new one. */
+  sock?: Socket;
   /** Gives up a connection still in progress (its socket is destroyed). */
   signal?: AbortSignal;
 }
@@ -87,7 +89,7 @@ export class SshConnection {
       });
       // Our own socket, with Nagle off: a command's stdin followed by EOF otherwise waits
       // out the peer's delayed ACK (~40 ms per command that carries input).
-      const sock = connect({ host: opts.host, port: opts.port });
+      const sock = opts.sock ?? connect({ host: opts.host, port: opts.port });
       sock.setNoDelay(true);
       sock.on('error', onError);
       opts.signal?.addEventListener('abort', () => {

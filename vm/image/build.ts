@@ -16,7 +16,7 @@ import { clientKey } from '../../harness/transport/keys.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { sharedLibraries } from './host-files.js';
 import { selftestTools } from './selftest-helper.js';
-import { tokenHelper } from './token-helper.js';
+import { guestHelper, guestHelperPath } from './guest-helpers.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
 
 /** Where the selftest loader lives in guests (vm/guest/selftest/bpf-harness-selftest.c). */
@@ -49,7 +49,7 @@ function guestTools(kernel: KernelArtifacts) {
 }
 
 async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promise<FileEntry[]> {
-  const tools = { ...guestTools(kernel), token: await tokenHelper() };
+  const tools = { ...guestTools(kernel), token: await guestHelper('token'), resume: await guestHelper('resume') };
   // The selftest loader and veristat are built from the kernel's own tree: kernels without one have neither.
   const st = kernel.tree ? await selftestTools(kernel.tree) : undefined;
   const stBins = [st?.loader, st?.veristat].filter((b): b is string => !!b);
@@ -60,10 +60,11 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
     { guest: '/bin/setpriv', host: tools.setpriv, mode: 0o755 },
-    { guest: '/bin/bpf-harness-token', host: tools.token, mode: 0o755 },
+    { guest: guestHelperPath('token'), host: tools.token, mode: 0o755 },
+    { guest: guestHelperPath('resume'), host: tools.resume, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, tools.resume, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   // The NIC's modules, then the recipe's own (bpf_testmod for the selftests kernel).

@@ -1,21 +1,28 @@
 // A QEMU guest as a Target: -nodefaults, serial console to a log file, user-mode
-// network with SSH forwarded on 127.0.0.1, ready when an SSH command has run.
-import { setMaxListeners } from 'node:events';
-import { mkdirSync } from 'node:fs';
+// network with SSH forwarded on 127.0.0.1, ready when an SSH command has run; restored
+// from a snapshot of an earlier boot where one fits (vm/qemu/snapshot.ts).
+import type { Options } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
 import { progress } from '../../common/progress.js';
 import type { Target } from '../../harness/target.js';
 import { startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
-import { SshConnection, type ExecOptions, type ExecResult } from '../../harness/transport/ssh.js';
+import type { ExecOptions, ExecResult, SshConnection } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { loadCrashPolicy, type CrashPolicy } from '../crash/policy.js';
 import { findCrash } from '../crash/scan.js';
 import type { GuestImage } from '../image/build.js';
+import { guestHelperPath } from '../image/guest-helpers.js';
 import { ACCEL_ARGS, type Accel } from './accel.js';
 import { ConsoleLog } from './console.js';
 import { freePort } from './ports.js';
+import { Qmp } from './qmp.js';
+import { findSnapshot, maskPort, removeSnapshot, saveSnapshot, snapshotKey, type Snapshot } from './snapshot.js';
+import { NoSshError, waitForSsh } from './ssh-ready.js';
 import { spawnGuarded } from '../../common/processes.js';
 
 export interface QemuOptions {
@@ -31,12 +38,31 @@ export interface QemuOptions {
   network?: boolean;
   /** Names a boot failure from the console; the shipped policy unless given. */
   crashPolicy?: CrashPolicy;
+  /** Boot the kernel even where a snapshot could be restored (--cold-boot); saves none either. */
+  coldBoot?: boolean;
 }
 
 export const DEFAULT_MEMORY_MIB = 256;
 
-/** Kernel command line: console on the serial port, no reboot loops, quiet boot (serial output is slow under TCG). */
-const BASE_APPEND = 'console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 no_timer_check tsc=reliable random.trust_cpu=on';
+/**
+ * Kernel command line: console on the serial port, no reboot loops, quiet boot (serial
+ * output is slow under TCG). cryptomgr.notests: the crypto self-tests take ~0.4 s of each
+ * boot under TCG and test the CPU emulation, not the kernel under test.
+ */
+const BASE_APPEND = 'console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 no_timer_check tsc=reliable random.trust_cpu=on cryptomgr.notests';
+
+const pvh = new Map<string, boolean>();
+/**
+ * What QEMU loads: a kernel with a PVH entry point (CONFIG_PVH, as Debian's) as its
+ * uncompressed ELF vmlinux, which starts at once; a bzImage first decompresses itself,
+ * ~0.6 s of every boot under TCG. Without KASLR's decompressor step, every guest of a
+ * kernel has the same address layout.
+ */
+export function bootImage(kernel: KernelArtifacts): string {
+  if (!kernel.vmlinux) return kernel.bzImage;
+  if (!pvh.has(kernel.config)) pvh.set(kernel.config, /^CONFIG_PVH=y$/m.test(readFileSync(kernel.config, 'utf8')));
+  return pvh.get(kernel.config) ? kernel.vmlinux : kernel.bzImage;
+}
 
 export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions, port: number): string[] {
   return [
@@ -45,7 +71,7 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
     '-m', String(opts.memoryMiB ?? DEFAULT_MEMORY_MIB),
     '-smp', String(opts.cpus ?? 2),
     '-serial', 'stdio',
-    '-kernel', kernel.bzImage,
+    '-kernel', bootImage(kernel),
     '-initrd', image.initramfs,
     '-append', `${BASE_APPEND} ${opts.append ?? ''}`.trim(),
     // restrict=on: nothing the guest runs reaches the host's loopback services or anything
@@ -58,12 +84,26 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const ATTEMPT_EVERY_MS = 100;
 /** How long a guest that lost SSH gets to print its panic before it is judged. */
 const SETTLE_MS = 3000;
 /** A console silent this long after SSH dropped: the guest is not printing a crash. */
 const QUIET_MS = 500;
-const MAX_ATTEMPTS_IN_FLIGHT = 30;
+/** A restore that is not SSH-ready by then has gone wrong: a cold boot is the surer way. */
+const RESTORE_TIMEOUT_MS = 15000;
+/** After the SSH session that proved the guest ready is closed, the guest's server process gets this long to end before the guest is saved. */
+const SESSION_END_MS = 200;
+/** Bytes of fresh randomness a restored guest gets from the host. */
+const SEED_BYTES = 64;
+
+/** A restore that did not work; the caller boots cold instead. */
+class RestoreFailed extends Error {
+  constructor(message: string, readonly snapshotUnusable: boolean) {
+    super(message);
+  }
+}
+
+type SnapshotId = { key: string; qemu: string; args: string[] };
+type BootMode = { restore: Snapshot } | { saveAs?: SnapshotId };
 
 export class QemuTarget implements Target {
   readonly shared = false;
@@ -76,6 +116,8 @@ export class QemuTarget implements Target {
     readonly port: number,
     readonly bootMs: number,
     private readonly session: TargetSession,
+    /** The snapshot this guest was restored from. */
+    readonly restoredFrom?: Snapshot,
   ) {}
 
   get kernelLogs() {
@@ -102,13 +144,55 @@ export class QemuTarget implements Target {
     }
   }
 
+  /**
+   * A guest from the snapshot for this kernel, image and QEMU line when there is one
+   * (unless opts.coldBoot); else a cold boot, which saves that snapshot for the next.
+   * A restore that fails says why and boots cold.
+   */
   static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
+    if (opts.coldBoot) return QemuTarget.start(kernel, image, opts, {});
+    const args = maskPort(qemuArgs(kernel, image, opts, 0), 0);
+    const id = { ...snapshotKey(kernel, image, opts.accel, args), args };
+    const snap = findSnapshot(id.key);
+    if (!snap) return QemuTarget.start(kernel, image, opts, { saveAs: id });
+    try {
+      return await QemuTarget.start(kernel, image, opts, { restore: snap });
+    } catch (e) {
+      if (!(e instanceof RestoreFailed)) throw e;
+      if (e.snapshotUnusable) removeSnapshot(snap);
+      progress(`restoring ${kernel.name} from snapshot ${snap.meta.key} failed (${e.message}); booting cold${e.snapshotUnusable ? ' and saving a new snapshot' : ''}`);
+      return QemuTarget.start(kernel, image, opts, e.snapshotUnusable ? { saveAs: id } : {});
+    }
+  }
+
+  private static async start(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions, mode: BootMode): Promise<QemuTarget> {
     mkdirSync(opts.logDir, { recursive: true });
+    const restore = 'restore' in mode ? mode.restore : undefined;
+    const saveAs = 'saveAs' in mode ? mode.saveAs : undefined;
     const key = await clientKey();
     const t0 = Date.now();
     const port = await freePort();
     const cons = new ConsoleLog(join(opts.logDir, 'console.log'));
-    const proc = spawnGuarded('qemu-system-x86_64', qemuArgs(kernel, image, opts, port));
+    const args = qemuArgs(kernel, image, opts, port);
+    // The stream comes in on fd 3, so no path reaches a shell.
+    let stream: number | undefined;
+    if (restore) {
+      cons.write(Buffer.from(`bpf-harness: restored from snapshot ${restore.dir} (saved ${restore.meta.savedAt} after a cold boot of ${restore.meta.kernel}, ${restore.meta.release}); the boot messages are in dmesg\n`));
+      try {
+        stream = openSync(restore.state, 'r');
+      } catch (e) {
+        await cons.close();
+        throw new RestoreFailed(`cannot open ${restore.state}: ${(e as Error).message}`, false);
+      }
+      args.push('-incoming', 'fd:3');
+    }
+    // QMP (to save the snapshot) on a socket of its own: unix socket paths are short, cache paths may not be.
+    const qmpDir = saveAs ? mkdtempSync(join(tmpdir(), 'bpf-harness-qmp-')) : undefined;
+    if (qmpDir) args.push('-qmp', `unix:${join(qmpDir, 'qmp.sock')},server=on,wait=off`);
+    // execa hands a number at fd 3 on as that descriptor of ours (its types list only 3 to 9).
+    const stdio = ['ignore', 'pipe', 'pipe', ...(stream !== undefined ? [stream] : [])] as unknown as Options['stdio'];
+    const proc = spawnGuarded('qemu-system-x86_64', args, 'KILL', { reject: false, buffer: false, stdio });
+    if (stream !== undefined) closeSync(stream);
     let stderr = '';
     let exited: string | undefined;
     proc.stdout?.on('data', (d: Buffer) => cons.write(d));
@@ -122,6 +206,7 @@ export class QemuTarget implements Target {
       proc.kill('SIGKILL');
       await proc;
       await cons.close();
+      if (qmpDir) rmSync(qmpDir, { recursive: true, force: true });
     };
     const where = () => `${stderr.trim() ? `\nqemu stderr:\n${stderr.trim()}` : ''}\nconsole log: ${cons.path}`;
     /** QEMU itself or the guest's network set-up broke: the machine's fault. */
@@ -136,53 +221,65 @@ export class QemuTarget implements Target {
       const title = crash?.title ?? what;
       throw new BootError(title, `boot failed: ${title} (${kernel.name}, ${kernel.release})${where()}`, cons.lastLines(40));
     };
-    const timeout = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
-    let lastErr = '';
-    let ready: { ssh: SshConnection; release: string } | undefined;
-    let inFlight = 0;
-    // Attempts still waiting once one won are dropped: left to time out, they would hold
-    // dropbear's few unauthenticated slots, and the next client (a user's ssh) is refused.
-    const won = new AbortController();
-    setMaxListeners(0, won.signal);
-    // Until the guest listens, user-mode networking accepts a connection and then holds
-    // it; so instead of waiting each attempt out, a new one starts every ATTEMPT_EVERY_MS
-    // and the first that runs a command wins (later winners are closed).
-    const attempt = async () => {
-      inFlight++;
-      try {
-        const ssh = await SshConnection.connect({
-          host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, hostKey: image.hostKey, readyTimeoutMs: 5000, signal: won.signal,
-        });
-        const r = await ssh.exec('uname -r', { timeoutMs: 10000 });
-        if (r.exit !== 0 || ready) {
-          ssh.close();
-          if (r.exit !== 0) lastErr = `uname -r failed in the guest: ${r.stderr}`;
-          return;
-        }
-        ready = { ssh, release: r.stdout.trim() };
-      } catch (e) {
-        lastErr = (e as Error).message;
-      } finally {
-        inFlight--;
-      }
+    /** Whatever went wrong in a restore, a cold boot is tried next. */
+    const restoreFailed = async (what: string, snapshotUnusable = false): Promise<never> => {
+      await stop();
+      throw new RestoreFailed(`${what}${stderr.trim() ? `; qemu: ${stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`, snapshotUnusable);
     };
-    while (!ready) {
+    const check = async () => {
       if (exited) {
-        // -no-reboot: a guest that panics or resets makes QEMU exit 0; any other exit is QEMU's own failure.
         const r = await proc;
+        // A stream QEMU cannot load makes it exit non-zero at once.
+        if (restore) return restoreFailed(exited, r.exitCode !== 0);
+        // -no-reboot: a guest that panics or resets makes QEMU exit 0; any other exit is QEMU's own failure.
         if (r.exitCode === 0) return bootFailed('the guest reset during boot');
         return infra(exited);
       }
       const netFail = /bpf-harness: network setup failed.*/.exec(cons.text());
       if (netFail) return infra(netFail[0].replace('bpf-harness: ', 'guest '));
-      if (Date.now() - t0 > timeout) return bootFailed(`no SSH within ${timeout / 1000} s (last SSH error: ${lastErr})`);
-      if (inFlight < MAX_ATTEMPTS_IN_FLIGHT) void attempt();
-      await sleep(ATTEMPT_EVERY_MS);
-    }
-    won.abort();
+    };
+    const sshWait = (timeoutMs: number) => waitForSsh({ port, privateKey: key.privateKey, hostKey: image.hostKey, timeoutMs, check }).catch((e: Error) => {
+      if (!(e instanceof NoSshError)) throw e;
+      return restore ? restoreFailed(e.message) : bootFailed(e.message);
+    });
+    let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS : opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000));
     const bootMs = Date.now() - t0;
+    if (restore) await resumed(ready.ssh).catch((e: Error) => restoreFailed(e.message));
+    if (saveAs && qmpDir) {
+      const saved = await QemuTarget.save(ready.ssh, join(qmpDir, 'qmp.sock'), saveAs, kernel, image, opts.accel, bootMs);
+      rmSync(qmpDir, { recursive: true, force: true });
+      if (saved) {
+        // The session that proved readiness was closed before the save (no guest keeps it); a new one for the run.
+        ready = await sshWait(opts.bootTimeoutMs ?? 60000);
+      }
+    }
     const describe = `qemu ${kernel.name} (${opts.accel})`;
-    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, startSession(ready.ssh, describe));
+    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, startSession(ready.ssh, describe), restore);
+  }
+
+  /**
+   * Save the guest as its snapshot; true when its SSH session was closed for that (the
+   * caller opens a new one). A failed save is said and changes nothing else.
+   */
+  private static async save(ssh: SshConnection, qmpSocket: string, id: SnapshotId, kernel: KernelArtifacts, image: GuestImage, accel: Accel, bootMs: number): Promise<boolean> {
+    let qmp: Qmp | undefined;
+    try {
+      qmp = await Qmp.open(qmpSocket);
+      const t = Date.now();
+      // No SSH session may be part of the snapshot: restored guests would each hold a dead one.
+      ssh.close();
+      await sleep(SESSION_END_MS);
+      const s = await saveSnapshot(qmp, id.key, {
+        kernel: kernel.name, release: kernel.release, bzImage: kernel.bzImage, image: image.hash, accel, qemu: id.qemu, args: id.args, bootMs,
+      });
+      if (s) progress(`saved snapshot ${s.meta.key} of ${kernel.name} (${(s.meta.bytes / 1e6).toFixed(0)} MB) in ${((Date.now() - t) / 1000).toFixed(1)}s; later guests start from it`);
+      return true;
+    } catch (e) {
+      progress(`saving a snapshot of ${kernel.name} failed (${(e as Error).message}); guests keep booting cold`);
+      return !ssh.isOpen;
+    } finally {
+      qmp?.close();
+    }
   }
 
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
@@ -206,9 +303,16 @@ export class QemuTarget implements Target {
   }
 }
 
+/** After a restore: the host's time, and fresh randomness, so guests from one snapshot do not share their random numbers. */
+async function resumed(ssh: SshConnection): Promise<void> {
+  const now = Date.now();
+  const r = await ssh.exec(`${guestHelperPath('resume')} ${Math.floor(now / 1000)} ${(now % 1000) * 1e6}`, { input: randomBytes(SEED_BYTES), timeoutMs: 10000 });
+  if (r.exit !== 0) throw new Error(`the resume helper failed (exit ${r.exit}): ${r.stderr.trim()}`);
+}
+
 export async function bootGuest(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
   progress(`booting ${kernel.name} (${kernel.release}) under ${opts.accel.toUpperCase()}`);
   const t = await QemuTarget.boot(kernel, image, opts);
-  progress(`guest ready over SSH in ${(t.bootMs / 1000).toFixed(1)}s`);
+  progress(`guest ready over SSH in ${(t.bootMs / 1000).toFixed(1)}s${t.restoredFrom ? ` (restored from snapshot ${t.restoredFrom.meta.key})` : ''}`);
   return t;
 }

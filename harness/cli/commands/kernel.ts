@@ -9,6 +9,7 @@ import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../.
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
+import { allSnapshots, deadSaves } from '../../../vm/qemu/snapshot.js';
 
 function duBytes(p: string): number {
   const st = statSync(p);
@@ -17,6 +18,12 @@ function duBytes(p: string): number {
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+/** "snapshots: 2, 223 MB" for a recipe's guests, or nothing. */
+function snapshotsOf(name: string): string {
+  const mine = allSnapshots().filter((s) => s.snapshot?.meta.kernel === name);
+  return mine.length ? `  snapshots: ${mine.length}, ${mb(mine.reduce((n, s) => n + s.bytes, 0))}` : '';
+}
 
 export async function kernelList(): Promise<number> {
   process.stdout.write(`${'NAME'.padEnd(24)} ${'SOURCE'.padEnd(14)} STATE\n`);
@@ -31,7 +38,7 @@ export async function kernelList(): Promise<number> {
       state = b ? `built ${b.createdAt.slice(0, 16).replace('T', ' ')}  ${b.release}  ${mb(duBytes(builtDir(b.key)))}  (${b.key})`
         : key ? `not built (${key})` : 'not built (source not fetched yet)';
     }
-    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}\n`);
+    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}${snapshotsOf(name)}\n`);
   }
   return 0;
 }
@@ -95,6 +102,26 @@ export async function kernelGc(all: boolean): Promise<number> {
       }
     }
   }
+  freed += gcSnapshots(all);
   process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
+}
+
+/**
+ * Snapshots go with their kernel: those whose kernel image is gone from the cache (all
+ * with --all), unreadable ones, and saves whose process died. One being restored is safe
+ * to remove: QEMU reads the stream from a descriptor it already holds.
+ */
+export function gcSnapshots(all: boolean): number {
+  let freed = 0;
+  const doomed = [
+    ...allSnapshots().filter((s) => all || !s.snapshot || !existsSync(s.snapshot.meta.bzImage)),
+    ...deadSaves().map((dir) => ({ dir, bytes: 0 })),
+  ];
+  for (const s of doomed) {
+    freed += existsSync(s.dir) ? duBytes(s.dir) : 0;
+    rmSync(s.dir, { recursive: true, force: true });
+    process.stdout.write(`removed ${s.dir}\n`);
+  }
+  return freed;
 }

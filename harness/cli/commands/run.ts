@@ -36,6 +36,7 @@ export interface RunFlags {
   crashPolicy?: string;
   fresh?: boolean;
   append?: string;
+  coldBoot?: boolean;
   csv?: string;
   veristatCsv?: string;
 }
@@ -74,6 +75,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const reporter = makeReporter(flags.reporter, process.stdout);
   const run = await runPlan(entries, {
     outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);
