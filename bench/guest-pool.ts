@@ -1,5 +1,6 @@
 // Bench: the guest pool. Scenarios per minute with --jobs 1 and --jobs 2 (guests reused,
-// reset between scenarios; with 2 vCPUs each, and 1), and with --fresh (a guest booted per scenario), and the
+// reset between scenarios; with 2 vCPUs each, and 1), and with --fresh (a guest per
+// scenario: restored from the kernel's snapshot, and with --cold-boot booted), and the
 // resident memory of each guest's QEMU, all measured in one run through the real CLI,
 // the configurations interleaved round by round (these machines are noisy: read the ratios).
 //   node dist/bench/guest-pool.js [--rounds N] [--kernel NAME] [PATH...]
@@ -25,6 +26,8 @@ const configs: Record<string, string[]> = {
   'jobs 2, reused': ['--jobs', '2'],
   'jobs 2, reused, 1 vCPU each': ['--jobs', '2', '--cpus', '1'],
   'jobs 1, fresh': ['--jobs', '1', '--fresh'],
+  'jobs 1, fresh, cold boot': ['--jobs', '1', '--fresh', '--cold-boot'],
+  'jobs 2, fresh': ['--jobs', '2', '--fresh'],
 };
 
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -55,7 +58,7 @@ async function once(flags: string[]): Promise<{ perMin: number; scenarios: numbe
   return { perMin: (ran / wall) * 60000, scenarios: ran, peakRssMiB: [...peak.values()].map((k) => k / 1024) };
 }
 
-// Warm caches (kernel, image, objects) so the first measured run pays for nothing extra.
+// Warm caches (kernel, image, objects, the snapshot) so the first measured run pays for nothing extra.
 await once(['--jobs', '1']);
 
 const rounds = Number(values.rounds);
@@ -81,3 +84,5 @@ for (const [name, g] of Object.entries(got)) {
   const pm = median(g.perMin);
   console.log(`| ${name} | ${g.scenarios} | ${pm.toFixed(1)} | ${(pm / base).toFixed(2)}x | ${median(g.rss).toFixed(0)} MiB (max ${Math.max(...g.rss).toFixed(0)}) |`);
 }
+const fresh = median(got['jobs 1, fresh']!.perMin);
+console.log(`--fresh from snapshots: ${(fresh / median(got['jobs 1, fresh, cold boot']!.perMin)).toFixed(2)}x --fresh booting cold in this run`);

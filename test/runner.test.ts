@@ -27,10 +27,10 @@ function suite(scenarios: { cmd: string; extra?: string }[]): string {
 
 const quiet: Reporter = { scenarioFinished: () => {}, runFinished: () => '' };
 
-async function run(dir: string, script: FakeScript, jobs = 1) {
+async function run(dir: string, script: FakeScript, jobs = 1, freshGuests = false) {
   const { log, target } = fakeTargets(script);
   const entries = buildPlan([dir], { kernels: ['fake-kernel'] });
-  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, accel: 'auto', update: false, reporter: quiet });
+  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, accel: 'auto', update: false, reporter: quiet, freshGuests });
   return { result, log };
 }
 
@@ -64,6 +64,22 @@ t.test('fresh: true and network: true get a target of their own; the next scenar
   const on = (cmd: string) => log.commands.find(ran(cmd))!.target;
   t.same([on('echo a'), on('echo fresh'), on('echo net'), on('echo d')], [1, 2, 3, 4], 'a target each: the fresh and network ones are retired after');
   t.same(result.scenarios.map((s) => s.network ?? false), [false, false, true, false], 'results say which had a network');
+});
+
+t.test('--fresh: the target for the next scenario comes up while one runs; every target is closed', async (t) => {
+  const cmds = ['a', 'b', 'c', 'd'].map((x) => ({ cmd: `echo ${x}` }));
+  const one = await run(suite(cmds), {}, 1, true);
+  t.same(outcomes(one.result), ['s1:pass', 's2:pass', 's3:pass', 's4:pass']);
+  t.same(one.log.commands.map((c) => c.target), [1, 2, 3, 4], 'a target per scenario, in order');
+  t.equal(one.log.maxLive, 2, 'the next one was up while a scenario ran');
+  t.equal(one.log.boots.length, 4, 'none booted for nothing after the last scenario');
+  t.equal(one.log.closed, 4, 'all closed');
+  const two = await run(suite([...cmds, { cmd: 'echo net', extra: 'network: true\n' }, { cmd: 'echo f' }]), {}, 2, true);
+  t.equal(two.result.scenarios.filter((s) => s.outcome === 'pass').length, 6);
+  t.equal(two.log.closed, two.log.boots.length, 'with two workers too, every target acquired is closed, used or not');
+  t.ok(two.log.commands.filter(ran('echo net')).every((c) => two.log.boots.find((b) => b.target === c.target)?.network), 'the network scenario ran on a target with a network');
+  const host = await run(suite(cmds), { capacity: 1 }, 1, true);
+  t.equal(host.log.maxLive, 1, 'a pool of one never boots ahead');
 });
 
 t.test('a crash in the kernel log fails that scenario and replaces its target', async (t) => {

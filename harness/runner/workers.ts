@@ -1,9 +1,10 @@
 // The workers of one kernel: --jobs of them (no more than the pool holds) share its
 // scenarios, each on a target of its own, one scenario after another with a reset
 // between. A target is replaced after a crash, a lost connection, or a scenario that
-// left it changed; fresh: true and network: true scenarios get one of their own. A
-// target that fails to come up is tried once more; then the scenarios left fail with
-// what went wrong, unless another worker's target is still up to take them.
+// left it changed; fresh: true and network: true scenarios get one of their own, and
+// the target for the scenario after one of those is acquired while it runs. A target
+// that fails to come up is tried once more; then the scenarios left fail with what went
+// wrong, unless another worker's target is still up to take them.
 import { join } from 'node:path';
 import type { CrashPolicy } from '../../vm/crash/policy.js';
 import { BootError, InfraError } from '../../common/errors.js';
@@ -56,11 +57,21 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
   let booting = 0;
   const changes = new Changes();
 
+  /** network: true also gets a target of its own: the others must stay unable to reach out. */
+  const ownTarget = (e: PlanEntry) => !!(e.scenario.fresh || e.scenario.network || opts.freshGuests);
+
   const worker = async (n: number) => {
     let target: Target | undefined;
     let used = 0;
     let boots = 0;
     let failedBoots = 0;
+    /** A target coming up for the next scenario while this one runs (its boot overlaps the scenario), and which network it has. */
+    let ahead: { network: boolean; target: Promise<Target> } | undefined;
+    const dropAhead = async () => {
+      const a = ahead;
+      ahead = undefined;
+      await a?.target.then((t) => t.close(), () => undefined);
+    };
     const retire = async (why?: string) => {
       if (!target) return;
       if (why) progress(`guest ${n}: replacing it (${why})`);
@@ -73,15 +84,17 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
     try {
       while (queue.length && !interruptedBy()) {
         const entry = queue.shift()!;
-        // network: true also gets a target of its own: the others must stay unable to reach out.
-        const own = entry.scenario.fresh || entry.scenario.network || !!opts.freshGuests;
+        const own = ownTarget(entry);
         if (own && used > 0) await retire();
         if (!target) {
-          boots++;
           booting++;
           let failure: unknown;
           try {
-            target = await pool.acquire(n, boots, { network: entry.scenario.network });
+            // Another worker may have taken the scenario it was acquired for: usable if the network matches.
+            const a = ahead;
+            if (a && a.network !== entry.scenario.network) await dropAhead();
+            ahead = undefined;
+            target = await (a && a.network === entry.scenario.network ? a.target : pool.acquire(n, ++boots, { network: entry.scenario.network }));
             used = 0;
             live++;
           } catch (e) {
@@ -110,6 +123,13 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
             return;
           }
         }
+        // The next scenario will need a new target: start it now, where the pool has room for one more.
+        const next = queue[0];
+        if (next && !ahead && (own || ownTarget(next)) && pool.capacity > jobs) {
+          const booted = pool.acquire(n, ++boots, { network: next.scenario.network });
+          booted.catch(() => undefined);
+          ahead = { network: next.scenario.network, target: booted };
+        }
         opts.started?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
         const artifactRel = join(slug(name), slug(entry.relFile));
         used++;
@@ -129,6 +149,7 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
       }
     } finally {
       await retire();
+      await dropAhead();
     }
   };
   const jobs = Math.max(1, Math.min(opts.jobs, pool.capacity, runnable.length));

@@ -21,7 +21,7 @@ export interface FakeScript {
 
 export interface FakeLog {
   /** Each acquire: worker number, attempt, whether it booted, and the target's number. */
-  boots: { worker: number; attempt: number; ok: boolean; target?: number }[];
+  boots: { worker: number; attempt: number; ok: boolean; target?: number; network: boolean }[];
   /** Scenario commands in the order they ran, with the target that ran them. */
   commands: { target: number; cmd: string }[];
   /** The most targets up at once. */
@@ -82,18 +82,18 @@ class FakePool implements TargetPool {
     throw new Error('fake targets run no selftests');
   }
 
-  async acquire(worker: number, attempt: number) {
+  async acquire(worker: number, attempt: number, opts: { network: boolean }) {
     // A boot takes a moment, so other workers' boots overlap it.
     await new Promise((r) => setTimeout(r, 5));
     if (this.failures < (this.script.failBoots ?? 0)) {
       this.failures++;
-      this.log.boots.push({ worker, attempt, ok: false });
+      this.log.boots.push({ worker, attempt, ok: false, network: opts.network });
       throw new BootError('kernel panic: fake panic', 'boot failed: kernel panic: fake panic (fake)', 'Kernel panic - not syncing: fake panic');
     }
     const t = new FakeTarget(++this.made, this.script, this.log, () => this.live--);
     this.live++;
     this.log.maxLive = Math.max(this.log.maxLive, this.live);
-    this.log.boots.push({ worker, attempt, ok: true, target: t.n });
+    this.log.boots.push({ worker, attempt, ok: true, target: t.n, network: opts.network });
     return t;
   }
 
