@@ -26,7 +26,7 @@ export interface TargetSession {
 }
 
 /** A guest is ours alone: fixed paths, on the bpffs its init mounted at /sys/fs/bpf. */
-const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', pins: '/sys/fs/bpf/bpf-harness', resetHelper: '/run/bpf-harness/reset' };
+export const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', pins: '/sys/fs/bpf/bpf-harness', resetHelper: '/run/bpf-harness/reset' };
 
 /**
  * An existing host is shared: a directory made fresh by root for this connection
@@ -62,23 +62,34 @@ function hostLease(ssh: SshConnection, describe: string, asRoot: string): { dir:
   return { dir, close: () => stream.close() };
 }
 
+/** The reset helper put in place, and its sysctl baseline taken: the command and its stdin. */
+export function helperSetup(d: TargetDirs, asRoot = ''): { cmd: string; input: Buffer } {
+  const helper = shellQuote(d.resetHelper);
+  const setup = `mkdir -p "$(dirname ${helper})" && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
+  return { cmd: `${asRoot}sh -c ${shellQuote(setup)}`, input: readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset')) };
+}
+
+export async function installHelper(ssh: SshConnection, d: TargetDirs, describe: string, asRoot = ''): Promise<void> {
+  const { cmd, input } = helperSetup(d, asRoot);
+  const r = await ssh.exec(cmd, { input, timeoutMs: 30000 });
+  if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
+}
+
 /**
  * `asRoot` prefixes commands that need root on hosts reached as another user; `shared`
- * says the target is an existing host rather than a guest of ours.
+ * says the target is an existing host rather than a guest of ours; `helperInstalled`,
+ * that the guest has the reset helper and its baseline already (a guest restored from a
+ * snapshot saved after installHelper).
  */
-export function startSession(ssh: SshConnection, describe: string, opts: { asRoot?: string; shared?: boolean } = {}): TargetSession {
+export function startSession(ssh: SshConnection, describe: string, opts: { asRoot?: string; shared?: boolean; helperInstalled?: boolean } = {}): TargetSession {
   const asRoot = opts.asRoot ?? '';
   const kernelLog = new KernelLogStream(ssh, asRoot);
   const lease = opts.shared ? hostLease(ssh, describe, asRoot) : undefined;
   const dirs: Promise<TargetDirs> = lease
     ? lease.dir.then((d) => ({ work: `${d}/work`, pins: `${d}/bpffs`, resetHelper: `${d}/reset` }))
     : Promise.resolve(GUEST_DIRS);
-  const script = readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset'));
   const installed = dirs.then(async (d) => {
-    const helper = shellQuote(d.resetHelper);
-    const setup = `mkdir -p "$(dirname ${helper})" && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
-    const r = await ssh.exec(`${asRoot}sh -c ${shellQuote(setup)}`, { input: script, timeoutMs: 30000 });
-    if (r.exit !== 0) throw new InfraError(`setting up ${describe} failed (exit ${r.exit}): ${(r.stderr || r.stdout).trim()}`);
+    if (!opts.helperInstalled) await installHelper(ssh, d, describe, asRoot);
     return d;
   });
   const ready = Promise.all([installed, kernelLog.ready]).then(([d]) => d);

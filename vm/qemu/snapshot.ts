@@ -65,12 +65,12 @@ function hostCpu(): string {
   return [/^model name\s*:(.*)$/m, /^flags\s*:(.*)$/m].map((re) => re.exec(info)?.[1]?.trim() ?? '').join('|');
 }
 
-/** The QEMU line with the SSH port left out: args built with port 0 and its hostfwd masked. */
-export function snapshotKey(kernel: KernelArtifacts, image: GuestImage, accel: Accel, argsWithoutPort: string[]): { key: string; qemu: string } {
+/** parts: the QEMU line with the SSH port masked, and whatever else the saved guest holds that the harness put there. */
+export function snapshotKey(kernel: KernelArtifacts, image: GuestImage, accel: Accel, parts: string[]): { key: string; qemu: string } {
   const qemu = qemuIdentity();
   const k = statSync(kernel.bzImage);
   const h = createHash('sha256').update('bpf-harness snapshot v1\0');
-  for (const part of [kernel.bzImage, String(k.size), String(k.mtimeMs), image.hash, qemu, accel === 'kvm' ? hostCpu() : '', ...argsWithoutPort]) h.update(`${part}\0`);
+  for (const part of [kernel.bzImage, String(k.size), String(k.mtimeMs), image.hash, qemu, accel === 'kvm' ? hostCpu() : '', ...parts]) h.update(`${part}\0`);
   return { key: h.digest('hex').slice(0, 16), qemu };
 }
 

@@ -16,11 +16,13 @@ export interface SshWait {
   timeoutMs: number;
   /** Run every tick; throws to give up (QEMU exited, the guest said its network failed). */
   check: () => Promise<void>;
+  /** What proves the guest ready, made when it runs; it must print `uname -r` last. Default: uname -r. */
+  command?: () => { cmd: string; input?: Buffer };
 }
 
 export class NoSshError extends Error {}
 
-const PROBE_EVERY_MS = 50;
+const PROBE_EVERY_MS = 25;
 /** A probe with no banner by then is most likely held by user-mode networking: a newer one gets through sooner. */
 const PROBE_LIFETIME_MS = 1500;
 const HANDSHAKE_TIMEOUT_MS = 10000;
@@ -54,7 +56,7 @@ function probe(port: number, lifetimeMs: number, stop: AbortSignal): Promise<Soc
   });
 }
 
-/** The first SSH connection that ran `uname -r`, and its output. */
+/** The first SSH connection that ran the ready command, and the `uname -r` it printed. */
 export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; release: string }> {
   const t0 = Date.now();
   const stop = new AbortController();
@@ -69,13 +71,14 @@ export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; rele
         host: '127.0.0.1', port: o.port, sock, username: 'root', privateKey: o.privateKey, hostKey: o.hostKey,
         readyTimeoutMs: HANDSHAKE_TIMEOUT_MS, signal: stop.signal,
       });
-      const r = await ssh.exec('uname -r', { timeoutMs: 10000 }).catch((e: Error) => ({ exit: -1, stdout: '', stderr: e.message }));
+      const { cmd, input } = o.command?.() ?? { cmd: 'uname -r' };
+      const r = await ssh.exec(cmd, { timeoutMs: 10000, input }).catch((e: Error) => ({ exit: -1, stdout: '', stderr: e.message }));
       if (r.exit !== 0 || stop.signal.aborted) {
         ssh.close();
-        lastErr = `uname -r failed in the guest: ${r.stderr.trim()}`;
+        lastErr = `${cmd} failed in the guest: ${r.stderr.trim()}`;
         return;
       }
-      ready = { ssh, release: r.stdout.trim() };
+      ready = { ssh, release: r.stdout.trim().split('\n').pop() ?? '' };
     } catch (e) {
       lastErr = (e as Error).message;
     } finally {
@@ -93,7 +96,8 @@ export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; rele
     while (!ready) {
       await o.check();
       if (Date.now() - t0 > o.timeoutMs) throw new NoSshError(`no SSH within ${o.timeoutMs / 1000} s (last SSH error: ${lastErr})`);
-      void startProbe();
+      // None while a handshake runs: each probe that reaches the server costs the guest a process.
+      if (!handshaking) void startProbe();
       await sleep(PROBE_EVERY_MS);
     }
     return ready;

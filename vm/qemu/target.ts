@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
 import { progress } from '../../common/progress.js';
 import type { Target } from '../../harness/target.js';
-import { startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
+import { GUEST_DIRS, helperSetup, installHelper, startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
 import type { ExecOptions, ExecResult, SshConnection } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -152,7 +152,9 @@ export class QemuTarget implements Target {
   static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
     if (opts.coldBoot) return QemuTarget.start(kernel, image, opts, {});
     const args = maskPort(qemuArgs(kernel, image, opts, 0), 0);
-    const id = { ...snapshotKey(kernel, image, opts.accel, args), args };
+    // The reset helper and its baseline are set up before the save: a new helper needs a new snapshot.
+    const setup = helperSetup(GUEST_DIRS);
+    const id = { ...snapshotKey(kernel, image, opts.accel, [...args, setup.cmd, setup.input.toString('base64')]), args };
     const snap = findSnapshot(id.key);
     if (!snap) return QemuTarget.start(kernel, image, opts, { saveAs: id });
     try {
@@ -238,14 +240,18 @@ export class QemuTarget implements Target {
       const netFail = /bpf-harness: network setup failed.*/.exec(cons.text());
       if (netFail) return infra(netFail[0].replace('bpf-harness: ', 'guest '));
     };
-    const sshWait = (timeoutMs: number) => waitForSsh({ port, privateKey: key.privateKey, hostKey: image.hostKey, timeoutMs, check }).catch((e: Error) => {
+    // A restored guest first takes the host's clock and randomness, in the command that proves it ready.
+    const command = restore ? resumeCommand : undefined;
+    const sshWait = (timeoutMs: number) => waitForSsh({ port, privateKey: key.privateKey, hostKey: image.hostKey, timeoutMs, check, command }).catch((e: Error) => {
       if (!(e instanceof NoSshError)) throw e;
       return restore ? restoreFailed(e.message) : bootFailed(e.message);
     });
     let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS : opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000));
     const bootMs = Date.now() - t0;
-    if (restore) await resumed(ready.ssh).catch((e: Error) => restoreFailed(e.message));
+    const describe = `qemu ${kernel.name} (${opts.accel})`;
     if (saveAs && qmpDir) {
+      // Not scenario-specific, and ~0.1 s of guest CPU per guest: done once, before the save.
+      await installHelper(ready.ssh, GUEST_DIRS, describe).catch((e: Error) => infra(e.message));
       const saved = await QemuTarget.save(ready.ssh, join(qmpDir, 'qmp.sock'), saveAs, kernel, image, opts.accel, bootMs);
       rmSync(qmpDir, { recursive: true, force: true });
       if (saved) {
@@ -253,8 +259,8 @@ export class QemuTarget implements Target {
         ready = await sshWait(opts.bootTimeoutMs ?? 60000);
       }
     }
-    const describe = `qemu ${kernel.name} (${opts.accel})`;
-    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, startSession(ready.ssh, describe), restore);
+    const session = startSession(ready.ssh, describe, { helperInstalled: !!(restore || saveAs) });
+    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, session, restore);
   }
 
   /**
@@ -304,10 +310,9 @@ export class QemuTarget implements Target {
 }
 
 /** After a restore: the host's time, and fresh randomness, so guests from one snapshot do not share their random numbers. */
-async function resumed(ssh: SshConnection): Promise<void> {
+function resumeCommand(): { cmd: string; input: Buffer } {
   const now = Date.now();
-  const r = await ssh.exec(`${guestHelperPath('resume')} ${Math.floor(now / 1000)} ${(now % 1000) * 1e6}`, { input: randomBytes(SEED_BYTES), timeoutMs: 10000 });
-  if (r.exit !== 0) throw new Error(`the resume helper failed (exit ${r.exit}): ${r.stderr.trim()}`);
+  return { cmd: `${guestHelperPath('resume')} ${Math.floor(now / 1000)} ${(now % 1000) * 1e6} && uname -r`, input: randomBytes(SEED_BYTES) };
 }
 
 export async function bootGuest(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
