@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
+import { interruptedBy } from '../../common/interrupt.js';
 import { progress } from '../../common/progress.js';
 import type { Target } from '../../harness/target.js';
 import { GUEST_DIRS, helperSetup, installHelper, startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
@@ -160,7 +161,8 @@ export class QemuTarget implements Target {
     try {
       return await QemuTarget.start(kernel, image, opts, { restore: snap });
     } catch (e) {
-      if (!(e instanceof RestoreFailed)) throw e;
+      // Stopped by Ctrl-C or SIGTERM, not broken: nothing to boot instead.
+      if (!(e instanceof RestoreFailed) || interruptedBy()) throw e;
       if (e.snapshotUnusable) removeSnapshot(snap);
       progress(`restoring ${kernel.name} from snapshot ${snap.meta.key} failed (${e.message}); booting cold${e.snapshotUnusable ? ' and saving a new snapshot' : ''}`);
       return QemuTarget.start(kernel, image, opts, e.snapshotUnusable ? { saveAs: id } : {});
