@@ -32,6 +32,7 @@ const skipped = (e: PlanEntry, kernel: string, reason: string): ScenarioResult =
 /** Why a scenario cannot run on this pool's kernel, or undefined. */
 function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | undefined): string | undefined {
   const k = pool.kernel;
+  if (e.scenario.skip) return e.scenario.skip;
   if (!pool.features.tokenHelper && e.scenario.steps.some((s) => typeof s.as === 'object' && 'token' in s.as)) {
     return `as: {token: ...} needs the token helper of the guest image, which ${pool.label} does not have`;
   }

@@ -316,12 +316,12 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
       });
   });
   const hasSelftests = Array.isArray(doc['selftests']) && doc['selftests'].length > 0;
-  if (!steps.length && !hasSelftests && (doc['steps'] === undefined || Array.isArray(doc['steps'])))
+  if (!steps.length && !hasSelftests && doc['skip'] === undefined && (doc['steps'] === undefined || Array.isArray(doc['steps'])))
     ctx.addIssue({
       code: 'custom',
       path: doc['steps'] === undefined ? [] : ['steps'],
       message: 'a scenario needs at least one step, or selftests',
-      params: { hint: 'add steps: (load, run, dmesg) or selftests: (files of tagged BPF selftests)' },
+      params: { hint: 'add steps: (load, run, dmesg) or selftests: (files of tagged BPF selftests), or skip: with the reason it cannot run' },
     });
   const byKernel = doc['expect_by_kernel'];
   if (!isObj(byKernel)) return;
@@ -438,6 +438,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .default({ kconfig: [] })
       .describe('What a kernel needs for this scenario to apply.'),
     programs: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: PROGRAM_NAME_MSG }), program).default({}).describe('Programs by name (letters, digits, _ and -): BPF C sources built per kernel, against its BTF.'),
+    skip: z.string().min(1, { error: 'give the reason' }).optional()
+      .describe('Why this scenario cannot run anywhere (e.g. a test whose checks need its C runner): it is reported as skipped with this reason, and nothing of it is built.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
     network: z.boolean().default(false)
@@ -465,8 +467,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
     .meta({
       title: 'bpf-harness scenario',
       description: 'A bpf-harness scenario (v1): BPF programs to load, commands to run and kernel messages to wait for, with the outcomes expected per kernel.',
-      // Steps, selftests, or both.
-      anyOf: [{ required: ['steps'] }, { required: ['selftests'] }],
+      // Steps, selftests, or both; or the reason it is skipped.
+      anyOf: [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['skip'] }],
     })
     .superRefine(crossCheck, { when: () => true })
     .transform((d): Scenario => ({
@@ -477,6 +479,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       kernels: d.kernels,
       requires: d.requires,
       programs: d.programs,
+      ...(d.skip !== undefined ? { skip: d.skip } : {}),
       fresh: d.fresh,
       network: d.network,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),

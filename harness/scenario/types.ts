@@ -86,6 +86,8 @@ export interface Scenario {
   requires: { kconfig: string[] };
   /** name -> absolute path of the BPF C source, or a file of the kernel's own source tree */
   programs: Record<string, ProgramSource>;
+  /** Why it is skipped on every kernel, without building anything of it. */
+  skip?: string;
   /** Runs on a guest booted for it alone (default false: guests are reused with a reset between). */
   fresh: boolean;
   /** The guest may reach the host and beyond (booted without restrict=on, for this scenario alone). */
