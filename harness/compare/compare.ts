@@ -49,6 +49,41 @@ function logDiff(base: string, patched: string, a: string, b: string): string {
     .split('\n').filter((l) => !/^(={5,}|Index:)/.test(l)).join('\n').trimEnd();
 }
 
+/** A kernel backtrace frame ("  func+0x51/0x58 [module]"): offsets differ between any two builds. */
+const FRAME = /^\s+\S+\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[\S+\])?$/;
+/** Messages about the emulated machine's timing, printed whenever the host was slow. */
+const MACHINE_NOISE = [/^hrtimer: interrupt took \d+ ns$/, /^clocksource: .*(?:unstable|skew)/i, /^sched: RT throttling activated$/];
+
+/**
+ * A step's log as the two kernels are compared on it. Kernel messages lose what differs
+ * between any two boots or builds: backtrace frames, which task happened to be running
+ * (comm[PID]), and the machine's timing complaints.
+ */
+function comparable(s: StepResult | undefined): string[] {
+  if (!s?.log) return [];
+  const lines = s.log.replace(/\n+$/, '').split('\n');
+  if (s.kind !== 'dmesg') return lines;
+  return lines.filter((l) => !FRAME.test(l) && !MACHINE_NOISE.some((re) => re.test(l))).map((l) => l.replace(/\b[\w.:/-]+\[\d+\]/g, '<task>'));
+}
+
+const asText = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
+
+/**
+ * Whether the logs differ. A program's verifier log cut at libbpf's buffer size ends
+ * mid-line where the limit fell, which moves as soon as anything before it is a byte
+ * longer: a line that is a prefix of the other side's, at the end of a program's log
+ * (the log's end, or before the next "# prog"), is not a difference.
+ */
+function logsDiffer(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return true;
+  return a.some((x, i) => {
+    const y = b[i]!;
+    if (x === y) return false;
+    const endOfProgram = i === a.length - 1 || a[i + 1]!.startsWith('# prog ');
+    return !(endOfProgram && (x.startsWith(y) || y.startsWith(x)));
+  });
+}
+
 export function verdictOf(s: StepResult | undefined): string {
   if (!s) return 'not run';
   if (s.outcome === 'skip') return 'skipped';
@@ -83,7 +118,8 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
       const B = side(bs, b);
       const P = side(ps, p);
       // A side whose kernel did not boot has no log: its verdict says all there is.
-      const logChanged = b?.bootFailed === undefined && p?.bootFailed === undefined && (bs?.log ?? '') !== (ps?.log ?? '');
+      const [bl, pl] = [comparable(bs), comparable(ps)];
+      const logChanged = b?.bootFailed === undefined && p?.bootFailed === undefined && logsDiffer(bl, pl);
       const verdictChanged = B.verdict !== P.verdict;
       const insnsDelta = B.insns !== undefined && P.insns !== undefined ? P.insns - B.insns : undefined;
       const statesDelta = B.states !== undefined && P.states !== undefined ? P.states - B.states : undefined;
@@ -91,7 +127,7 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
       const declared = sc.expect_by_kernel[patched]?.[st.id] !== undefined;
       steps.push({
         file, scenario: sc.name, step: st.id, base: B, patched: P, changed, verdictChanged, logChanged,
-        ...(logChanged ? { logDiff: logDiff(base, patched, bs?.log ?? '', ps?.log ?? '') } : {}),
+        ...(logChanged ? { logDiff: logDiff(base, patched, asText(bl), asText(pl)) } : {}),
         ...(insnsDelta !== undefined ? { insnsDelta } : {}),
         ...(statesDelta !== undefined ? { statesDelta } : {}),
         expected: changed ? declared && (P.outcome === 'pass' || P.outcome === 'skip') : P.outcome !== 'fail' && P.outcome !== 'error',
