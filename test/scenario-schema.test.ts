@@ -37,7 +37,7 @@ interface Bad {
 }
 
 const badScenarios: Bad[] = [
-  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
   {
     name: 'unknown expect key',
     yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
@@ -162,7 +162,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
       '6:5 step "step-1": "via" applies to load steps only, this is a run step',
       '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
       '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
-      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
     ],
   );
   t.equal(e.problems.length, 4);
@@ -321,7 +321,7 @@ t.test('JSON Schema of the scenario file', async (t) => {
   t.equal(json['$schema'], 'https://json-schema.org/draft/2020-12/schema');
   t.equal(json['title'], 'bpf-harness scenario');
   t.same(json['required'], ['name']);
-  t.same(json['anyOf'], [{ required: ['steps'] }, { required: ['selftests'] }], 'steps, selftests, or both');
+  t.same(json['anyOf'], [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['skip'] }], 'steps, selftests, or both; or the reason it is skipped');
   t.equal(json['additionalProperties'], false);
   t.same(json['properties'].steps.items.oneOf, [{ required: ['load'] }, { required: ['run'] }, { required: ['dmesg'] }]);
   t.type(json['properties'].steps.items.properties.via.description, 'string');
