@@ -106,7 +106,8 @@ async function harnessRound(coldBoot: boolean): Promise<{ bootMs: number; loadMs
 await (await QemuTarget.boot(art, image, { accel, logDir: work })).close();
 const snapshotRound = () => harnessRound(false);
 const coldRound = () => harnessRound(true);
-const boots = new Map<() => Promise<{ bootMs: number; loadMs: number[] }>, number[]>([[snapshotRound, []], [coldRound, []], [rawRound, []]]);
+type Round = () => Promise<{ bootMs: number; loadMs: number[] }>;
+const boots = new Map<Round, number[]>([[snapshotRound, []], [coldRound, []], [rawRound, []]]);
 const load = { raw: [] as number[], harness: [] as number[] };
 for (let i = 0; i < rounds; i++) {
   // Rotate which goes first so drift in machine load hits all alike.
@@ -124,7 +125,7 @@ const snap = median(boots.get(snapshotRound)!);
 const cold = median(boots.get(coldRound)!);
 const raw = median(boots.get(rawRound)!);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-const all = (f: () => Promise<unknown>) => boots.get(f as never)!.map((ms) => (ms / 1000).toFixed(2)).join(' ');
+const all = (f: Round) => boots.get(f)!.map((ms) => (ms / 1000).toFixed(2)).join(' ');
 const snapBytes = allSnapshots().filter((s) => s.snapshot?.meta.kernel === art.name).map((s) => s.bytes);
 process.stdout.write(
   `kernel ${art.name} (${art.release}), accel ${accel}, ${rounds} rounds x ${loads} loads, medians\n` +

@@ -5,6 +5,30 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { basename, dirname, join } from 'node:path';
 import { withLock } from './lock.js';
 
+/** A publish's scratch directory is its target's name plus `.tmp-PID`: that pid, else undefined. */
+export function scratchPid(name: string): number | undefined {
+  const m = /\.tmp-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Make dir with make(tmp), tmp an empty sibling, and rename it into place (replacing a
+ * leftover of an interrupted publish); the caller holds the lock on dir. The temporary
+ * directory is removed whatever happens.
+ */
+export async function publishDir(dir: string, make: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await make(tmp);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /**
  * Return read(dir) if dir is published (by default: its stamp file exists; isPublished
  * can also refuse a corrupt stamp); otherwise make it with make(tmp), tmp an empty
@@ -16,17 +40,8 @@ export async function publishOnce<T>(
   if (isPublished()) return read();
   return withLock(dir, what, async () => {
     if (isPublished()) return read();
-    const tmp = `${dir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    try {
-      await make(tmp);
-      // A directory without its stamp is a leftover of an interrupted publish, or corrupt.
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    // A directory without its stamp is a leftover of an interrupted publish, or corrupt: replaced.
+    await publishDir(dir, make);
     return read();
   });
 }

@@ -5,12 +5,13 @@
 // host CPU under KVM); the newest few per kernel are kept.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../common/paths.js';
 import { tryLock } from '../../common/lock.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { alive } from '../../common/lease.js';
+import { publishDir, scratchPid } from '../../common/publish.js';
 import { shellQuote } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import type { GuestImage } from '../image/build.js';
@@ -26,7 +27,7 @@ export interface SnapshotMeta {
   image: string;
   accel: Accel;
   qemu: string;
-  /** QEMU's arguments, the SSH port masked. */
+  /** QEMU's arguments, with port 0 for SSH's. */
   args: string[];
   savedAt: string;
   /** The cold boot it was taken after, to SSH-ready. */
@@ -44,8 +45,6 @@ export interface Snapshot {
 /** Snapshots kept per kernel: older ones (another memory size, an older image) go when a new one is saved. */
 const KEEP_PER_KERNEL = 4;
 const MIGRATE_TIMEOUT_MS = 120000;
-/** Stands for the SSH port in the key: each guest forwards its own. */
-const PORT_HOLE = '@PORT@';
 
 const root = () => cacheDir('snapshots');
 
@@ -65,7 +64,11 @@ function hostCpu(): string {
   return [/^model name\s*:(.*)$/m, /^flags\s*:(.*)$/m].map((re) => re.exec(info)?.[1]?.trim() ?? '').join('|');
 }
 
-/** parts: the QEMU line with the SSH port masked, and whatever else the saved guest holds that the harness put there. */
+/**
+ * parts: the QEMU line built with port 0 (each guest forwards SSH from a port of its own,
+ * which the stream does not hold), and whatever else the saved guest holds that the
+ * harness put there.
+ */
 export function snapshotKey(kernel: KernelArtifacts, image: GuestImage, accel: Accel, parts: string[]): { key: string; qemu: string } {
   const qemu = qemuIdentity();
   const k = statSync(kernel.bzImage);
@@ -73,9 +76,6 @@ export function snapshotKey(kernel: KernelArtifacts, image: GuestImage, accel: A
   for (const part of [kernel.bzImage, String(k.size), String(k.mtimeMs), image.hash, qemu, accel === 'kvm' ? hostCpu() : '', ...parts]) h.update(`${part}\0`);
   return { key: h.digest('hex').slice(0, 16), qemu };
 }
-
-/** `hostfwd=tcp:127.0.0.1:PORT-:22` with the port masked, for the key. */
-export const maskPort = (args: string[], port: number) => args.map((a) => a.replace(`127.0.0.1:${port}-`, `127.0.0.1:${PORT_HOLE}-`));
 
 function read(dir: string): Snapshot | undefined {
   try {
@@ -120,7 +120,10 @@ export function allSnapshots(): { dir: string; snapshot?: Snapshot; bytes: numbe
 export function deadSaves(): string[] {
   if (!existsSync(root())) return [];
   return readdirSync(root())
-    .filter((e) => { const m = /\.tmp-(\d+)$/.exec(e); return m && !alive(Number(m[1])); })
+    .filter((e) => {
+      const pid = scratchPid(e);
+      return pid !== undefined && !alive(pid);
+    })
     .map((e) => join(root(), e));
 }
 
@@ -141,39 +144,39 @@ export async function saveSnapshot(qmp: Qmp, key: string, meta: Omit<SnapshotMet
   const dir = join(root(), key);
   const release = await tryLock(dir);
   if (!release) return undefined;
-  const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
-    const state = join(tmp, 'state');
-    // Saved while running, so a restored guest runs at once; the source pauses at the end.
-    await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(state)}` });
-    const t0 = Date.now();
-    let st: MigrateStatus;
-    try {
-      for (;;) {
-        st = await qmp.execute<MigrateStatus>('query-migrate');
-        if (!['setup', 'active', 'device', 'pre-switchover'].includes(st.status)) break;
-        if (Date.now() - t0 > MIGRATE_TIMEOUT_MS) {
-          await qmp.execute('migrate_cancel');
-          throw new Error(`saving took over ${MIGRATE_TIMEOUT_MS / 1000} s`);
-        }
-        await sleep(20);
-      }
-    } finally {
-      // The guest is this run's too: it goes on whatever became of the save.
-      await qmp.execute('cont').catch(() => undefined);
-    }
-    if (st.status !== 'completed') throw new Error(`QEMU's migration ended ${st.status}${st['error-desc'] ? `: ${st['error-desc']}` : ''}`);
-    const full: SnapshotMeta = { ...meta, key, savedAt: new Date().toISOString(), bytes: statSync(state).size };
-    writeFileSync(join(tmp, 'snapshot.json'), JSON.stringify(full, null, 2));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    prune(full.kernel, key);
+    await publishDir(dir, async (tmp) => {
+      const state = join(tmp, 'state');
+      // Saved while running, so a restored guest runs at once; the source pauses at the end.
+      await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(state)}` });
+      const st = await migrated(qmp);
+      if (st.status !== 'completed') throw new Error(`QEMU's migration ended ${st.status}${st['error-desc'] ? `: ${st['error-desc']}` : ''}`);
+      const full: SnapshotMeta = { ...meta, key, savedAt: new Date().toISOString(), bytes: statSync(state).size };
+      writeFileSync(join(tmp, 'snapshot.json'), JSON.stringify(full, null, 2));
+    });
+    prune(meta.kernel, key);
     return read(dir);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
     await release();
+  }
+}
+
+/** The migration's end, whatever it was; the guest runs on after it either way. */
+async function migrated(qmp: Qmp): Promise<MigrateStatus> {
+  const t0 = Date.now();
+  try {
+    for (;;) {
+      const st = await qmp.execute<MigrateStatus>('query-migrate');
+      if (!['setup', 'active', 'device', 'pre-switchover'].includes(st.status)) return st;
+      if (Date.now() - t0 > MIGRATE_TIMEOUT_MS) {
+        await qmp.execute('migrate_cancel');
+        throw new Error(`saving took over ${MIGRATE_TIMEOUT_MS / 1000} s`);
+      }
+      await sleep(20);
+    }
+  } finally {
+    // The guest is this run's too: it goes on whatever became of the save.
+    await qmp.execute('cont').catch(() => undefined);
   }
 }
 

@@ -22,7 +22,7 @@ import { ACCEL_ARGS, type Accel } from './accel.js';
 import { ConsoleLog } from './console.js';
 import { freePort } from './ports.js';
 import { Qmp } from './qmp.js';
-import { findSnapshot, maskPort, removeSnapshot, saveSnapshot, snapshotKey, type Snapshot } from './snapshot.js';
+import { findSnapshot, removeSnapshot, saveSnapshot, snapshotKey, type Snapshot } from './snapshot.js';
 import { NoSshError, waitForSsh } from './ssh-ready.js';
 import { spawnGuarded } from '../../common/processes.js';
 
@@ -152,7 +152,8 @@ export class QemuTarget implements Target {
    */
   static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
     if (opts.coldBoot) return QemuTarget.start(kernel, image, opts, {});
-    const args = maskPort(qemuArgs(kernel, image, opts, 0), 0);
+    // Port 0: the port SSH is forwarded from is each guest's own, and no part of the saved guest.
+    const args = qemuArgs(kernel, image, opts, 0);
     // The reset helper and its baseline are set up before the save: a new helper needs a new snapshot.
     const setup = helperSetup(GUEST_DIRS);
     const id = { ...snapshotKey(kernel, image, opts.accel, [...args, setup.cmd, setup.input.toString('base64')]), args };
@@ -248,7 +249,8 @@ export class QemuTarget implements Target {
       if (!(e instanceof NoSshError)) throw e;
       return restore ? restoreFailed(e.message) : bootFailed(e.message);
     });
-    let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS : opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000));
+    const bootTimeoutMs = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
+    let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS : bootTimeoutMs);
     const bootMs = Date.now() - t0;
     const describe = `qemu ${kernel.name} (${opts.accel})`;
     if (saveAs && qmpDir) {
@@ -258,7 +260,7 @@ export class QemuTarget implements Target {
       rmSync(qmpDir, { recursive: true, force: true });
       if (saved) {
         // The session that proved readiness was closed before the save (no guest keeps it); a new one for the run.
-        ready = await sshWait(opts.bootTimeoutMs ?? 60000);
+        ready = await sshWait(bootTimeoutMs);
       }
     }
     const session = startSession(ready.ssh, describe, { helperInstalled: !!(restore || saveAs) });

@@ -5,6 +5,7 @@ import { InfraError } from '../../../common/errors.js';
 import { cacheDir } from '../../../common/paths.js';
 import { alive, leasedPaths } from '../../../common/lease.js';
 import { tryLock } from '../../../common/lock.js';
+import { scratchPid } from '../../../common/publish.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
@@ -79,9 +80,9 @@ export async function kernelGc(all: boolean): Promise<number> {
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
-      const tmpOf = /\.tmp-(\d+)$/.exec(e);
+      const scratchOf = scratchPid(e);
       // A publish in progress, or a build's scratch whose process is gone (removed then).
-      if (tmpOf && alive(Number(tmpOf[1]))) continue;
+      if (scratchOf !== undefined && alive(scratchOf)) continue;
       if (keep.has(e)) continue;
       if (held.has(p)) {
         process.stdout.write(`kept ${p}: a running harness uses it\n`);
