@@ -48,7 +48,12 @@ export async function candidateVersion(pkg: string): Promise<string | undefined>
   if (r.exitCode === 0 && existsSync(cacheRoot())) {
     const now = readAnswers(state);
     now.candidates[pkg] = version ?? null;
-    writeFileAtomically(answersFile(), JSON.stringify(now));
+    // Kept if it can be: `kernel list` asks too, and only reads the cache.
+    try {
+      writeFileAtomically(answersFile(), JSON.stringify(now));
+    } catch {
+      /* a cache we may not write: asked again next time */
+    }
   }
   return version;
 }
