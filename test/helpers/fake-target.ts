@@ -24,6 +24,8 @@ export interface FakeLog {
   boots: { worker: number; attempt: number; ok: boolean; target?: number; network: boolean }[];
   /** Scenario commands in the order they ran, with the target that ran them. */
   commands: { target: number; cmd: string }[];
+  /** Acquires begun and scenario commands run, in order: "acquire W/ATTEMPT", "run T: CMD". */
+  order: string[];
   /** The most targets up at once. */
   maxLive: number;
   closed: number;
@@ -48,7 +50,10 @@ export class FakeTarget implements Target {
     for (const m of cmd.matchAll(/echo '(bpf-harness: [^']*)' > \/dev\/kmsg/g)) this.kernelLogs.dmesg.write(`${m[1]}\n`);
     const own = /^(cat \/sys\/kernel\/sched_ext|sh '?\/run\/fake-reset|rm -rf|echo '?bpf-harness)/.test(cmd);
     const a = own ? {} : (this.script.answer?.(cmd, this) ?? {});
-    if (!own) this.log.commands.push({ target: this.n, cmd });
+    if (!own) {
+      this.log.commands.push({ target: this.n, cmd });
+      this.log.order.push(`run ${this.n}: ${cmd}`);
+    }
     for (const line of a.kernel ?? []) this.kernelLogs.dmesg.write(`${line}\n`);
     return { exit: a.exit ?? 0, stdout: a.stdout ?? '', stderr: '', durationMs: 0 };
   }
@@ -83,6 +88,7 @@ class FakePool implements TargetPool {
   }
 
   async acquire(worker: number, attempt: number, opts: { network: boolean }) {
+    this.log.order.push(`acquire ${worker}/${attempt}`);
     // A boot takes a moment, so other workers' boots overlap it.
     await new Promise((r) => setTimeout(r, 5));
     if (this.failures < (this.script.failBoots ?? 0)) {
@@ -112,6 +118,6 @@ registerBackend(fakeBackend);
 
 /** runPlan's target option for fake targets following the script, and the log they fill. */
 export function fakeTargets(script: FakeScript) {
-  const log: FakeLog = { boots: [], commands: [], maxLive: 0, closed: 0 };
+  const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0 };
   return { log, target: { backend: fakeBackend as TargetBackend, config: { script, log } } };
 }
