@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_RULES, normalizeLog } from '../harness/expect/normalize.js';
 import { compilePattern, findForbidden, matchOrdered } from '../harness/expect/patterns.js';
-import { checkDmesg, checkForbidden, checkGolden, checkLoad, checkPatterns, checkRun, compare, parseStats } from '../harness/expect/check.js';
+import { checkDmesg, checkForbidden, checkGolden, checkLoad, checkPatterns, checkRun, compare, parseStats, programStats, verificationUs } from '../harness/expect/check.js';
 import { parseComparison } from '../harness/expect/comparison.js';
 import { parsePattern } from '../harness/expect/pattern-grammar.js';
 import { regexProblem } from '../common/regex-guard.js';
@@ -116,6 +116,13 @@ t.test('stats', async (t) => {
   t.same(parseStats(realLog('two_progs.txt')), { insns: 2, states: 0, peakStates: 0 }, 'largest of the programs');
   t.same(parseStats('processed 7 insns (limit 131072)'), { insns: 7, states: 0 }, 'older short form');
   t.equal(parseStats('no stats here'), undefined);
+  // Per program, veristat's columns: each program's own log in the loadall output.
+  const progs = parseLoadallOutput(fixture('two_progs.txt'), 255).programs;
+  t.same(progs.map((p) => [p.name, programStats(p.log), verificationUs(p.log)]), [
+    ['good_prog', { insns: 2, maxStatesPerInsn: 0, states: 0, peakStates: 0, markRead: 0 }, 19],
+    ['bad_prog', { insns: 2, maxStatesPerInsn: 0, states: 0, peakStates: 0, markRead: 0 }, 53],
+  ]);
+  t.equal(programStats('processed 7 insns (limit 131072)'), undefined, 'the short form has no veristat columns');
   for (const [actual, cmp, want] of [
     [5, '<= 5', true], [6, '<= 5', false], [4, '< 5', true], [5, '< 5', false], [1, '>= 1', true],
     [0, '>= 1', false], [3, '== 3', true], [3, '3', true], [4, '3', false], [2, '> 1', true], [0, '!= 0', false],

@@ -6,7 +6,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
-import { comparePrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
+import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
 
 export interface Side {
   verdict: string;
@@ -39,6 +39,8 @@ export interface Comparison {
   steps: StepComparison[];
   /** selftests scenarios: program by program. */
   programs?: ProgramsComparison;
+  /** The programs of load steps (each callback of a scheduler): stats deltas. */
+  stepPrograms?: ProgramsComparison;
   /** Unexpected steps and programs. */
   unexpected: number;
 }
@@ -135,8 +137,9 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
     }
   }
   const programs = scenarios.some((s) => s.selftests.length) ? comparePrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
+  const stepPrograms = run.scenarios.some((r) => r.steps.some((s) => s.programs?.length)) ? compareStepPrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
   const unexpected = steps.filter((s) => !s.expected).length + (programs?.rows.filter((r) => !r.expected).length ?? 0);
-  return { base, patched, steps, ...(programs ? { programs } : {}), unexpected };
+  return { base, patched, steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), unexpected };
 }
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
@@ -154,9 +157,11 @@ export function formatComparison(c: Comparison): string {
     if (s.logDiff) lines.push(...s.logDiff.split('\n').map((l) => `    ${l}`));
   }
   const changed = c.steps.filter((s) => s.changed).length;
+  if (c.stepPrograms) lines.push('', formatProgramsComparison(c.stepPrograms, c.base, c.patched, 'load step programs').trimEnd());
   if (c.programs) lines.push('', formatProgramsComparison(c.programs, c.base, c.patched).trimEnd());
   const parts = [
     ...(c.steps.length || !c.programs ? [`${c.steps.length} steps compared: ${changed} changed`] : []),
+    ...(c.stepPrograms ? [`${c.stepPrograms.rows.length + c.stepPrograms.unchanged} load step programs: ${c.stepPrograms.rows.length} with stats deltas`] : []),
     ...(c.programs ? [`${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed`] : []),
   ];
   lines.push('', `${parts.join('; ')}, ${c.unexpected} unexpected`);

@@ -3,12 +3,13 @@
 // side only (a series that adds or drops tests), and stats deltas above a threshold;
 // the rest is counted as unchanged. Each kernel ran its own tree's files, so a program
 // judged differently may also have had its tags changed by the series.
-import type { ProgramResult, RunResult } from '../results/model.js';
+import type { Outcome, ProgramResult, ProgramStats, RunResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 
 export interface ProgramSide {
   verdict: string;
-  outcome: ProgramResult['outcome'];
+  /** The program's, or for a load step's program, its step's. */
+  outcome: Outcome;
   retval?: number;
   insns?: number;
   states?: number;
@@ -83,14 +84,7 @@ export function comparePrograms(run: RunResult, scenarios: Scenario[], base: str
         if (B.retval !== P.retval) changes.push('retval');
         if ((B.logHash ?? '') !== (P.logHash ?? '')) changes.push('log');
         if (B.outcome !== P.outcome) changes.push('outcome');
-        for (const stat of ['insns', 'states'] as const) {
-          const b = B.stats?.[stat];
-          const p = P.stats?.[stat];
-          if (b === undefined || p === undefined || b === p) continue;
-          row[`${stat}Delta`] = p - b;
-          row[`${stat}Pct`] = pct(b, p - b);
-          if (Math.abs(pct(b, p - b)) >= thresholdPct) changes.push(stat);
-        }
+        statsDeltas(row, B.stats, P.stats, thresholdPct);
       }
       const overrides = sc.program_overrides[patched] ?? {};
       const declared = overrides[program] !== undefined || (mode === 'unpriv' && overrides[`${program} @unpriv`] !== undefined);
@@ -99,11 +93,58 @@ export function comparePrograms(run: RunResult, scenarios: Scenario[], base: str
       else unchanged++;
     }
   }
-  // Verdict and presence changes first, then by the size of the stats change.
+  return { rows: sorted(rows), unchanged, thresholdPct };
+}
+
+/** Verdict and presence changes first, then by the size of the stats change. */
+function sorted(rows: ProgramComparison[]): ProgramComparison[] {
   const weight = (r: ProgramComparison) => (r.changes.some((c) => c === 'verdict' || c === 'added' || c === 'removed' || c === 'outcome') ? 1e9 : 0)
     + Math.abs(r.insnsPct ?? 0) + Math.abs(r.statesPct ?? 0);
-  rows.sort((x, y) => weight(y) - weight(x) || x.program.localeCompare(y.program));
-  return { rows, unchanged, thresholdPct };
+  return rows.sort((x, y) => weight(y) - weight(x) || x.program.localeCompare(y.program));
+}
+
+/** veristat -C's deltas of insns and states on the row; a change where one reaches the threshold. */
+function statsDeltas(row: ProgramComparison, B: ProgramStats | undefined, P: ProgramStats | undefined, thresholdPct: number): void {
+  for (const stat of ['insns', 'states'] as const) {
+    const b = B?.[stat];
+    const p = P?.[stat];
+    if (b === undefined || p === undefined || b === p) continue;
+    row[`${stat}Delta`] = p - b;
+    row[`${stat}Pct`] = pct(b, p - b);
+    if (Math.abs(pct(b, p - b)) >= thresholdPct) row.changes.push(stat);
+  }
+}
+
+/**
+ * The programs of load steps (a scheduler's callbacks, say), program by program, as
+ * veristat -C compares two objects: the stats deltas of each program both sides
+ * verified. The step's verdict and log are the step table's; a program here is listed
+ * only for its stats, which are not regressions by themselves.
+ */
+export function compareStepPrograms(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string, thresholdPct = 5): ProgramsComparison {
+  const rows: ProgramComparison[] = [];
+  let unchanged = 0;
+  for (const sc of scenarios) {
+    const file = relFile(sc);
+    const steps = (kernel: string) => run.scenarios.find((r) => r.file === file && r.kernel === kernel)?.steps ?? [];
+    const [bs, ps] = [steps(base), steps(patched)];
+    for (const b of bs) {
+      const p = ps.find((s) => s.id === b.id);
+      for (const B of b.programs ?? []) {
+        const P = p?.programs?.find((x) => x.prog === B.prog);
+        if (!B.stats || !P?.stats) continue;
+        const row: ProgramComparison = {
+          file, program: `${b.id}/${B.prog}`, mode: B.mode, changes: [], expected: true,
+          base: { verdict: B.loaded ? 'success' : 'failure', outcome: b.outcome, insns: B.stats.insns, ...(B.stats.states !== undefined ? { states: B.stats.states } : {}) },
+          patched: { verdict: P.loaded ? 'success' : 'failure', outcome: p!.outcome, insns: P.stats.insns, ...(P.stats.states !== undefined ? { states: P.stats.states } : {}) },
+        };
+        statsDeltas(row, B.stats, P.stats, thresholdPct);
+        if (row.changes.length) rows.push(row);
+        else unchanged++;
+      }
+    }
+  }
+  return { rows: sorted(rows), unchanged, thresholdPct };
 }
 
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
@@ -111,11 +152,13 @@ const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
 export const delta = (d?: number, p?: number) => (d === undefined ? '' : `${signed(d)} (${signed(Math.round((p ?? 0) * 100) / 100)}%)`);
 const cell = (s: ProgramSide | undefined) => (s ? `${s.verdict}${s.retval !== undefined ? ` ret=${s.retval}` : ''}${s.outcome === 'fail' ? ' FAIL' : ''}` : '-');
 
-export function formatProgramsComparison(c: ProgramsComparison, base: string, patched: string): string {
-  const lines = [`selftest programs (${base} -> ${patched}):`];
-  const w = Math.min(70, Math.max(20, ...c.rows.map((r) => r.program.length + (r.mode === 'unpriv' ? 8 : 0))));
+/** @param what the table's title: "selftest programs", or "load step programs", whose rows also name their scenario. */
+export function formatProgramsComparison(c: ProgramsComparison, base: string, patched: string, what = 'selftest programs'): string {
+  const lines = [`${what} (${base} -> ${patched}):`];
+  const label = (r: ProgramComparison) => `${what === 'selftest programs' ? '' : `${r.file.replace(/^scenarios\//, '')} `}${r.program}${r.mode === 'unpriv' ? ' @unpriv' : ''}`;
+  const w = Math.min(70, Math.max(20, ...c.rows.map((r) => label(r).length)));
   for (const r of c.rows) {
-    const name = `${r.program}${r.mode === 'unpriv' ? ' @unpriv' : ''}`;
+    const name = label(r);
     const stats = [r.insnsDelta !== undefined && `insns ${r.base?.insns} -> ${r.patched?.insns} ${delta(r.insnsDelta, r.insnsPct)}`,
       r.statesDelta !== undefined && `states ${r.base?.states} -> ${r.patched?.states} ${delta(r.statesDelta, r.statesPct)}`].filter(Boolean).join(', ');
     lines.push(`  ${name.padEnd(w)}  ${cell(r.base).padEnd(22)} ${cell(r.patched).padEnd(22)} ${r.changes.join('+') || 'same'}${r.expected ? '' : ' UNEXPECTED'}${stats ? `  ${stats}` : ''}`);

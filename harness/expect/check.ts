@@ -4,7 +4,7 @@
 import { createPatch } from 'diff';
 import type { Comparison, Expect, Pattern } from '../scenario/types.js';
 import { COMPARISON_MSG, holds, parseComparison } from './comparison.js';
-import type { Failure, VerifierStats } from '../results/model.js';
+import type { Failure, ProgramStats, VerifierStats } from '../results/model.js';
 import { errnoName } from '../bpftool/errno.js';
 import { findForbidden, matchOrdered, parsePatternOnce } from './patterns.js';
 import { excerpt, missingPatternDiff, tail } from './excerpt.js';
@@ -45,6 +45,22 @@ export function parseStats(log: string): VerifierStats | undefined {
     if (peak !== undefined) stats.peakStates = Math.max(stats.peakStates ?? 0, peak);
   }
   return stats;
+}
+
+const PROGRAM_STATS = /processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read (\d+)/g;
+const VERIFICATION_TIME = /^verification time (\d+) usec$/gm;
+
+/** veristat's columns from one program's log: its last "processed N insns ..." line (log_level 4). */
+export function programStats(log: string): ProgramStats | undefined {
+  const m = [...log.matchAll(PROGRAM_STATS)].at(-1);
+  if (!m) return undefined;
+  return { insns: Number(m[1]), maxStatesPerInsn: Number(m[2]), states: Number(m[3]), peakStates: Number(m[4]), markRead: Number(m[5]) };
+}
+
+/** veristat's duration: the verifier's own "verification time N usec" line, when the log has one. */
+export function verificationUs(log: string): number | undefined {
+  const m = [...log.matchAll(VERIFICATION_TIME)].at(-1);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** "<= 1000", "< 5", ">= 1", "== 3", "!= 0", "3" (same as "== 3"): comparison.ts's grammar. Throws on anything else. */

@@ -1,16 +1,32 @@
-// Selftest programs as CSV: veristat's columns first (so its users read it as they read
-// veristat's), then ours. veristat's own reader (-C, -R) refuses columns it does not
-// know, so a second form holds exactly its columns, for one kernel and the privileged
-// mode (veristat loads as root).
+// Programs as CSV: veristat's columns first (so its users read it as they read
+// veristat's), then ours. A row is a selftest program in one mode, or a program of a
+// load step's object (a scheduler's callbacks, say). veristat's own reader (-C, -R)
+// refuses columns it does not know, so a second form holds exactly its columns, for one
+// kernel and the privileged mode (veristat loads as root).
 import { stringify } from 'csv-stringify/sync';
-import type { ProgramResult, ScenarioResult } from './model.js';
+import type { ProgramStats, ScenarioResult } from './model.js';
 
 /** veristat's CSV header (tools/testing/selftests/bpf/veristat.c, 6.12), in its order. */
 export const VERISTAT_COLUMNS = ['file_name', 'prog_name', 'verdict', 'duration', 'total_insns', 'total_states', 'peak_states', 'max_states_per_insn', 'mark_read'];
-export const OUR_COLUMNS = ['kernel', 'mode', 'outcome', 'reason'];
+export const OUR_COLUMNS = ['kernel', 'mode', 'outcome', 'reason', 'scenario', 'step'];
+
+/** What a row needs, from a selftest program or a load step's program. */
+interface Row {
+  kernel: string;
+  file: string;
+  prog: string;
+  mode: 'priv' | 'unpriv';
+  loaded?: boolean;
+  durationUs?: number;
+  stats?: ProgramStats;
+  outcome: string;
+  reason?: string;
+  scenario: string;
+  step?: string;
+}
 
 /** Stats the log did not give stay empty rather than 0: nothing was measured. */
-function veristatCells(p: ProgramResult): (string | number)[] {
+function veristatCells(p: Row): (string | number)[] {
   const s = p.stats;
   const n = (v: number | undefined) => (v === undefined ? '' : v);
   return [
@@ -19,24 +35,32 @@ function veristatCells(p: ProgramResult): (string | number)[] {
   ];
 }
 
-const programsOf = (results: ScenarioResult[]) => results.flatMap((r) => (r.programs ?? []).map((p) => ({ kernel: r.kernel, p })));
+function rowsOf(results: ScenarioResult[]): Row[] {
+  return results.flatMap((r) => [
+    ...(r.programs ?? []).map((p) => ({ ...p, kernel: r.kernel, scenario: r.file })),
+    ...r.steps.flatMap((s) => (s.programs ?? []).map((p) => ({ ...p, kernel: r.kernel, outcome: s.outcome, scenario: r.file, step: s.id }))),
+  ]);
+}
 
 /** Every program, mode and kernel of the results. */
 export function programsCsv(results: ScenarioResult[]): string {
-  const rows = programsOf(results).map(({ kernel, p }) => [...veristatCells(p), kernel, p.mode, p.outcome, p.reason ?? '']);
+  const rows = rowsOf(results).map((p) => [...veristatCells(p), p.kernel, p.mode, p.outcome, p.reason ?? '', p.scenario, p.step ?? '']);
   return stringify([[...VERISTAT_COLUMNS, ...OUR_COLUMNS], ...rows]);
 }
 
 /**
  * Exactly veristat's columns: one kernel, the privileged mode, programs the verifier saw.
  * veristat's reader cannot take an empty field, so a program without statistics (libbpf
- * stopped it before the verifier ran) is left out here; --csv has it.
+ * stopped it before the verifier ran) is left out here; --csv has it. veristat -C joins
+ * rows on file and program, so an object loaded by several steps gives its first row.
  */
 export function veristatCsv(results: ScenarioResult[], kernel: string): string {
-  const complete = (p: ProgramResult) => p.stats?.states !== undefined && p.durationUs !== undefined;
-  const rows = programsOf(results)
-    .filter(({ kernel: k, p }) => k === kernel && p.mode === 'priv' && p.loaded !== undefined && complete(p))
-    .map(({ p }) => veristatCells(p));
+  const complete = (p: Row) => p.stats?.states !== undefined && p.durationUs !== undefined;
+  const seen = new Set<string>();
+  const rows = rowsOf(results)
+    .filter((p) => p.kernel === kernel && p.mode === 'priv' && p.loaded !== undefined && complete(p))
+    .filter((p) => !seen.has(`${p.file}/${p.prog}`) && !!seen.add(`${p.file}/${p.prog}`))
+    .map(veristatCells);
   return stringify([VERISTAT_COLUMNS, ...rows]);
 }
 

@@ -39,6 +39,8 @@ export interface StepResult {
   /** Normalized verifier log (load) or kernel messages (dmesg). */
   log?: string;
   stats?: VerifierStats;
+  /** load: each program of the object, with veristat's stats from its own log. */
+  programs?: StepProgram[];
   failures: Failure[];
   /** Artifact files written for this step, relative to the run's --out dir. */
   artifacts: string[];
@@ -54,6 +56,20 @@ export interface ProgramStats {
   peakStates?: number;
   maxStatesPerInsn?: number;
   markRead?: number;
+}
+
+/** A program of a load step's object, as veristat reports one. */
+export interface StepProgram {
+  /** The object's file name (the source's, .c -> .o), veristat's file_name. */
+  file: string;
+  prog: string;
+  /** root (priv) or the step's `as:` user (unpriv). */
+  mode: 'priv' | 'unpriv';
+  loaded: boolean;
+  errno?: string;
+  stats?: ProgramStats;
+  /** The verifier's own "verification time", veristat's duration. */
+  durationUs?: number;
 }
 
 /** One selftest program in one mode, judged from its own tags (test_loader.c's rules). */

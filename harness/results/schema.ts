@@ -16,6 +16,8 @@ const failure = z.object({
   diff: z.string().optional(),
 });
 
+const programStats = z.object({ insns: count, states: count.optional(), peakStates: count.optional(), maxStatesPerInsn: count.optional(), markRead: count.optional() });
+
 const step = z.object({
   id: z.string(),
   kind: z.enum(['load', 'run', 'dmesg']),
@@ -28,6 +30,9 @@ const step = z.object({
   stderr: z.string().optional(),
   log: z.string().optional(),
   stats: z.object({ insns: count, states: count, peakStates: count.optional() }).optional(),
+  programs: z.array(z.object({
+    file: z.string().min(1), prog: z.string().min(1), mode: z.enum(['priv', 'unpriv']), loaded: z.boolean(), errno: z.string().optional(), stats: programStats.optional(), durationUs: count.optional(),
+  })).optional(),
   failures: z.array(failure),
   artifacts: z.array(z.string()),
   skipReason: z.string().optional(),
@@ -45,7 +50,7 @@ const program = z.object({
   loaded: z.boolean().optional(),
   errno: z.string().optional(),
   retval: z.number().int().optional(),
-  stats: z.object({ insns: count, states: count.optional(), peakStates: count.optional(), maxStatesPerInsn: count.optional(), markRead: count.optional() }).optional(),
+  stats: programStats.optional(),
   durationUs: z.number().nonnegative().optional(),
   logHash: z.string().optional(),
   failures: z.array(failure),

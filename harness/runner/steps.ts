@@ -1,12 +1,12 @@
 // The step kinds: load (bpftool prog loadall over SSH) and run (a shell command).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
-import { checkDmesg, checkLoad, checkRun, parseStats } from '../expect/check.js';
+import { checkDmesg, checkLoad, checkRun, parseStats, programStats, verificationUs } from '../expect/check.js';
 import { tail } from '../expect/excerpt.js';
 import { normalizeLog } from '../expect/normalize.js';
-import type { Failure, StepResult } from '../results/model.js';
-import type { DmesgStep, Expect, LoadStep, RunStep } from '../scenario/types.js';
+import type { Failure, StepProgram, StepResult } from '../results/model.js';
+import type { DmesgStep, Expect, LoadStep, ProgramSource, RunStep } from '../scenario/types.js';
 import { shellQuote, type ExecResult } from '../transport/ssh.js';
 import { STEP_OUTPUT_LIMIT } from '../transport/capped-output.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
@@ -55,6 +55,9 @@ function objectUpload(ctx: ScenarioContext, prog: string, pushed: ReadonlySet<st
   return { path, prefix: `mkdir -p ${shellQuote(ctx.guestDir)} && cat > ${shellQuote(path)} && `, input: readFileSync(host) };
 }
 
+/** veristat's file_name for a program's object: its source's name, .c -> .o. */
+const objectName = (src: ProgramSource) => basename(typeof src === 'string' ? src : src.tree).replace(/\.c$/, '.o');
+
 /** bpffs refuses names with dots, and step ids may have them. */
 export const pinName = (stepId: string) => stepId.replace(/\./g, '_');
 
@@ -77,6 +80,12 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   const parsed = parseLoadallOutput(r.stdout, r.exit);
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
+  const file = objectName(ctx.scenario.programs[step.load]!);
+  const programs: StepProgram[] = parsed.programs.map((p) => {
+    const s = programStats(p.log);
+    const us = verificationUs(p.log);
+    return { file, prog: p.name, mode: isRoot(step.as) ? 'priv' : 'unpriv', loaded: p.loaded, ...(p.errno ? { errno: p.errno } : {}), ...(s ? { stats: s } : {}), ...(us !== undefined ? { durationUs: us } : {}) };
+  });
   const artifacts = [
     writeArtifact(ctx, `${step.id}.bpftool.txt`, `$ ${cmd}\n${r.stdout}${droppedLine(r)}[exit ${r.exit}]\n`),
     writeArtifact(ctx, `${step.id}.verifier.log`, log),
@@ -92,7 +101,7 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   return {
     result: {
       id: step.id, kind: 'load', outcome: outcomeOf(failures), durationMs: Date.now() - t0,
-      loaded: parsed.loaded, errno: parsed.errno, log, stats, failures, artifacts, ...dropped(r),
+      loaded: parsed.loaded, errno: parsed.errno, log, stats, ...(programs.length ? { programs } : {}), failures, artifacts, ...dropped(r),
     },
     // A command that ran to its end has read the object from stdin (a timeout throws above).
     ...(obj.input ? { pushed: step.load } : {}),

@@ -2,21 +2,16 @@
 // the load verdict first (a wrong one ends the case), then the __msg patterns over the
 // verifier log, __xlated over the translated program, and __retval from a test run.
 import { createHash } from 'node:crypto';
-import { checkPatterns } from '../expect/check.js';
+import { checkPatterns, programStats } from '../expect/check.js';
 import { normalizeLog } from '../expect/normalize.js';
 import { errnoName } from '../bpftool/errno.js';
 import type { Failure, ProgramResult, ProgramStats } from '../results/model.js';
 import type { CaseOutput } from './loader.js';
 import { POINTER_VALUE, runsProgram, type Mode, type ProgramSpec } from './spec.js';
 
-const STATS = /processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read (\d+)/;
-
 /** veristat's stats from the log's last "processed N insns ..." line, else the kernel's verified_insns. */
-export function programStats(log: string, verifiedInsns: number): ProgramStats | undefined {
-  const all = [...log.matchAll(new RegExp(STATS, 'g'))];
-  const m = all.at(-1);
-  if (m) return { insns: Number(m[1]), maxStatesPerInsn: Number(m[2]), states: Number(m[3]), peakStates: Number(m[4]), markRead: Number(m[5]) };
-  return verifiedInsns > 0 ? { insns: verifiedInsns } : undefined;
+function caseStats(log: string, verifiedInsns: number): ProgramStats | undefined {
+  return programStats(log) ?? (verifiedInsns > 0 ? { insns: verifiedInsns } : undefined);
 }
 
 const errnoText = (n: number) => errnoName(String(n)) ?? `errno ${n}`;
@@ -31,7 +26,7 @@ export function judgeCase(file: string, spec: ProgramSpec, mode: Mode, out: Case
   };
   if (out.skip) return { ...base, outcome: 'skip', reason: out.skip, failures: [] };
   const loaded = out.err === 0;
-  const stats = programStats(out.stats ?? out.log, out.verifiedInsns);
+  const stats = caseStats(out.stats ?? out.log, out.verifiedInsns);
   const facts = {
     loaded, ...(loaded ? {} : { errno: errnoText(out.err) }), ...(stats ? { stats } : {}), durationUs: out.us,
     ...(out.log ? { logHash: createHash('sha256').update(normalizeLog(out.log)).digest('hex').slice(0, 16) } : {}),
