@@ -7,25 +7,36 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, outDir } from './helpers/cli.js';
+import type { RunResult } from '../harness/results/model.js';
+import type { Comparison } from '../harness/compare/compare.js';
 
 t.test('scenarios/sched_ext pass on scx-6.12', async (t) => {
   const out = outDir();
-  const r = await cli(['run', 'scenarios/sched_ext', '--reporter', 'json', '--out', out, '-q']);
+  const csv = join(out, 'programs.csv');
+  const r = await cli(['run', 'scenarios/sched_ext', '--reporter', 'json', '--out', out, '--csv', csv, '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-6000) });
-  const run = JSON.parse(r.stdout) as { scenarios: { file: string; kernel: string; outcome: string; steps: { id: string; log?: string }[] }[] };
+  const run = JSON.parse(r.stdout) as RunResult;
   const files = new Set(run.scenarios.map((s) => s.file));
-  t.equal(files.size, 36, 'fifo, scx_simple, scx_qmap, scx_central and scx_flatcg from the tree, seed 000, nine matrix cells and the 21 selftests');
-  t.equal(run.scenarios.length, 72, 'each on two kernels');
+  t.equal(files.size, 107, 'fifo, scx_simple, scx_qmap, scx_central and scx_flatcg from the tree, seed 000, 80 matrix cells and the 21 selftests');
+  t.equal(run.scenarios.length, 214, 'each on two kernels');
   t.same([...new Set(run.scenarios.map((s) => s.kernel))].sort(), ['scx-6.12', 'scx-6.12-kfunc-filter']);
-  // Without CONFIG_EXT_GROUP_SCHED (the scx recipes) three skip; one is the C runner's own test.
+  // One skips by design: it is the C runner's own test.
   const skipped = [...new Set(run.scenarios.filter((s) => s.outcome === 'skip').map((s) => s.file.replace(/.*\//, '')))].sort();
-  t.same(skipped, ['example.yaml', 'maximal.yaml', 'reload_loop.yaml', 'tree-scx-flatcg.yaml']);
+  t.same(skipped, ['example.yaml']);
   t.ok(run.scenarios.every((s) => s.outcome === 'pass' || s.outcome === 'skip'), 'the rest pass on both');
   // Our series: the seed-000 scheduler is refused at load time instead of ejected.
   const filtered = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml') && s.kernel === 'scx-6.12-kfunc-filter')!;
   t.match(filtered.steps.find((s) => s.id === 'register')?.log, /calling kernel function scx_bpf_consume is not allowed/);
   const captest = run.scenarios.find((s) => s.file.endsWith('enqueue-consume-ejected.yaml') && s.kernel === 'scx-6.12')!;
   t.match(captest.steps.find((s) => s.id === 'ejected')?.log, /kfunc with mask 0x2 called from an operation only allowing 0x4/);
+  // Every callback of a scheduler with veristat's stats, in the JSON and the CSV.
+  const qmap = run.scenarios.find((s) => s.file.endsWith('tree-scx-qmap.yaml') && s.kernel === 'scx-6.12')!;
+  const progs = qmap.steps.find((s) => s.kind === 'load')?.programs ?? [];
+  t.ok(progs.length >= 10 && progs.every((p) => p.file === 'scx_qmap.bpf.o' && p.loaded && p.stats?.states !== undefined && p.durationUs !== undefined),
+    `scx_qmap's ${progs.length} programs each have their stats`);
+  const rows = readFileSync(csv, 'utf8').split('\n').filter((l) => l.startsWith('scx_qmap.bpf.o,qmap_enqueue,success,'));
+  t.equal(rows.length, 2, 'a CSV row for qmap_enqueue on each kernel');
+  t.match(rows[0], /,scx-6\.12(-kfunc-filter)?,priv,pass,,scenarios\/sched_ext\/tree-scx-qmap\.yaml,/);
   // The kernel's own account, kept as an artifact.
   const dmesg = readFileSync(join(out, 'scx-6_12', 'scenarios_sched_ext_enqueue-consume-ejected', 'ejected.dmesg.log'), 'utf8');
   t.match(dmesg, /sched_ext: BPF scheduler "captest" disabled \(runtime error\)/);
@@ -60,14 +71,17 @@ t.test('a scheduler of the user\'s own, outside scenarios/, builds and registers
 
 t.test('compare and bisect over our series (kernels/patches/scx-kfunc-filter)', async (t) => {
   const c = await cli(['compare', '--base', 'scx-6.12', '--patched', 'scx-6.12-kfunc-filter', 'scenarios/sched_ext/enqueue-consume-ejected.yaml',
-    'scenarios/sched_ext/matrix/consume-enqueue.yaml', 'scenarios/sched_ext/matrix/consume-dispatch.yaml', '--reporter', 'json', '--out', outDir(), '-q']);
+    'scenarios/sched_ext/matrix/consume-enqueue.yaml', 'scenarios/sched_ext/matrix/consume-dispatch.yaml', 'scenarios/sched_ext/tree-scx-qmap.yaml', '--reporter', 'json', '--out', outDir(), '-q']);
   t.equal(c.exitCode, 0, 'every change declared', { output: c.all.slice(-3000) });
-  const cmp = JSON.parse(c.stdout) as { unexpected: number; steps: { file: string; step: string; changed: boolean; expected: boolean; base: { verdict: string }; patched: { verdict: string } }[] };
+  const cmp = JSON.parse(c.stdout) as Comparison;
   const row = (f: string, s: string) => cmp.steps.find((x) => x.file.endsWith(f) && x.step === s)!;
   t.same([row('enqueue-consume-ejected.yaml', 'register').base.verdict, row('enqueue-consume-ejected.yaml', 'register').patched.verdict], ['loaded', 'EACCES']);
   t.same([row('consume-enqueue.yaml', 'register').changed, row('consume-enqueue.yaml', 'register').expected], [true, true]);
   t.equal(row('consume-dispatch.yaml', 'register').changed, false, 'the allowed cell is unchanged');
   t.equal(cmp.unexpected, 0);
+  // scx_qmap's callbacks, program by program: the series does not change how they verify.
+  t.ok((cmp.stepPrograms?.unchanged ?? 0) >= 10, `${cmp.stepPrograms?.unchanged} load step programs compared`);
+  t.same(cmp.stepPrograms?.rows.filter((r) => r.file.endsWith('tree-scx-qmap.yaml')), [], 'no stats delta over 5%');
 
   const b = await cli(['bisect', '--base', 'scx-6.12', '--series', 'kernels/patches/scx-kfunc-filter',
     '--scenario', 'scenarios/sched_ext/enqueue-consume-ejected.yaml', '--step', 'register', '--json', '--out', outDir(), '-q']);
@@ -86,5 +100,5 @@ t.test('reproduce: an mbox of the series against scx-6.12, one command, the comp
   const r = await cli(['reproduce', mbox, 'scenarios/sched_ext/matrix/consume-enqueue.yaml', '--name', 'scx-6.12-kfunc-filter', '--out', outDir(), '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-3000) });
   t.match(r.stdout, /matrix\/consume-enqueue\.yaml register +loaded +EACCES .*\(expected\)/);
-  t.match(r.stdout, /3 steps compared: 2 changed, 0 unexpected/);
+  t.match(r.stdout, /3 steps compared: 2 changed; \d+ load step programs: 0 with stats deltas, 0 unexpected/);
 });
