@@ -22,6 +22,10 @@ export interface PlanOptions {
   /** --kernel: replaces every scenario's own kernels: list. */
   kernels?: string[];
   grep?: string;
+  /** --exclude: scenarios whose name, file or a tag matches are left out. */
+  exclude?: string;
+  /** --tag (repeatable): only scenarios carrying one of these tags, exactly. */
+  tags?: string[];
   /** --shard I/N, 1-based */
   shard?: { index: number; count: number };
   /** Recipe names; without --kernel, a scenario's kernels: must name one of them. */
@@ -47,6 +51,15 @@ export function scenarioFiles(paths: string[]): string[] {
   return [...new Set(out)];
 }
 
+function regexFlag(flag: string, source: string | undefined): RegExp | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return new RegExp(source);
+  } catch (e) {
+    throw new BadInputError(`${flag} ${source}: ${(e as Error).message}`, { hint: 'pass a JavaScript regular expression' });
+  }
+}
+
 export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const files = scenarioFiles(paths);
   if (files.length === 0) throw new BadInputError(`no scenario files (*.yaml) under ${paths.join(', ')}`);
@@ -63,19 +76,23 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
     }
   }
   if (problems.length) throw new BadInputError(problems.join('\n'));
-  let grep: RegExp | undefined;
-  try {
-    grep = opts.grep ? new RegExp(opts.grep) : undefined;
-  } catch (e) {
-    throw new BadInputError(`--grep ${opts.grep}: ${(e as Error).message}`, { hint: 'pass a JavaScript regular expression' });
-  }
+  const grep = regexFlag('--grep', opts.grep);
+  const exclude = regexFlag('--exclude', opts.exclude);
   const entries: PlanEntry[] = [];
   for (const s of scenarios) {
     const relFile = relative(process.cwd(), s.file) || s.file;
-    const whole = !grep || grep.test(s.name) || grep.test(relFile) || s.tags.some((t) => grep!.test(t));
+    const matches = (re: RegExp) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
+    if (exclude && matches(exclude)) continue;
+    if (opts.tags?.length && !s.tags.some((t) => opts.tags!.includes(t))) continue;
+    const whole = !grep || matches(grep);
     if (!whole && !s.selftests.length) continue;
     const programGrep = whole ? undefined : grep;
     for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}) });
+  }
+  if (!entries.length) {
+    const by = [opts.grep !== undefined && `--grep ${opts.grep}`, opts.exclude !== undefined && `--exclude ${opts.exclude}`, opts.tags?.length && `--tag ${opts.tags.join(', ')}`].filter(Boolean);
+    throw new BadInputError(`nothing matched: ${scenarios.length} scenario file(s) under ${paths.join(', ')}${by.length ? `, none selected by ${by.join(' and ')}` : ''}`,
+      { hint: 'bpf-harness list PATH shows what a selection holds' });
   }
   if (!opts.shard) return entries;
   const { index, count } = opts.shard;

@@ -15,9 +15,15 @@ import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js'
 import { doctor } from './commands/doctor.js';
 import { COMPARE_REPORTERS, compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
+import { listCommand, validateCommand, type ListFlags } from './commands/list.js';
 import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../common/paths.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+/** package.json's version, as `bpf-harness --version` prints it. */
+const version = () => (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 // Every command with --out takes it.
 const FORCE = 'write into an --out directory that already holds files (files of the same names are replaced)';
 
@@ -25,17 +31,26 @@ const FORCE = 'write into an --out directory that already holds files (files of 
 const MIN_GUEST_MEMORY_MIB = 64;
 
 const thresholdOption = () =>
-  new Option('--threshold <pct>', 'selftests: verifier stats deltas under this many percent are not listed as changes').argParser(parsePercentFlag).default(5);
+  new Option('--threshold <pct>', 'verifier stats deltas (per program: selftests and load steps\' objects) under this many percent are not listed as changes').argParser(parsePercentFlag).default(5);
+
+/** The selection flags of run, compare and list: which scenarios of the paths the plan holds. */
+function withSelection(c: Command): Command {
+  return c
+    .option('-g, --grep <regex>', 'only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
+    .option('--exclude <regex>', 'leave out scenarios whose name, file or tag matches')
+    .option('-t, --tag <tag>', 'only scenarios with this tag, exactly (repeatable: any of them)', collect, []);
+}
 
 function program(setExit: (n: number) => void): Command {
   const p = new Command('bpf-harness')
     .description('Boot real kernels in QEMU, load BPF programs with bpftool over SSH, and check the verifier logs against YAML scenarios.')
+    .version(`bpf-harness ${version()}`, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  p.command('run')
+  withSelection(p.command('run')
     .description('run scenario files (default: everything under scenarios/) on their kernels')
-    .argument('[path...]', 'scenario files or directories')
+    .argument('[path...]', 'scenario files or directories'))
     .option('-k, --kernel <name|file>', 'kernel recipe to run on (repeatable); overrides the scenarios\' kernels:', collect, [])
     .option('--target <target>', 'where to run: qemu (guests of each kernel) or ssh://user@host[:port] (that machine\'s running kernel; never rebooted)', 'qemu')
     .option('--identity <keyfile>', 'ssh targets: private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
@@ -48,26 +63,25 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, 1))
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)', parseShard)
-    .option('-g, --grep <regex>', 'run only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
-    .option('--csv <file>', 'selftests: a row per program, mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason')
-    .option('--veristat-csv <file>', 'selftests: exactly veristat\'s columns (privileged mode), for veristat -C; {kernel} in the name gives a file per kernel')
+    .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
+    .option('--veristat-csv <file>', 'exactly veristat\'s columns (privileged mode; selftests and load steps\' programs), for veristat -C; {kernel} in the name gives a file per kernel')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
-  p.command('compare')
+  withSelection(p.command('compare')
     .description('run scenarios on a base and a patched kernel and compare them step by step (verdicts, logs, verifier stats); exit 1 on an undeclared change')
-    .argument('[path...]', 'scenario files or directories')
+    .argument('[path...]', 'scenario files or directories'))
     .requiredOption('--base <name|file>', 'the kernel without the change')
     .requiredOption('--patched <name|file>', 'the kernel with it')
     .addOption(choiceOption('-r, --reporter <name>', 'output format', COMPARE_REPORTERS, 'text'))
     .addOption(thresholdOption())
-    .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
+    .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason,scenario,step)')
     .option('-o, --out <dir>', 'artifacts directory, new or empty (both runs, results.json, comparison.json)')
     .option('--force', FORCE)
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, 1))
@@ -97,12 +111,24 @@ function program(setExit: (n: number) => void): Command {
     .option('--name <name>', 'name for base+series (set it to a kernel name the scenarios\' expect_by_kernel uses)')
     .addOption(choiceOption('-r, --reporter <name>', 'output format', COMPARE_REPORTERS, 'text'))
     .addOption(thresholdOption())
-    .option('--csv <file>', 'selftests: a row per program, mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason)')
+    .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason,scenario,step)')
     .option('-o, --out <dir>', 'artifacts directory, new or empty')
     .option('--force', FORCE)
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
+
+  withSelection(p.command('list')
+    .description('the plan run would run (scenario x kernel, selftests sources), without building or booting anything')
+    .argument('[path...]', 'scenario files or directories (default: scenarios/)'))
+    .option('-k, --kernel <name|file>', 'kernel recipe to list for (repeatable); overrides the scenarios\' kernels:', collect, [])
+    .option('--json', 'the plan as JSON')
+    .action((paths: string[], flags: ListFlags) => setExit(listCommand(paths, flags)));
+
+  p.command('validate')
+    .description('check scenario files as run would (schema, patterns, programs, kernels) and report every problem; exit 0 or 2')
+    .argument('[path...]', 'scenario files or directories (default: scenarios/)')
+    .action((paths: string[]) => setExit(validateCommand(paths)));
 
   const report = p.command('report').description('reports over the results of earlier runs');
   report.command('merge')

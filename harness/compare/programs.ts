@@ -118,8 +118,8 @@ function statsDeltas(row: ProgramComparison, B: ProgramStats | undefined, P: Pro
 /**
  * The programs of load steps (a scheduler's callbacks, say), program by program, as
  * veristat -C compares two objects: the stats deltas of each program both sides
- * verified. The step's verdict and log are the step table's; a program here is listed
- * only for its stats, which are not regressions by themselves.
+ * verified with the same verdict. The step's verdict and log are the step table's; a
+ * program here is listed only for its stats, which are not regressions by themselves.
  */
 export function compareStepPrograms(run: RunResult, scenarios: Scenario[], base: string, patched: string, relFile: (s: Scenario) => string, thresholdPct = 5): ProgramsComparison {
   const rows: ProgramComparison[] = [];
@@ -132,7 +132,8 @@ export function compareStepPrograms(run: RunResult, scenarios: Scenario[], base:
       const p = ps.find((s) => s.id === b.id);
       for (const B of b.programs ?? []) {
         const P = p?.programs?.find((x) => x.prog === B.prog);
-        if (!B.stats || !P?.stats) continue;
+        // A program loaded on one side only is the step's verdict change, listed there once.
+        if (!B.stats || !P?.stats || B.loaded !== P.loaded) continue;
         const row: ProgramComparison = {
           file, program: `${b.id}/${B.prog}`, mode: B.mode, changes: [], expected: true,
           base: { verdict: B.loaded ? 'success' : 'failure', outcome: b.outcome, insns: B.stats.insns, ...(B.stats.states !== undefined ? { states: B.stats.states } : {}) },

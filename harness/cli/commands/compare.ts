@@ -32,6 +32,9 @@ export interface CompareFlags {
   /** Percent. */
   threshold: number;
   csv?: string;
+  grep?: string;
+  exclude?: string;
+  tag?: string[];
 }
 
 export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
@@ -39,7 +42,7 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   checkKernels([flags.base, flags.patched]);
   const base = resolveRecipe(recipeFile(flags.base)).name;
   const patched = resolveRecipe(recipeFile(flags.patched)).name;
-  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched] });
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
   ensureCacheWritable();
   const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);
