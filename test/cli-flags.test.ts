@@ -36,14 +36,12 @@ const NUMERIC: [string, string, number, 'int' | 'percent'][] = [
 ];
 
 const CHOICES: [string, string, readonly string[]][] = [
-  ['run', '--reporter', REPORTERS],
   ['run', '--accel', ACCEL_CHOICES],
   ['compare', '--reporter', COMPARE_REPORTERS],
   ['compare', '--accel', ACCEL_CHOICES],
   ['reproduce', '--reporter', COMPARE_REPORTERS],
   ['reproduce', '--accel', ACCEL_CHOICES],
   ['vm up', '--accel', ACCEL_CHOICES],
-  ['report merge', '--reporter', REPORTERS],
 ];
 
 // A subtest's t (the last overload of t.test takes just the callback).
@@ -77,11 +75,23 @@ t.test('choice flags refuse what is not in their list, and --help lists that sam
   t.notOk(existsSync(cache), 'no cache made');
 });
 
+t.test('--reporter takes NAME or NAME=FILE, NAME one of the reporters', async (t) => {
+  for (const command of ['run', 'report merge']) {
+    await refused(t, command, '--reporter', 'nope', new RegExp(`expected one of ${REPORTERS.join(', ')}, optionally =FILE`));
+    await refused(t, command, '--reporter', 'junit=', /junit= needs a file name after the =/);
+  }
+  const two = await cli([...COMMANDS.run!, '--reporter', 'spec', '--reporter', 'tap'], { BPF_HARNESS_CACHE: cache });
+  t.equal(two.exitCode, 2);
+  t.match(two.stderr, /--reporter: spec and tap would both write to stdout\nhint: give all but one a file: --reporter tap=FILE/);
+  t.notOk(existsSync(cache), 'no cache made');
+  t.notOk(existsSync(out), 'no out/ made');
+});
+
 t.test('--shard takes I/N with 1 <= I <= N', async (t) => {
   for (const value of ['abc', '3/2', '0/2', '1/0', '2', '1/2/3']) await refused(t, 'run', '--shard', value, /expected I\/N with 1 <= I <= N, e\.g\. --shard 2\/4/);
 });
 
-const SUBCOMMANDS = ['run', 'compare', 'bisect', 'reproduce', 'report merge', 'kernel list', 'kernel build', 'kernel gc', 'vm up', 'vm ssh', 'vm down', 'doctor'];
+const SUBCOMMANDS = ['run', 'compare', 'list', 'validate', 'bisect', 'reproduce', 'report merge', 'kernel list', 'kernel build', 'kernel gc', 'vm up', 'vm ssh', 'vm down', 'doctor'];
 
 /** --help's options, one entry each (commander wraps long descriptions onto indented lines). */
 function helpOptions(help: string): string[] {

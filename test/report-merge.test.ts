@@ -85,6 +85,15 @@ t.test('two shards: every scenario once, sorted, exit code from the outcomes', a
   const junit = await cli(['report', 'merge', one, two, '-r', 'junit']);
   t.match(junit.stdout, /<testsuites name="bpf-harness" tests="4" failures="1" errors="0" skipped="1"/);
 
+  // The human log and JUnit at once, and GitHub's job summary, as the shipped workflow does it.
+  const summary = join(tmp, 'summary.md');
+  const both = await cli(['report', 'merge', one, two, '--reporter', 'spec', '--reporter', `junit=${join(tmp, 'merged.xml')}`], { GITHUB_STEP_SUMMARY: summary });
+  t.equal(both.exitCode, 1);
+  t.match(both.stdout, /^PASS  a\.yaml \[debian-6\.12\]/);
+  t.match(both.stdout, /\n1 not passed:\n  FAIL a\.yaml \[scx-6\.12\]: /, 'the failure once more at the end');
+  t.match(readFileSync(join(tmp, 'merged.xml'), 'utf8'), /<testsuites name="bpf-harness" tests="4" failures="1" errors="0" skipped="1"/);
+  t.match(readFileSync(summary, 'utf8'), /^### bpf-harness report merge\n\n\*\*2 passed, 1 failed, 1 skipped, 0 errors/);
+
   const green = shard(join(tmp, 'green'), { scenarios: [scenario('d.yaml', 'debian-6.12', 'pass')] });
   const broken = shard(join(tmp, 'broken'), { scenarios: [scenario('e.yaml', 'debian-6.12', 'error')] });
   t.equal((await cli(['report', 'merge', green, two, '-r', 'tap'])).exitCode, 0, 'exit 0: passes and skips');

@@ -1,11 +1,15 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Parser, type FinalResults, type Result } from 'tap-parser';
 import { create } from 'xmlbuilder2';
 import { makeReporter, type ReporterName } from '../harness/reporters/reporter.js';
+import { colorEnabled } from '../harness/reporters/spec.js';
+import { ReporterSet, parseReporter, type ReporterSpec } from '../harness/reporters/outputs.js';
+import { markdownSummary, writeStepSummary } from '../harness/reporters/markdown.js';
 import type { RunResult, ScenarioResult, StepResult } from '../harness/results/model.js';
 import { checkGolden, checkLoad } from '../harness/expect/check.js';
 import { normalizeLog } from '../harness/expect/normalize.js';
@@ -94,21 +98,35 @@ t.test('spec', async (t) => {
   t.match(streamed, '\nSKIP  token/x.yaml [debian-6.1]  requires CONFIG_BPF_TOKEN=y\n');
   t.match(streamed, '\nERROR basics/xdp-pass.yaml [debian-6.1]  3.00s\n      SSH connection lost\n      console:\n        Kernel panic');
   t.notMatch(streamed, /\x1b\[3\d?m/, 'no colors when asked for none');
-  t.equal(final, '\n1 passed, 1 failed, 1 skipped, 1 errors (3.37s)\nartifacts: out/run-1\n');
+  t.equal(final, [
+    '', '2 not passed:',
+    '  FAIL basics/uninit.yaml [debian-6.12]: step load: expected the load to succeed, but it failed with EACCES (+2 more)',
+    '  ERROR basics/xdp-pass.yaml [debian-6.1]: SSH connection lost',
+    '', '1 passed, 1 failed, 1 skipped, 1 errors (3.37s)', 'artifacts: out/run-1', '',
+  ].join('\n'), 'the failures once more, a line each, before the counts');
 
   const out = new PassThrough();
   let colored = '';
   out.on('data', (d: Buffer) => (colored += d.toString()));
   makeReporter('spec', out, { color: true }).scenarioFinished(makeRun().scenarios[1]!);
-  t.match(colored, '\x1b[31mFAIL \x1b[0m');
+  t.match(colored, '\x1b[31mFAIL \x1b[39m');
   t.equal(typeof makeReporter('spec', new PassThrough()).scenarioFinished, 'function', 'a non-TTY defaults to no color');
+  const tty = Object.assign(new PassThrough(), { isTTY: true });
+  t.equal(colorEnabled(tty, {}), true, 'a terminal gets colours');
+  t.equal(colorEnabled(tty, { NO_COLOR: '1' }), false, 'NO_COLOR turns them off');
+  t.equal(colorEnabled(new PassThrough(), { FORCE_COLOR: '1' }), true, 'FORCE_COLOR turns them on in a pipe');
+  t.equal(colorEnabled(tty, { FORCE_COLOR: '0', NO_COLOR: '' }), false, 'FORCE_COLOR=0 turns them off');
+  t.equal(colorEnabled(new PassThrough(), { FORCE_COLOR: '1', NO_COLOR: '1' }), true, 'FORCE_COLOR wins over NO_COLOR');
 });
 
 t.test('tap', async (t) => {
   const run = makeRun();
   const { streamed, final } = drive('tap', run);
   const text = streamed + final;
-  t.match(text, /^TAP version 14\nok 1 - xdp pass \[debian-6\.12\]\nnot ok 2 - uninit <reg> & "quotes" \\#1 \[debian-6\.12\]\n  ---\n/);
+  // Steps are test points of their scenario's subtest.
+  t.match(text, /^TAP version 14\n# Subtest: xdp pass \[debian-6\.12\]\n {4}ok 1 - load \(load\)\n {4}1\.\.1\nok 1 - xdp pass \[debian-6\.12\]\n/);
+  t.match(text, /\n# Subtest: uninit <reg> & "quotes" \\#1 \[debian-6\.12\]\n {4}not ok 1 - load \(load\)\n {6}---\n {6}failures:\n {8}- step: load\n {10}expectation: loaded\n/);
+  t.match(text, /\n {4}1\.\.1\nnot ok 2 - uninit <reg> & "quotes" \\#1 \[debian-6\.12\]\n  ---\n/);
   t.match(text, '\nok 3 - token load [debian-6.1] # SKIP requires CONFIG_BPF_TOKEN=y\n');
   t.match(text, /\n1\.\.4\n# 1 passed, 1 failed, 1 skipped, 1 errors \(3\.37s\)\n$/);
 
@@ -166,10 +184,10 @@ t.test('junit', async (t) => {
   ]);
   const cases = (s: Element) => [...s.childNodes].filter((n) => n.nodeName === 'testcase') as Element[];
   const [pass, fail] = cases(suites[0]!);
-  t.same(attrs(pass!, 'name', 'classname', 'file', 'time'), ['xdp pass', 'basics.xdp-pass', 'basics/xdp-pass.yaml', '0.120']);
+  t.same(attrs(pass!, 'name', 'classname', 'file', 'time'), ['xdp pass [debian-6.12]', 'basics.xdp-pass', 'basics/xdp-pass.yaml', '0.120'], 'the kernel in the testcase name');
   t.match(child(pass!, 'system-out').textContent, /^== step load \(load\) ==\n# prog xdp_pass\nfunc#0 @0\n/);
   t.equal(child(pass!, 'failure'), undefined);
-  t.equal(fail!.getAttribute('name'), 'uninit <reg> & "quotes" #1', 'escaped and read back');
+  t.equal(fail!.getAttribute('name'), 'uninit <reg> & "quotes" #1 [debian-6.12]', 'escaped and read back');
   const failure = child(fail!, 'failure');
   t.equal(failure.getAttribute('type'), 'loaded');
   t.match(failure.getAttribute('message'), /^step load: expected the load to succeed, but it failed with EACCES \(\+2 more\)$/);
@@ -187,4 +205,42 @@ t.test('json', async (t) => {
   const { streamed, final } = drive('json', run);
   t.equal(streamed, '');
   t.same(JSON.parse(final), run);
+});
+
+t.test('several reporters at once: one on stdout, the others in their files', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reporters-'));
+  const out = new PassThrough();
+  let stdout = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  const specs = ['spec', `junit=${path.join(dir, 'j.xml')}`, `tap=${path.join(dir, 't.tap')}`].reduce<ReporterSpec[]>((acc, v) => parseReporter(v, acc), []);
+  const set = ReporterSet.open(specs, out);
+  t.same(set.files, [path.join(dir, 'j.xml'), path.join(dir, 't.tap')]);
+  const run = makeRun();
+  for (const r of run.scenarios) set.scenarioFinished(r);
+  stdout += set.runFinished(run);
+  await set.closed();
+  t.match(stdout, /^PASS  basics\/xdp-pass\.yaml \[debian-6\.12\]/, 'spec on stdout');
+  t.notMatch(stdout, /TAP version|<testsuites/, 'nothing of the others there');
+  t.match(readFileSync(path.join(dir, 'j.xml'), 'utf8'), /<testsuites name="bpf-harness" tests="4"/);
+  t.match(readFileSync(path.join(dir, 't.tap'), 'utf8'), /^TAP version 14\n[\s\S]*\n1\.\.4\n# 1 passed, 1 failed, 1 skipped, 1 errors/);
+
+  t.throws(() => parseReporter('html5', undefined), /expected one of spec, tap, junit, json, optionally =FILE/);
+  t.throws(() => parseReporter('junit=', undefined), /junit= needs a file name/);
+  t.throws(() => ReporterSet.open([{ name: 'spec' }, { name: 'tap' }], out), /--reporter: spec and tap would both write to stdout/);
+  t.throws(() => ReporterSet.open([{ name: 'tap', file: path.join(dir, 'x') }, { name: 'junit', file: path.join(dir, 'x') }], out), /two reporters write/);
+  t.throws(() => ReporterSet.open([{ name: 'junit', file: path.join(dir, 'no', 'such', 'x.xml') }], out), /--reporter junit=.*: cannot write .*ENOENT/);
+});
+
+t.test('the Markdown job summary (GITHUB_STEP_SUMMARY)', async (t) => {
+  const md = markdownSummary(makeRun());
+  t.match(md, /^### bpf-harness run\n\n\*\*1 passed, 1 failed, 1 skipped, 1 errors \(3\.37s\)\*\*\n/);
+  t.match(md, /\| debian-6\.12 \| 1 \| 1 \| 0 \| 0 \|\n\| debian-6\.1 \| 0 \| 0 \| 1 \| 1 \|/);
+  t.match(md, /\| `basics\/uninit\.yaml` \| debian-6\.12 \| step load: expected the load to succeed/);
+  t.match(md, /\| `basics\/xdp-pass\.yaml` \| debian-6\.1 \| error: SSH connection lost \|/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'summary-'));
+  const file = path.join(dir, 'summary.md');
+  writeFileSync(file, 'earlier step\n');
+  writeStepSummary(makeRun(), undefined, { GITHUB_STEP_SUMMARY: file });
+  t.equal(readFileSync(file, 'utf8'), `earlier step\n${md}`, 'appended, as GitHub expects');
+  writeStepSummary(makeRun(), undefined, {});
 });

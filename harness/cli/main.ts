@@ -2,6 +2,7 @@
 // bpf-harness command line. Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 infrastructure.
 import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
+import { parseReporter } from '../reporters/outputs.js';
 import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
 import { choiceOption, intOption, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
@@ -33,6 +34,11 @@ const MIN_GUEST_MEMORY_MIB = 64;
 const thresholdOption = () =>
   new Option('--threshold <pct>', 'verifier stats deltas (per program: selftests and load steps\' objects) under this many percent are not listed as changes').argParser(parsePercentFlag).default(5);
 
+/** --reporter NAME[=FILE], repeatable: several reporters at once, one of them on stdout. */
+function reporterOption(dflt: string): Option {
+  return new Option('-r, --reporter <name[=file]>', `a report: ${REPORTERS.join(', ')}, on stdout or, with =FILE, in that file (repeatable; ${dflt})`).argParser(parseReporter);
+}
+
 /** The selection flags of run, compare and list: which scenarios of the paths the plan holds. */
 function withSelection(c: Command): Command {
   return c
@@ -57,7 +63,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--known-hosts <file>', 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)')
     .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
     .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
-    .addOption(choiceOption('-r, --reporter <name>', 'output format', REPORTERS, 'spec'))
+    .addOption(reporterOption('default: spec on stdout, and junit.xml under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, 1))
@@ -134,7 +140,7 @@ function program(setExit: (n: number) => void): Command {
   report.command('merge')
     .description('merge the results.json of sharded runs (run --shard I/N --out DIR) into one report; exit code as run\'s over all of them')
     .argument('<results...>', 'results.json files, one per shard')
-    .addOption(choiceOption('-r, --reporter <name>', 'output format', REPORTERS, 'spec'))
+    .addOption(reporterOption('default: spec on stdout'))
     .option('-o, --out <dir>', 'also write the merged results.json here, a new or empty directory (artifact paths relative to it)')
     .option('--force', FORCE)
     .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));

@@ -22,8 +22,9 @@ function stepLogs(r: ScenarioResult): string {
 }
 
 function addCase(suite: XMLBuilder, r: ScenarioResult): void {
+  // The kernel in the name too: CI systems list testcases without their suite.
   const tc = suite.ele('testcase', {
-    name: r.name,
+    name: `${r.name} [${r.kernel}]`,
     classname: r.file.replace(/\.ya?ml$/, '').replace(/\//g, '.'),
     file: r.file,
     time: secs(r.durationMs),

@@ -6,7 +6,7 @@
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import { JsonReporter } from './json.js';
 import { JunitReporter } from './junit.js';
-import { SpecReporter } from './spec.js';
+import { SpecReporter, colorEnabled } from './spec.js';
 import { TapReporter } from './tap.js';
 
 export interface ScenarioRef {
@@ -27,16 +27,13 @@ export const REPORTERS = ['spec', 'tap', 'junit', 'json'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
 export interface ReporterOptions {
-  /** spec only; default: out is a TTY and NO_COLOR is unset. */
+  /** spec only; default: colorEnabled(out) (FORCE_COLOR, NO_COLOR, a terminal). */
   color?: boolean;
 }
 
 export function makeReporter(name: ReporterName, out: NodeJS.WritableStream, opts: ReporterOptions = {}): Reporter {
   switch (name) {
-    case 'spec': {
-      const tty = (out as NodeJS.WritableStream & { isTTY?: boolean }).isTTY === true;
-      return new SpecReporter(out, opts.color ?? (tty && !process.env.NO_COLOR));
-    }
+    case 'spec': return new SpecReporter(out, opts.color ?? colorEnabled(out));
     case 'tap': return new TapReporter(out);
     case 'junit': return new JunitReporter();
     case 'json': return new JsonReporter();

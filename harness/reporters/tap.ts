@@ -1,8 +1,9 @@
-// TAP version 14: one test point per scenario x kernel, written as each finishes;
-// the plan comes last (allowed by TAP 14), failures carry a YAML diagnostic block.
+// TAP version 14: one test point per scenario x kernel, written as each finishes, after
+// a subtest holding its steps (and a selftests scenario's files and programs); the plan
+// comes last (allowed by TAP 14), failures carry a YAML diagnostic block.
 
 import { stringify } from 'yaml';
-import type { Failure, ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
+import type { Failure, ProgramResult, RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import type { Reporter } from './reporter.js';
 import { headline, programCounts, summaryLine } from './format.js';
 
@@ -56,22 +57,38 @@ function yamlBlock(diag: Record<string, unknown>): string {
 
 const indent = (text: string) => text.split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 
-/** selftests: a subtest per file, its programs (and modes) as test points (TAP 14 subtests). */
-function programSubtests(r: ScenarioResult): string {
+/** One step as a test point of its scenario's subtest. */
+function stepPoint(n: number, st: StepResult): string {
+  const desc = `${n} - ${escapeDescription(`${st.id} (${st.kind})`)}`;
+  if (st.outcome === 'pass') return `ok ${desc}\n`;
+  if (st.outcome === 'skip') return `ok ${desc} # SKIP ${escapeDescription(st.skipReason ?? '')}`.trimEnd() + '\n';
+  return `not ok ${desc}\n${yamlBlock({ failures: st.failures.map((f) => failureDiag(st.id, f)) })}`;
+}
+
+/** A selftests file as a subtest: its programs (and modes) as test points. */
+function fileSubtest(n: number, file: string, programs: ProgramResult[]): string {
+  const inner = programs.map((p, j) => programPoint(j + 1, p)).join('') + `1..${programs.length}\n`;
+  const ok = programs.some((p) => p.outcome === 'fail') ? 'not ok' : 'ok';
+  return `# Subtest: ${escapeDescription(file)}\n${indent(inner)}${ok} ${n} - ${escapeDescription(file)}\n`;
+}
+
+/**
+ * The scenario as a TAP 14 subtest: its steps, then (selftests) a subtest per file, as
+ * test points; the scenario's own point follows it.
+ */
+function scenarioSubtest(r: ScenarioResult): string {
   const programs = r.programs ?? [];
   const files = [...new Set(programs.map((p) => p.file))];
-  const parts = files.map((file, i) => {
-    const mine = programs.filter((p) => p.file === file);
-    const inner = mine.map((p, j) => programPoint(j + 1, p)).join('') + `1..${mine.length}\n`;
-    const ok = mine.some((p) => p.outcome === 'fail') ? 'not ok' : 'ok';
-    return `# Subtest: ${escapeDescription(file)}\n${indent(inner)}${ok} ${i + 1} - ${escapeDescription(file)}\n`;
-  });
-  return `# Subtest: ${escapeDescription(`${r.name} [${r.kernel}]`)}\n${indent(parts.join('') + `1..${files.length}\n`)}`;
+  const points = [
+    ...r.steps.map((st, i) => stepPoint(i + 1, st)),
+    ...files.map((file, i) => fileSubtest(r.steps.length + i + 1, file, programs.filter((p) => p.file === file))),
+  ];
+  return `# Subtest: ${escapeDescription(`${r.name} [${r.kernel}]`)}\n${indent(points.join('') + `1..${points.length}\n`)}`;
 }
 
 export function tapTestPoint(n: number, r: ScenarioResult): string {
   const desc = `${n} - ${escapeDescription(`${r.name} [${r.kernel}]`)}`;
-  if (r.programs?.length) return programSubtests(r) + tapTestPoint0(desc, r);
+  if (r.steps.length || r.programs?.length) return scenarioSubtest(r) + tapTestPoint0(desc, r);
   return tapTestPoint0(desc, r);
 }
 

@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BadInputError, type Problem } from '../../../common/errors.js';
-import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
+import { ReporterSet, type ReporterSpec } from '../../reporters/outputs.js';
+import { writeStepSummary } from '../../reporters/markdown.js';
 import { mergeRuns, type MergeInput } from '../../results/merge.js';
 import { readRunResult } from '../../results/read.js';
 import { ensureOutDirWritable } from '../../../common/writable-dir.js';
@@ -10,7 +11,7 @@ import { exitCodeOf } from '../exit-codes.js';
 import { refuseUsedOutDir } from '../out-dir.js';
 
 export interface ReportMergeFlags {
-  reporter: ReporterName;
+  reporter?: ReporterSpec[];
   out?: string;
   force?: boolean;
 }
@@ -43,8 +44,10 @@ export async function reportMergeCommand(files: string[], flags: ReportMergeFlag
     ensureOutDirWritable(outDir);
     writeFileSync(outFile, JSON.stringify(merged, null, 2));
   }
-  const reporter = makeReporter(flags.reporter, process.stdout);
+  const reporter = ReporterSet.open(flags.reporter ?? [{ name: 'spec' }], process.stdout);
   for (const s of merged.scenarios) reporter.scenarioFinished(s);
   process.stdout.write(reporter.runFinished(merged));
+  await reporter.closed();
+  writeStepSummary(merged, 'bpf-harness report merge');
   return exitCodeOf(merged);
 }

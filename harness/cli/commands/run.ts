@@ -1,10 +1,12 @@
 // bpf-harness run [PATH...]
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BadInputError } from '../../../common/errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
 import { buildPlan } from '../../plan.js';
-import { makeReporter, type ReporterName } from '../../reporters/reporter.js';
+import { ReporterSet, type ReporterSpec } from '../../reporters/outputs.js';
+import { writeStepSummary } from '../../reporters/markdown.js';
 import { runPlan } from '../../runner/run.js';
 import { backendFor } from '../../targets/backends.js';
 import { loadCrashPolicy } from '../../../vm/crash/policy.js';
@@ -19,7 +21,8 @@ import { ensureCacheWritable } from '../../../common/writable-dir.js';
 export interface RunFlags {
   kernel: string[];
   target: string;
-  reporter: ReporterName;
+  /** Absent: the default set (spec on stdout, junit.xml under the --out dir). */
+  reporter?: ReporterSpec[];
   out?: string;
   force?: boolean;
   jobs: number;
@@ -49,6 +52,9 @@ export function kernelAppend(v: string | undefined): string | undefined {
   if (/[^\x20-\x7e]/.test(v)) throw new BadInputError(`--append ${JSON.stringify(v)}: the kernel command line takes printable ASCII only, on one line`);
   return v;
 }
+/** What a run writes without --reporter: spec on stdout, JUnit beside results.json. */
+export const defaultReporters = (outDir: string): ReporterSpec[] => [{ name: 'spec' }, { name: 'junit', file: join(outDir, 'junit.xml') }];
+
 /** --csv and --veristat-csv, written once the run is over. */
 export function writeCsvs(results: ScenarioResult[], csv: string | undefined, veristat: Map<string, string> | undefined): void {
   if (csv) writeFileSync(csv, programsCsv(results));
@@ -71,16 +77,21 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel)) : undefined;
   if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });
   loadCrashPolicy(flags.crashPolicy);
+  // The user's report files are opened before the cache and the --out dir are made: a bad
+  // path changes nothing else.
+  const chosen = flags.reporter && ReporterSet.open(flags.reporter, process.stdout);
   ensureCacheWritable();
   const outDir = prepareOutDir('run', flags);
   if (flags.quiet) setQuiet(true);
-  const reporter = makeReporter(flags.reporter, process.stdout);
+  const reporter = chosen || ReporterSet.open(defaultReporters(outDir), process.stdout);
   const run = await runPlan(entries, {
     outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
     coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);
+  await reporter.closed();
+  writeStepSummary(run);
   writeCsvs(run.scenarios, flags.csv, veristatFiles);
   return exitCodeOf(run);
 }
