@@ -1,8 +1,10 @@
 // Running kbuild: output to a log file, progress on stderr with an estimate from the
-// previous build of the same output dir, the log's tail when it fails.
+// previous build of the same kind (full or incremental) in the same output dir, the
+// log's tail when it fails.
 import { execa } from 'execa';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 
 import { InfraError } from '../../common/errors.js';
 import { cacheDir } from '../../common/paths.js';
@@ -29,11 +31,27 @@ export interface MakeOptions {
   log: string;
   /** For progress lines, e.g. "building scx-6.12". */
   label: string;
-  /** A file remembering how many steps this kind of build took, for the estimate. */
+  /** A file remembering how many steps this kind of build took, for the estimate (stepsFile()). */
   stepsFile?: string;
 }
 
 const fmtTime = (ms: number) => `${Math.floor(ms / 60000)}m${String(Math.round((ms % 60000) / 1000)).padStart(2, '0')}s`;
+
+/**
+ * Where the step count of the last build of this kind in an O= dir is kept: a dir that
+ * already holds a vmlinux builds incrementally, and a full build's count would make its
+ * estimate minutes long for a build of seconds.
+ */
+export function stepsFile(odir: string): string {
+  return join(odir, existsSync(join(odir, 'vmlinux')) ? '.bpf-harness-steps-incremental' : '.bpf-harness-steps');
+}
+
+/** "label: 120/~2150 steps (6%), 0m45s ~12m20s left", or without an expected count, steps and time only. */
+export function progressLine(label: string, steps: number, expected: number | undefined, elapsedMs: number): string {
+  const pct = expected ? Math.min(99, Math.round((100 * steps) / expected)) : undefined;
+  const left = expected && steps > 0 ? ` ~${fmtTime((elapsedMs * Math.max(0, expected - steps)) / steps)} left` : '';
+  return `${label}: ${steps}${expected ? `/~${expected}` : ''} steps${pct !== undefined ? ` (${pct}%)` : ''}, ${fmtTime(elapsedMs)}${left}`;
+}
 
 /** Run make; returns the number of build steps it printed. */
 export async function runMake(args: string[], opts: MakeOptions): Promise<number> {
@@ -56,12 +74,7 @@ export async function runMake(args: string[], opts: MakeOptions): Promise<number
     }
     if (tail.length > 200) tail.splice(0, tail.length - 200);
   });
-  const ticker = setInterval(() => {
-    const el = Date.now() - t0;
-    const pct = expected ? Math.min(99, Math.round((100 * steps) / expected)) : undefined;
-    const left = expected && steps > 0 ? ` ~${fmtTime((el * Math.max(0, expected - steps)) / steps)} left` : '';
-    progress(`${opts.label}: ${steps}${expected ? `/~${expected}` : ''} steps${pct !== undefined ? ` (${pct}%)` : ''}, ${fmtTime(el)}${left}`);
-  }, 15000);
+  const ticker = setInterval(() => progress(progressLine(opts.label, steps, expected, Date.now() - t0)), 15000);
   const r = await p;
   clearInterval(ticker);
   await new Promise<void>((res) => log.end(res));
