@@ -2,7 +2,7 @@
 // guest's SSH server killed, and a scenario that leaves a process and sysctls behind.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, fixture, outDir } from './helpers/cli.js';
 import { qemuWithTag } from './helpers/procs.js';
@@ -92,4 +92,27 @@ t.test('--append is refused where it cannot apply or is not one printable line',
   const nl = await cli(['run', faults('reset'), '--append', 'quiet\ninit=/bin/sh']);
   t.equal(nl.exitCode, 2);
   t.match(nl.stderr, /--append .*printable ASCII only/);
+});
+
+t.test('--qemu-arg reaches QEMU, and the whole command line is kept with the guest', async (t) => {
+  const out = outDir();
+  // A virtio RNG: a device the harness does not add, seen from inside the guest (virtio device ID 4).
+  const dir = outDir();
+  writeFileSync(join(dir, 'rng.yaml'), [
+    'name: the guest has the virtio RNG given with --qemu-arg',
+    'kernels: [debian-6.12]',
+    'steps:',
+    '  - {id: devices, run: cat /sys/bus/virtio/devices/*/device, expect: {stdout: ["{{^0x0004$}}"]}}',
+    '',
+  ].join('\n'));
+  const r = await cli(['run', join(dir, 'rng.yaml'), '--out', out, '--qemu-arg', '-device', '--qemu-arg', 'virtio-rng-pci']);
+  t.equal(r.exitCode, 0, 'exit 0: the device is there', { output: r.all });
+  const line = readFileSync(join(out, 'debian-6_12', 'guest-1', 'qemu-cmdline.txt'), 'utf8');
+  t.match(line, /^qemu-system-x86_64 -nodefaults .* -device virtio-net-pci,netdev=n0,romfile= -device virtio-rng-pci( -qmp \S+| -incoming fd:3)?\n/, 'after the harness\'s own arguments (the snapshot\'s, if any, follow)');
+  const ssh = await cli(['run', faults('reset'), '--target', 'ssh://root@127.0.0.1', '--qemu-arg', '-S']);
+  t.equal(ssh.exitCode, 2);
+  t.match(ssh.stderr, /--qemu-arg applies to QEMU guests \(--target qemu\) only/);
+  const nl = await cli(['run', faults('reset'), '--qemu-arg', '-device\nvirtio-rng-pci']);
+  t.equal(nl.exitCode, 2);
+  t.match(nl.stderr, /--qemu-arg .*expected one QEMU argument, printable ASCII on one line/);
 });

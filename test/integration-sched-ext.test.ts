@@ -32,8 +32,11 @@ t.test('scenarios/sched_ext pass on scx-6.12', async (t) => {
   // Every callback of a scheduler with veristat's stats, in the JSON and the CSV.
   const qmap = run.scenarios.find((s) => s.file.endsWith('tree-scx-qmap.yaml') && s.kernel === 'scx-6.12')!;
   const progs = qmap.steps.find((s) => s.kind === 'load')?.programs ?? [];
-  t.ok(progs.length >= 10 && progs.every((p) => p.file === 'scx_qmap.bpf.o' && p.loaded && p.stats?.states !== undefined && p.durationUs !== undefined),
-    `scx_qmap's ${progs.length} programs each have their stats`);
+  t.same(progs.filter((p) => !p.prog.startsWith('qmap_')).map((p) => p.prog), [], 'its programs, not the subprograms of .text');
+  t.ok(progs.every((p) => p.file === 'scx_qmap.bpf.o' && p.loaded), 'all loaded');
+  // A log libbpf cut at its buffer's size has lost its statistics line; the others have theirs.
+  const measured = progs.filter((p) => p.stats?.states !== undefined && p.durationUs !== undefined).map((p) => p.prog);
+  t.ok(['qmap_select_cpu', 'qmap_enqueue', 'qmap_dispatch', 'qmap_cpu_release', 'qmap_init_task'].every((p) => measured.includes(p)), `stats for ${measured.length} of ${progs.length}: ${measured.join(', ')}`);
   const rows = readFileSync(csv, 'utf8').split('\n').filter((l) => l.startsWith('scx_qmap.bpf.o,qmap_enqueue,success,'));
   t.equal(rows.length, 2, 'a CSV row for qmap_enqueue on each kernel');
   t.match(rows[0], /,scx-6\.12(-kfunc-filter)?,priv,pass,,scenarios\/sched_ext\/tree-scx-qmap\.yaml,/);

@@ -1,9 +1,11 @@
 // On real `bpftool -d prog loadall` recordings: see test/fixtures/bpftool/README.md.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { parseLoadallOutput } from '../harness/bpftool/loadall-output.js';
+import { programStats, verificationUs } from '../harness/expect/check.js';
 
 const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const fixture = (name: string) => readFileSync(path.join(root, 'test/fixtures/bpftool', name), 'utf8');
@@ -139,4 +141,17 @@ t.test('a load refused before any program (libbpf probe): errno from libbpf\'s o
   t.equal(r.errno, 'EPERM');
   t.equal(r.combinedLog, '', 'no verifier log: nothing reached the verifier');
   t.equal(r.error, 'failed to load object file');
+});
+
+t.test('struct_ops register of scx_central (scx-6.12): programs, not the subprograms of .text, each with its stats', async (t) => {
+  const artifact = gunzipSync(readFileSync(join(root, 'test/fixtures/loadall-scx-6.12/scx_central-register.bpftool.txt.gz'))).toString();
+  const raw = artifact.split('\n').slice(1).join('\n').replace(/\[exit 0\]\n$/, '');
+  const r = parseLoadallOutput(raw, 0);
+  t.equal(r.loaded, true);
+  t.same(r.programs.filter((p) => p.subprogram).map((p) => p.name), ['dispatch_to_cpu', 'central_timerfn']);
+  const progs = r.programs.filter((p) => !p.subprogram);
+  t.same(progs.map((p) => p.name), ['central_select_cpu', 'central_enqueue', 'central_dispatch', 'central_running', 'central_stopping', 'central_init', 'central_exit']);
+  t.ok(progs.every((p) => p.loaded && programStats(p.log) !== undefined && verificationUs(p.log) !== undefined), 'every program has veristat\'s columns');
+  t.same(progs.map((p) => programStats(p.log)?.insns), [3, 56, 565, 25, 21, 674, 25], 'each its own "processed N insns", not the largest');
+  t.same(programStats(progs[2]!.log), { insns: 565, maxStatesPerInsn: 2, states: 57, peakStates: 57, markRead: 17 });
 });

@@ -13,6 +13,8 @@ export interface LoadallProgram {
   errno?: string;
   /** libbpf's failure text as printed ("Permission denied", "-EACCES"). */
   reason?: string;
+  /** Found in .text: a subprogram, never loaded (or logged) on its own. */
+  subprogram?: boolean;
 }
 
 export interface LoadallOutput {
@@ -28,7 +30,7 @@ export interface LoadallOutput {
   raw: string;
 }
 
-const FOUND = /^libbpf: sec '[^']*': found program '([^']+)'/;
+const FOUND = /^libbpf: sec '([^']*)': found program '([^']+)'/;
 const BEGIN = /^libbpf: prog '([^']+)': -- BEGIN PROG LOAD LOG --$/;
 const END = '-- END PROG LOAD LOG --';
 const LOAD_FAILED = /^libbpf: prog '([^']+)': BPF program load failed: (.*)$/;
@@ -75,8 +77,10 @@ export function parseLoadallOutput(raw: string, exitCode?: number): LoadallOutpu
       p.log = body.join('\n');
       p.attempted = true;
       if (!logged.includes(p.name)) logged.push(p.name);
-    } else if ((m = FOUND.exec(line)) && m[1]) {
-      prog(m[1]);
+    } else if ((m = FOUND.exec(line)) && m[2]) {
+      // .text holds subprograms (static functions, callbacks): verified inside their callers.
+      if (m[1] === '.text') prog(m[2]).subprogram = true;
+      else prog(m[2]);
     } else if ((m = LOAD_FAILED.exec(line) ?? FAILED_TO_LOAD.exec(line)) && m[1]) {
       const p = prog(m[1]);
       p.attempted = true;

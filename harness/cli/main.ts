@@ -9,7 +9,7 @@ import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
 import { EXIT } from './exit-codes.js';
 import { cacheErrorOf } from '../../common/writable-dir.js';
-import { kernelAppend, runCommand, type RunFlags } from './commands/run.js';
+import { kernelAppend, qemuArgFlags, runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
@@ -74,6 +74,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
+    .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collect, [])
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
     .option('--veristat-csv <file>', 'exactly veristat\'s columns (privileged mode; selftests and load steps\' programs), for veristat -C; {kernel} in the name gives a file per kernel')
@@ -164,9 +165,10 @@ function program(setExit: (n: number) => void): Command {
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .option('--append <args>', 'more kernel command line for the guest')
+    .option('--qemu-arg <arg>', 'one more argument for QEMU (repeatable, one argument each)', collect, [])
     .option('--cold-boot', 'boot the kernel instead of restoring the guest from its snapshot')
-    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; coldBoot?: boolean }) =>
-      setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append), !!o.coldBoot)));
+    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; qemuArg: string[]; coldBoot?: boolean }) =>
+      setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append), !!o.coldBoot, qemuArgFlags(o.qemuArg))));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')

@@ -81,7 +81,7 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   const log = normalizeLog(parsed.combinedLog, ctx.scenario.normalize);
   const stats = parseStats(log);
   const file = objectName(ctx.scenario.programs[step.load]!);
-  const programs: StepProgram[] = parsed.programs.map((p) => {
+  const programs: StepProgram[] = parsed.programs.filter((p) => !p.subprogram).map((p) => {
     const s = programStats(p.log);
     const us = verificationUs(p.log);
     return { file, prog: p.name, mode: isRoot(step.as) ? 'priv' : 'unpriv', loaded: p.loaded, ...(p.errno ? { errno: p.errno } : {}), ...(s ? { stats: s } : {}), ...(us !== undefined ? { durationUs: us } : {}) };

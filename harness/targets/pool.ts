@@ -54,6 +54,8 @@ export interface PoolOptions {
   memoryMiB?: number;
   cpus?: number;
   append?: string;
+  /** More QEMU arguments (--qemu-arg). */
+  qemuArgs?: string[];
   /** Boot guests cold instead of from snapshots (--cold-boot). */
   coldBoot?: boolean;
   /** The run's crash policy (--crash-policy or the shipped one): it also names a boot failure. */
@@ -93,7 +95,8 @@ export function backendFor(target: string, flags: Record<string, unknown>): { ba
   }
   for (const other of backends.filter((b) => b !== backend)) {
     for (const flag of other.ownFlags) {
-      if (flags[flagKey(flag)] !== undefined && flags[flagKey(flag)] !== false) {
+      const v = flags[flagKey(flag)];
+      if (v !== undefined && v !== false && !(Array.isArray(v) && !v.length)) {
         throw new BadInputError(`${flag} applies to ${other.describe} only`, { hint: `drop ${flag}, or change --target` });
       }
     }

@@ -39,7 +39,7 @@ class QemuPool implements TargetPool {
   async acquire(n: number, attempt: number, o: { network: boolean }) {
     const { image, accel } = await this.prepare();
     return bootGuest(this.art, image, {
-      accel, memoryMiB: this.opts.memoryMiB, cpus: this.opts.cpus, append: this.opts.append, network: o.network, crashPolicy: this.opts.policy, coldBoot: this.opts.coldBoot,
+      accel, memoryMiB: this.opts.memoryMiB, cpus: this.opts.cpus, append: this.opts.append, extraArgs: this.opts.qemuArgs, network: o.network, crashPolicy: this.opts.policy, coldBoot: this.opts.coldBoot,
       logDir: join(this.opts.outDir, slug(this.art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
     });
   }
@@ -51,7 +51,7 @@ registerBackend<Record<string, never>>({
   name: 'qemu',
   describe: 'QEMU guests (--target qemu)',
   claims: (target) => target === 'qemu',
-  ownFlags: ['--append', '--cold-boot'],
+  ownFlags: ['--append', '--cold-boot', '--qemu-arg'],
   kernelsAreRecipes: true,
   configure: () => ({}),
   planKernels: (_, kernels) => kernels,

@@ -3,7 +3,7 @@
 // from a snapshot of an earlier boot where one fits (vm/qemu/snapshot.ts).
 import type { Options } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
@@ -12,7 +12,7 @@ import { progress } from '../../common/progress.js';
 import type { Target } from '../../harness/target.js';
 import { GUEST_DIRS, helperSetup, installHelper, startSession, type TargetDirs, type TargetSession } from '../../harness/target-session.js';
 import { clientKey } from '../../harness/transport/keys.js';
-import type { ExecOptions, ExecResult, SshConnection } from '../../harness/transport/ssh.js';
+import { shellQuote, type ExecOptions, type ExecResult, type SshConnection } from '../../harness/transport/ssh.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import { loadCrashPolicy, type CrashPolicy } from '../crash/policy.js';
 import { findCrash } from '../crash/scan.js';
@@ -35,6 +35,8 @@ export interface QemuOptions {
   bootTimeoutMs?: number;
   /** Extra kernel command line (--append). */
   append?: string;
+  /** More QEMU arguments (--qemu-arg), after the harness's own: one argv entry each, no shell. */
+  extraArgs?: string[];
   /** The guest may reach the host and beyond; otherwise user-mode networking is restrict=on (only the forwarded SSH port comes in). */
   network?: boolean;
   /** Names a boot failure from the console; the shipped policy unless given. */
@@ -80,6 +82,7 @@ export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuO
     '-netdev', `user,id=n0,${opts.network ? '' : 'restrict=on,'}hostfwd=tcp:127.0.0.1:${port}-:22`,
     // romfile= skips the iPXE option ROM probe that SeaBIOS would otherwise run.
     '-device', 'virtio-net-pci,netdev=n0,romfile=',
+    ...(opts.extraArgs ?? []),
   ];
 }
 
@@ -196,6 +199,9 @@ export class QemuTarget implements Target {
     if (qmpDir) args.push('-qmp', `unix:${join(qmpDir, 'qmp.sock')},server=on,wait=off`);
     // execa hands a number at fd 3 on as that descriptor of ours (its types list only 3 to 9).
     const stdio = ['ignore', 'pipe', 'pipe', ...(stream !== undefined ? [stream] : [])] as unknown as Options['stdio'];
+    // The whole command line beside the console log, to start the same guest by hand.
+    writeFileSync(join(opts.logDir, 'qemu-cmdline.txt'),
+      `${['qemu-system-x86_64', ...args].map(shellQuote).join(' ')}\n${restore ? `# fd 3: the snapshot stream, ${restore.state}\n` : ''}`);
     const proc = spawnGuarded('qemu-system-x86_64', args, 'KILL', { reject: false, buffer: false, stdio });
     if (stream !== undefined) closeSync(stream);
     let stderr = '';

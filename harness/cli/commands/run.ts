@@ -41,6 +41,7 @@ export interface RunFlags {
   crashPolicy?: string;
   fresh?: boolean;
   append?: string;
+  qemuArg: string[];
   coldBoot?: boolean;
   csv?: string;
   veristatCsv?: string;
@@ -55,6 +56,14 @@ export function kernelAppend(v: string | undefined): string | undefined {
 /** What a run writes without --reporter: spec on stdout, JUnit beside results.json. */
 export const defaultReporters = (outDir: string): ReporterSpec[] => [{ name: 'spec' }, { name: 'junit', file: join(outDir, 'junit.xml') }];
 
+/** --qemu-arg: each value one argv entry for QEMU (no shell), so one line of printable text. */
+export function qemuArgFlags(values: string[] = []): string[] {
+  for (const v of values) {
+    if (!v || /[^\x20-\x7e]/.test(v)) throw new BadInputError(`--qemu-arg ${JSON.stringify(v)}: expected one QEMU argument, printable ASCII on one line`, { hint: 'repeat the flag for each argument, e.g. --qemu-arg -device --qemu-arg virtio-rng-pci' });
+  }
+  return values;
+}
+
 /** --csv and --veristat-csv, written once the run is over. */
 export function writeCsvs(results: ScenarioResult[], csv: string | undefined, veristat: Map<string, string> | undefined): void {
   if (csv) writeFileSync(csv, programsCsv(results));
@@ -64,6 +73,7 @@ export function writeCsvs(results: ScenarioResult[], csv: string | undefined, ve
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   // --reporter, --accel and the numbers were checked as the command line was parsed (main.ts).
   const append = kernelAppend(flags.append);
+  const qemuArgs = qemuArgFlags(flags.qemuArg);
   // The backend --target names checks its own flags and refuses the others'.
   const target = backendFor(flags.target, { ...flags });
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
@@ -85,7 +95,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = chosen || ReporterSet.open(defaultReporters(outDir), process.stdout);
   const run = await runPlan(entries, {
-    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, qemuArgs, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
     coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);

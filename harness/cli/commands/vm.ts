@@ -44,7 +44,7 @@ function upState(): VmState {
   return s;
 }
 
-export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number, append?: string, coldBoot = false): Promise<number> {
+export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number, append?: string, coldBoot = false, qemuArgs: string[] = []): Promise<number> {
   checkKernels([kernel]);
   ensureCacheWritable();
   const f = stateFile();
@@ -61,7 +61,7 @@ export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: nu
     rmSync(dir, { recursive: true, force: true });
     rmSync(f, { force: true });
   });
-  const guest = await bootGuest(art, image, { accel, memoryMiB, append, coldBoot, logDir: dir });
+  const guest = await bootGuest(art, image, { accel, memoryMiB, append, extraArgs: qemuArgs, coldBoot, logDir: dir });
   const key = await clientKey();
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${guest.port} ${image.hostKey}\n`);
