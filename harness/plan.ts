@@ -1,7 +1,9 @@
 // The plan: scenario files x kernels, filtered and sharded. Everything here is checked
 // before any kernel is fetched or guest booted, so bad input changes nothing.
-import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { statSync, existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { globSync } from 'glob';
+import { isRecipeFile, knownRecipes, useRecipesOf } from '../kernels/resolve.js';
 import { BadInputError } from '../common/errors.js';
 import { loadScenario } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
@@ -28,25 +30,35 @@ export interface PlanOptions {
   tags?: string[];
   /** --shard I/N, 1-based */
   shard?: { index: number; count: number };
-  /** Recipe names; without --kernel, a scenario's kernels: must name one of them. */
-  knownKernels?: string[];
+  /**
+   * Check the scenarios' kernels: (without --kernel) against the recipes they can see:
+   * those beside them (kernels/resolve.ts, recipeDirs) and the shipped ones.
+   */
+  checkKernels?: boolean;
 }
 
-/** Scenario files under the given paths (directories searched for *.yaml / *.yml). */
+/** Folder by folder, each sorted by name: a folder's files and subfolders in one order. */
+function bySegments(a: string, b: string): number {
+  const [x, y] = [a.split('/'), b.split('/')];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
+}
+
+/**
+ * Scenario files under the given paths: directories are searched for *.yaml / *.yml,
+ * leaving out kernel recipes kept among the scenarios (a file named on the command line
+ * is always taken).
+ */
 export function scenarioFiles(paths: string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string) => {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) {
-        if (e.startsWith('.') || e === 'node_modules') continue;
-        walk(join(p, e));
-      }
-    } else if (/\.ya?ml$/.test(p)) out.push(resolve(p));
-  };
   for (const p of paths) {
     if (!existsSync(p)) throw new BadInputError(`${p}: no such file or directory`, { hint: 'pass scenario files or directories holding them' });
-    walk(p);
+    if (!statSync(p).isDirectory()) {
+      if (/\.ya?ml$/.test(p)) out.push(resolve(p));
+      continue;
+    }
+    const found = globSync('**/*.{yaml,yml}', { cwd: p, absolute: true, nodir: true, ignore: ['**/node_modules/**'], dot: false });
+    out.push(...found.sort(bySegments).filter((f) => !isRecipeFile(f)));
   }
   return [...new Set(out)];
 }
@@ -63,10 +75,11 @@ function regexFlag(flag: string, source: string | undefined): RegExp | undefined
 export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const files = scenarioFiles(paths);
   if (files.length === 0) throw new BadInputError(`no scenario files (*.yaml) under ${paths.join(', ')}`);
+  useRecipesOf(files);
   const problems: string[] = [];
   const scenarios: Scenario[] = [];
   // The scenarios' own kernels: are only used, and so only checked, without --kernel.
-  const knownKernels = opts.kernels?.length ? undefined : opts.knownKernels;
+  const knownKernels = opts.kernels?.length || !opts.checkKernels ? undefined : knownRecipes();
   for (const f of files) {
     try {
       scenarios.push(loadScenario(f, { knownKernels }));

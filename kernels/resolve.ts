@@ -1,6 +1,7 @@
 // --kernel NAME|FILE -> a recipe -> kernel artifacts ready to boot.
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { BadInputError } from '../common/errors.js';
 import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
@@ -10,17 +11,98 @@ import { resolveRecipe } from './recipe.js';
 
 export const RECIPE_DIR = join(repoRoot, 'kernels');
 
-export function knownRecipes(): string[] {
-  return readdirSync(RECIPE_DIR).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort();
+/** Recipes found for the scenarios of this run (name -> file), looked up before the shipped ones. */
+const found = new Map<string, string>();
+
+const dirRecipes = new Map<string, string[]>();
+/** The recipe files of a folder, read once per process (scenarios share folders). */
+function recipesIn(dir: string): string[] {
+  let r = dirRecipes.get(dir);
+  if (!r) {
+    try {
+      r = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && isRecipeFile(join(dir, f))).map((f) => join(dir, f));
+    } catch {
+      r = [];
+    }
+    dirRecipes.set(dir, r);
+  }
+  return r;
 }
 
-/** A recipe name (kernels/NAME.yaml) or a path to a recipe file. */
+/**
+ * Whether a YAML file is a kernel recipe rather than a scenario: a recipe has a top-level
+ * source: or extends:, which no scenario has. A file that does not parse is not one (the
+ * scenario loader then reports it).
+ */
+export function isRecipeFile(file: string): boolean {
+  try {
+    const doc: unknown = parse(readFileSync(file, 'utf8'));
+    return !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a scenario's recipes are looked for, in order: beside it, in a kernels/ folder
+ * beside it or above it up to its repository's root (the first folder up with a .git),
+ * then the folders of BPF_HARNESS_KERNELS (colon-separated). The shipped kernels/ comes
+ * after all of these.
+ */
+export function recipeDirs(scenarioFile: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs: string[] = [];
+  let dir = dirname(resolve(scenarioFile));
+  dirs.push(dir);
+  for (;;) {
+    dirs.push(join(dir, 'kernels'));
+    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
+    dir = dirname(dir);
+  }
+  for (const d of (env.BPF_HARNESS_KERNELS ?? '').split(':').filter(Boolean)) dirs.push(resolve(d));
+  return dirs.filter((d) => d !== RECIPE_DIR);
+}
+
+/**
+ * Makes the recipes the scenario files can see known by name for this run. The same
+ * name found in two different files, for two scenarios, is ambiguous: bad input.
+ */
+export function useRecipesOf(scenarioFiles: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const seen = new Map<string, { file: string; by: string }>();
+  for (const sc of scenarioFiles) {
+    const mine = new Map<string, string>();
+    for (const dir of recipeDirs(sc, env))
+      for (const f of recipesIn(dir)) {
+        const name = basename(f).replace(/\.ya?ml$/, '');
+        if (!mine.has(name)) mine.set(name, f);
+      }
+    for (const [name, file] of mine) {
+      const other = seen.get(name);
+      if (other && other.file !== file) {
+        throw new BadInputError(`kernel "${name}" means ${relative(process.cwd(), other.file)} for ${relative(process.cwd(), other.by)} and ${relative(process.cwd(), file)} for ${relative(process.cwd(), sc)}`, {
+          hint: 'give one of the recipes another name, or run the two scenarios separately',
+        });
+      }
+      seen.set(name, { file, by: sc });
+    }
+  }
+  for (const [name, { file }] of seen) found.set(name, file);
+}
+
+/** Every recipe name: the shipped ones, and those found for this run's scenarios. */
+export function knownRecipes(): string[] {
+  const shipped = readdirSync(RECIPE_DIR).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
+  return [...new Set([...shipped, ...found.keys()])].sort();
+}
+
+/** A recipe name (one found for the run's scenarios, else kernels/NAME.yaml) or a path to a recipe file. */
 export function recipeFile(nameOrFile: string): string {
   if (/[/]|\.ya?ml$/.test(nameOrFile)) {
     const p = resolve(nameOrFile);
     if (!existsSync(p)) throw new BadInputError(`--kernel ${nameOrFile}: no such recipe file`, { hint: `name a recipe (${knownRecipes().join(', ')}) or an existing recipe file` });
     return p;
   }
+  const mine = found.get(nameOrFile);
+  if (mine) return mine;
   for (const ext of ['yaml', 'yml']) {
     const p = join(RECIPE_DIR, `${nameOrFile}.${ext}`);
     if (existsSync(p)) return p;

@@ -17,6 +17,7 @@ import { doctor } from './commands/doctor.js';
 import { COMPARE_REPORTERS, compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
 import { listCommand, validateCommand, type ListFlags } from './commands/list.js';
+import { initCommand } from './commands/init.js';
 import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,6 +132,11 @@ function program(setExit: (n: number) => void): Command {
     .option('-k, --kernel <name|file>', 'kernel recipe to list for (repeatable); overrides the scenarios\' kernels:', collect, [])
     .option('--json', 'the plan as JSON')
     .action((paths: string[], flags: ListFlags) => setExit(listCommand(paths, flags)));
+
+  p.command('init')
+    .description('write a starter suite into a new or empty folder: a scenario, its program, a kernel recipe beside it, a README')
+    .argument('<dir>', 'the folder to write')
+    .action((dir: string) => setExit(initCommand(dir, repoRoot)));
 
   p.command('validate')
     .description('check scenario files as run would (schema, patterns, programs, kernels) and report every problem; exit 0 or 2')

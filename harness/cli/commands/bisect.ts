@@ -5,10 +5,13 @@ import { prepareOutDir, refuseUsedOutDir } from '../out-dir.js';
 import { setQuiet } from '../../../common/progress.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { bisect, formatBisect } from '../../compare/bisect.js';
-import { checkKernels } from '../../../kernels/resolve.js';
+import { checkKernels, useRecipesOf } from '../../../kernels/resolve.js';
+import { existsSync } from 'node:fs';
 
 export async function bisectCommand(flags: { base: string; series: string; scenario: string; step?: string; program?: string; json?: boolean; out?: string; force?: boolean; quiet?: boolean }): Promise<number> {
   if (flags.step && flags.program) throw new BadInputError('--step and --program both given: bisect follows one of them', { hint: 'drop one' });
+  // A recipe kept beside the scenario is known by name too.
+  if (existsSync(flags.scenario)) useRecipesOf([resolve(flags.scenario)]);
   checkKernels([flags.base]);
   refuseUsedOutDir(flags);
   if (flags.quiet) setQuiet(true);

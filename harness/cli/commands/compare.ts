@@ -39,10 +39,11 @@ export interface CompareFlags {
 
 export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
   if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
+  // The plan first: it makes the recipes kept beside the scenarios known by name.
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
   checkKernels([flags.base, flags.patched]);
   const base = resolveRecipe(recipeFile(flags.base)).name;
   const patched = resolveRecipe(recipeFile(flags.patched)).name;
-  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
   ensureCacheWritable();
   const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);

@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import { BadInputError } from '../../../common/errors.js';
 import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
-import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
+import { checkKernels, knownRecipes, useRecipesOf } from '../../../kernels/resolve.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface ListFlags {
@@ -25,7 +25,7 @@ const describeSource = (s: string | { tree: string }) => (typeof s === 'string' 
  */
 export function listCommand(paths: string[], flags: ListFlags): number {
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
-    kernels: flags.kernel, grep: flags.grep, exclude: flags.exclude, tags: flags.tag, knownKernels: knownRecipes(),
+    kernels: flags.kernel, grep: flags.grep, exclude: flags.exclude, tags: flags.tag, checkKernels: true,
   });
   checkKernels(entries.map((e) => e.kernel));
   if (flags.json) {
@@ -58,6 +58,7 @@ export function listCommand(paths: string[], flags: ListFlags): number {
 export function validateCommand(paths: string[]): number {
   const files = scenarioFiles(paths.length ? paths : ['scenarios']);
   if (!files.length) throw new BadInputError(`no scenario files (*.yaml) under ${paths.join(', ') || 'scenarios'}`);
+  useRecipesOf(files);
   const known = knownRecipes();
   const problems: string[] = [];
   for (const f of files) {

@@ -80,7 +80,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: target.backend.planKernels(target.config, flags.kernel),
-    grep: flags.grep, exclude: flags.exclude, tags: flags.tag, shard: flags.shard, knownKernels: knownRecipes(),
+    grep: flags.grep, exclude: flags.exclude, tags: flags.tag, shard: flags.shard, checkKernels: true,
   });
   if (target.backend.kernelsAreRecipes) checkKernels(entries.map((e) => e.kernel));
   // Checked before anything boots: a run must not end in a file it cannot write.
