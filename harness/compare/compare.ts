@@ -7,6 +7,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
+import { keepEnd, keepStart, textTable } from '../reporters/table.js';
 
 export interface Side {
   verdict: string;
@@ -142,19 +143,22 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
   return { base, patched, steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), unexpected };
 }
 
-const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
-/** Long names keep their end: the step id and the file name matter more than the folders. */
-const padLeft = (s: string, n: number) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s.padEnd(n));
 const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === undefined ? '-' : `${b}/${p}/${d! >= 0 ? '+' : ''}${d}`);
+const NAME_WIDTH = 60;
+const VERDICT_WIDTH = 32;
 
-/** The veristat-like table, with each changed log's diff under its row. */
+/** The veristat-like table, then each changed log's diff under the name of its row. */
 export function formatComparison(c: Comparison): string {
-  const head = `${pad('scenario / step', 46)} ${pad(`base ${c.base}`, 18)} ${pad(`patched ${c.patched}`, 22)} ${pad('insns b/p/Δ', 16)} ${pad('states b/p/Δ', 13)} change`;
-  const lines = [head, '-'.repeat(head.length)];
-  for (const s of c.steps) {
+  const name = (s: StepComparison) => keepEnd(`${s.file.replace(/^scenarios\//, '')} ${s.step}`, NAME_WIDTH);
+  const rows = c.steps.map((s) => {
     const what = !s.changed ? (s.expected ? 'same' : 'same, patched FAILS') : `${[s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+')} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
-    lines.push(`${padLeft(`${s.file.replace(/^scenarios\//, '')} ${s.step}`, 46)} ${pad(s.base.verdict, 18)} ${pad(s.patched.verdict, 22)} ${pad(stat(s.base.insns, s.patched.insns, s.insnsDelta), 16)} ${pad(stat(s.base.states, s.patched.states, s.statesDelta), 13)} ${what}`);
-    if (s.logDiff) lines.push(...s.logDiff.split('\n').map((l) => `    ${l}`));
+    return [name(s), keepStart(s.base.verdict, VERDICT_WIDTH), keepStart(s.patched.verdict, VERDICT_WIDTH), stat(s.base.insns, s.patched.insns, s.insnsDelta), stat(s.base.states, s.patched.states, s.statesDelta), what];
+  });
+  const lines = [textTable(['scenario / step', `base ${c.base}`, `patched ${c.patched}`, 'insns b/p/Δ', 'states b/p/Δ', 'change'], rows).trimEnd()];
+  const diffs = c.steps.filter((s) => s.logDiff);
+  if (diffs.length) {
+    lines.push('', 'log changes:');
+    for (const s of diffs) lines.push(`  ${name(s)}:`, ...s.logDiff!.split('\n').map((l) => `    ${l}`));
   }
   const changed = c.steps.filter((s) => s.changed).length;
   if (c.stepPrograms) lines.push('', formatProgramsComparison(c.stepPrograms, c.base, c.patched, 'load step programs').trimEnd());

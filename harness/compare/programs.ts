@@ -5,6 +5,7 @@
 // judged differently may also have had its tags changed by the series.
 import type { Outcome, ProgramResult, ProgramStats, RunResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
+import { keepStart, textTable } from '../reporters/table.js';
 
 export interface ProgramSide {
   verdict: string;
@@ -157,13 +158,19 @@ const cell = (s: ProgramSide | undefined) => (s ? `${s.verdict}${s.retval !== un
 export function formatProgramsComparison(c: ProgramsComparison, base: string, patched: string, what = 'selftest programs'): string {
   const lines = [`${what} (${base} -> ${patched}):`];
   const label = (r: ProgramComparison) => `${what === 'selftest programs' ? '' : `${r.file.replace(/^scenarios\//, '')} `}${r.program}${r.mode === 'unpriv' ? ' @unpriv' : ''}`;
-  const w = Math.min(70, Math.max(20, ...c.rows.map((r) => label(r).length)));
-  for (const r of c.rows) {
-    const name = label(r);
+  const rows = c.rows.map((r) => {
     const stats = [r.insnsDelta !== undefined && `insns ${r.base?.insns} -> ${r.patched?.insns} ${delta(r.insnsDelta, r.insnsPct)}`,
       r.statesDelta !== undefined && `states ${r.base?.states} -> ${r.patched?.states} ${delta(r.statesDelta, r.statesPct)}`].filter(Boolean).join(', ');
-    lines.push(`  ${name.padEnd(w)}  ${cell(r.base).padEnd(22)} ${cell(r.patched).padEnd(22)} ${r.changes.join('+') || 'same'}${r.expected ? '' : ' UNEXPECTED'}${stats ? `  ${stats}` : ''}`);
-    if (!r.expected && r.patched?.reason) lines.push(`  ${''.padEnd(w)}  ${r.patched.reason}`);
+    return [label(r), keepStart(cell(r.base), 32), keepStart(cell(r.patched), 32), `${r.changes.join('+') || 'same'}${r.expected ? '' : ' UNEXPECTED'}`, stats];
+  });
+  if (rows.length) {
+    const table = textTable(['program', base, patched, 'change', 'stats'], rows).trimEnd().split('\n');
+    // The reason of an unexpected failure under its row.
+    lines.push(...table.slice(0, 1).map((l) => `  ${l}`));
+    c.rows.forEach((r, i) => {
+      lines.push(`  ${table[i + 1]}`);
+      if (!r.expected && r.patched?.reason) lines.push(`      ${r.patched.reason}`);
+    });
   }
   lines.push(`  ${c.rows.length} listed, ${c.unchanged} unchanged (stats deltas under ${c.thresholdPct}% not counted as changes)`);
   return `${lines.join('\n')}\n`;
