@@ -1,6 +1,10 @@
 // compare's verdicts and table on a pair of results (shaped as the runner records them).
 import t from 'tap';
-import { compareRuns, formatComparison } from '../harness/compare/compare.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compareRuns, formatComparison, type Comparison } from '../harness/compare/compare.js';
+import { cli } from './helpers/cli.js';
 import { comparisonJunit } from '../harness/compare/junit.js';
 import type { ProgramResult, RunResult, StepResult } from '../harness/results/model.js';
 import type { Scenario } from '../harness/scenario/types.js';
@@ -156,4 +160,45 @@ t.test("load steps' programs: per-program stats deltas, as veristat -C shows a s
   const text = formatComparison(c);
   t.match(text, /load step programs \(a -> b\):\n  program +a +b +change +stats\n  sched\.yaml same\/dispatch +success +success +insns +insns 200 -> 150 -50 \(-25%\)/);
   t.match(text, /2 load step programs: 1 with stats deltas/);
+});
+
+t.test('compare --base-results/--patched-results: two saved runs, no guests', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'compare-saved-'));
+  // A scenario file that declares the change on kernel b; results that name it.
+  const file = join(dir, 's.yaml');
+  writeFileSync(file, [
+    'name: s', 'kernels: [debian-6.12]', 'programs: {p: p.bpf.c}',
+    'steps:', '  - {id: declared, load: p}', '  - {id: undeclared, load: p}',
+    'expect_by_kernel:', '  b: {declared: {loaded: false, errno: EACCES}}', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'p.bpf.c'), '');
+  const saved = (kernel: string, steps: StepResult[]) => {
+    const f = join(dir, `${kernel}.json`);
+    writeFileSync(f, JSON.stringify({ startedAt: '2026-11-28T17:00:00.000Z', durationMs: 1, target: 'qemu', outDir: dir, scenarios: [{ file, name: 's', kernel, outcome: 'pass', durationMs: 1, steps }] }));
+    return f;
+  };
+  const a = saved('a', [step('declared', { loaded: true, log: 'ok\n' }), step('undeclared', { loaded: true, log: 'ok\n', stats: { insns: 10, states: 1 } })]);
+  const b = saved('b', [step('declared', { loaded: false, errno: 'EACCES', log: 'no\n' }), step('undeclared', { loaded: true, log: 'ok\n', stats: { insns: 10, states: 1 } })]);
+  const csv = join(dir, 'both.csv');
+  const r = await cli(['compare', '--base-results', a, '--patched-results', b, '--csv', csv]);
+  t.equal(r.exitCode, 0, 'every change declared in the scenario file', { output: r.all });
+  t.match(r.stdout, /s\.yaml declared +loaded +EACCES +- +- +verdict\+log \(expected\)/);
+  t.match(r.stdout, /2 steps compared: 1 changed, 0 unexpected/);
+  t.ok(existsSync(csv), '--csv written');
+
+  // The file gone: the results alone declare nothing, so the change is unexpected.
+  rmSync(file);
+  const gone = await cli(['compare', '--base-results', a, '--patched-results', b, '--reporter', 'json']);
+  t.equal(gone.exitCode, 1);
+  t.equal((JSON.parse(gone.stdout) as Comparison).unexpected, 1);
+
+  // One kernel's name on both sides: the base is told apart.
+  const same = await cli(['compare', '--base-results', a, '--patched-results', a]);
+  t.match(same.stdout, /base a \(base\) +patched a/);
+  const half = await cli(['compare', '--base-results', a]);
+  t.equal(half.exitCode, 2);
+  t.match(half.stderr, /--patched-results is missing/);
+  const withPaths = await cli(['compare', '--base-results', a, '--patched-results', b, 'scenarios/basics']);
+  t.equal(withPaths.exitCode, 2);
+  t.match(withPaths.stderr, /scenario paths given with saved results/);
 });

@@ -5,14 +5,18 @@ import { buildPlan } from '../../plan.js';
 import { makeReporter } from '../../reporters/reporter.js';
 import { runPlan } from '../../runner/run.js';
 import { setQuiet } from '../../../common/progress.js';
-import { compareRuns, formatComparison } from '../../compare/compare.js';
+import { compareRuns, formatComparison, type Comparison } from '../../compare/compare.js';
+import { readRunResult } from '../../results/read.js';
+import { loadScenario } from '../../scenario/load.js';
+import type { RunResult, ScenarioResult } from '../../results/model.js';
+import type { Scenario } from '../../scenario/types.js';
 import { comparisonJunit } from '../../compare/junit.js';
 import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
 import type { AccelChoice } from '../../../vm/qemu/accel.js';
 
@@ -20,8 +24,11 @@ import type { AccelChoice } from '../../../vm/qemu/accel.js';
 export const COMPARE_REPORTERS = ['text', 'json', 'junit'] as const;
 
 export interface CompareFlags {
-  base: string;
-  patched: string;
+  /** Live: the kernels to run on. With saved results: which kernel of each file, when it has several. */
+  base?: string;
+  patched?: string;
+  baseResults?: string;
+  patchedResults?: string;
   reporter: (typeof COMPARE_REPORTERS)[number];
   out?: string;
   force?: boolean;
@@ -37,7 +44,68 @@ export interface CompareFlags {
   tag?: string[];
 }
 
+/** One side of a comparison from a saved run: its kernel (the only one, or --base/--patched naming one of several). */
+function savedSide(file: string, flag: string, kernelFlag: string, chosen: string | undefined): { run: RunResult; kernel: string } {
+  const run = readRunResult(file);
+  const kernels = [...new Set(run.scenarios.map((r) => r.kernel))];
+  if (chosen !== undefined) {
+    if (!kernels.includes(chosen)) throw new BadInputError(`${kernelFlag} ${chosen}: ${file} has no results on it (it has ${kernels.join(', ') || 'none'})`, { hint: `name one of its kernels with ${kernelFlag}` });
+    return { run, kernel: chosen };
+  }
+  if (kernels.length !== 1) throw new BadInputError(`${flag} ${file}: holds results on ${kernels.length} kernels (${kernels.join(', ')}); a side is one kernel`, { hint: `name it with ${kernelFlag} KERNEL` });
+  return { run, kernel: kernels[0]! };
+}
+
+/**
+ * The scenarios the saved results name, as the comparison needs them (their steps, and
+ * what they declare in expect_by_kernel): loaded from their files where these are still
+ * there, else rebuilt from the results, which then declare nothing.
+ */
+function savedScenarios(results: ScenarioResult[]): { scenarios: Scenario[]; relFile: (s: Scenario) => string } {
+  const byFile = new Map<string, ScenarioResult[]>();
+  for (const r of results) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  const files = new Map<Scenario, string>();
+  for (const [file, rs] of byFile) {
+    let sc: Scenario | undefined;
+    if (existsSync(file)) {
+      try {
+        sc = loadScenario(file);
+      } catch (e) {
+        if (!(e instanceof BadInputError)) throw e;
+      }
+    }
+    const ids = [...new Set(rs.flatMap((r) => r.steps.map((st) => st.id)))];
+    const stub: Scenario = {
+      file, name: rs[0]!.name, tags: [], kernels: [], requires: { kconfig: [] }, programs: {}, fresh: false, network: false, normalize: [],
+      selftests: rs.some((r) => r.programs?.length) ? [file] : [], unpriv: 'run', deny: {}, program_overrides: {}, expect_by_kernel: {},
+      steps: ids.map((id) => ({ id, kind: 'run' as const, run: '', as: 'root' as const, expect: {}, line: 0, col: 0 })),
+    };
+    files.set(sc ?? stub, file);
+  }
+  return { scenarios: [...files.keys()], relFile: (s) => files.get(s) ?? s.file };
+}
+
+/** compare --base-results A --patched-results B: the comparison of two saved runs, no guests. */
+function compareSaved(flags: CompareFlags): { cmp: Comparison; run: RunResult } {
+  if (!flags.baseResults || !flags.patchedResults) throw new BadInputError(`${flags.baseResults ? '--patched-results' : '--base-results'} is missing: a comparison of saved runs takes both`, { hint: 'e.g. compare --base-results A/results.json --patched-results B/results.json' });
+  const b = savedSide(flags.baseResults, '--base-results', '--base', flags.base);
+  const p = savedSide(flags.patchedResults, '--patched-results', '--patched', flags.patched);
+  // One kernel name on both sides (a recipe rebuilt with a change): the base side is told apart.
+  const baseName = b.kernel === p.kernel ? `${b.kernel} (base)` : b.kernel;
+  const side = (r: RunResult, kernel: string, as: string) => r.scenarios.filter((x) => x.kernel === kernel).map((x) => ({ ...x, kernel: as }));
+  const run: RunResult = { ...p.run, scenarios: [...side(b.run, b.kernel, baseName), ...side(p.run, p.kernel, p.kernel)] };
+  const { scenarios, relFile } = savedScenarios(run.scenarios);
+  return { cmp: compareRuns(run, scenarios, baseName, p.kernel, relFile, flags.threshold), run };
+}
+
 export async function compareCommand(paths: string[], flags: CompareFlags): Promise<number> {
+  if (flags.baseResults || flags.patchedResults) {
+    if (paths.length) throw new BadInputError('scenario paths given with saved results: the results say which scenarios ran', { hint: 'drop the paths, or run the comparison live without --base-results/--patched-results' });
+    const { cmp, run } = compareSaved(flags);
+    writeCsvs(run.scenarios, flags.csv, undefined);
+    return printComparison(cmp, flags, run);
+  }
+  if (!flags.base || !flags.patched) throw new BadInputError(`${flags.base ? '--patched' : '--base'} is missing`, { hint: 'compare --base K1 --patched K2 [PATH...], or compare --base-results A/results.json --patched-results B/results.json' });
   if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
   // The plan first: it makes the recipes kept beside the scenarios known by name.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
@@ -55,6 +123,11 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);
   writeCsvs(run.scenarios, flags.csv, undefined);
   writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
+  return printComparison(cmp, flags, run);
+}
+
+/** The comparison on stdout in the --reporter's form; the exit code: 3 if a run broke, 1 on an unexpected change. */
+function printComparison(cmp: Comparison, flags: CompareFlags, run: RunResult): number {
   const text = flags.reporter === 'json' ? `${JSON.stringify(cmp, null, 2)}\n` : flags.reporter === 'junit' ? comparisonJunit(cmp) : formatComparison(cmp);
   process.stdout.write(text);
   if (run.scenarios.some((s) => s.outcome === 'error')) return EXIT.infra;
