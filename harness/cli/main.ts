@@ -12,7 +12,7 @@ import { cacheErrorOf } from '../../common/writable-dir.js';
 import { kernelAppend, qemuArgFlags, runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
-import { reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
+import { reportHtmlCommand, reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
 import { doctor } from './commands/doctor.js';
 import { COMPARE_REPORTERS, compareCommand, type CompareFlags } from './commands/compare.js';
 import { bisectCommand } from './commands/bisect.js';
@@ -64,7 +64,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--known-hosts <file>', 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)')
     .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
     .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
-    .addOption(reporterOption('default: spec on stdout, and junit.xml under --out'))
+    .addOption(reporterOption('default: spec on stdout, and junit.xml and report.html under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, 1))
@@ -153,6 +153,12 @@ function program(setExit: (n: number) => void): Command {
     .option('-o, --out <dir>', 'also write the merged results.json here, a new or empty directory (artifact paths relative to it)')
     .option('--force', FORCE)
     .action(async (files: string[], flags: ReportMergeFlags) => setExit(await reportMergeCommand(files, flags)));
+
+  report.command('html')
+    .description('the HTML report (outcomes with filters, failing steps with their log diffs) of saved runs, shards merged; self-contained')
+    .argument('<results...>', 'results.json files')
+    .option('-o, --output <file>', 'write it here (default: stdout)')
+    .action((files: string[], flags: { output?: string }) => setExit(reportHtmlCommand(files, flags)));
 
   const kernel = p.command('kernel').description('kernel recipes (kernels/*.yaml)');
   kernel.command('list').description('the kernel recipes, which are built (date, release, size), and their guest snapshots (count, size)')

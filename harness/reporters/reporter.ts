@@ -5,6 +5,7 @@
 
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import { JsonReporter } from './json.js';
+import { HtmlReporter } from './html.js';
 import { JunitReporter } from './junit.js';
 import { SpecReporter, colorEnabled } from './spec.js';
 import { TapReporter } from './tap.js';
@@ -23,7 +24,7 @@ export interface Reporter {
 }
 
 /** What run's and report merge's --reporter take. */
-export const REPORTERS = ['spec', 'tap', 'junit', 'json'] as const;
+export const REPORTERS = ['spec', 'tap', 'junit', 'json', 'html'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
 export interface ReporterOptions {
@@ -37,5 +38,6 @@ export function makeReporter(name: ReporterName, out: NodeJS.WritableStream, opt
     case 'tap': return new TapReporter(out);
     case 'junit': return new JunitReporter();
     case 'json': return new JsonReporter();
+    case 'html': return new HtmlReporter();
   }
 }

@@ -7,6 +7,7 @@ import { runPlan } from '../../runner/run.js';
 import { setQuiet } from '../../../common/progress.js';
 import { compareRuns, formatComparison, type Comparison } from '../../compare/compare.js';
 import { readRunResult } from '../../results/read.js';
+import { htmlReport } from '../../reporters/html.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { RunResult, ScenarioResult } from '../../results/model.js';
 import type { Scenario } from '../../scenario/types.js';
@@ -103,6 +104,7 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
     if (paths.length) throw new BadInputError('scenario paths given with saved results: the results say which scenarios ran', { hint: 'drop the paths, or run the comparison live without --base-results/--patched-results' });
     const { cmp, run } = compareSaved(flags);
     writeCsvs(run.scenarios, flags.csv, undefined);
+    if (flags.out) writeComparisonFiles(prepareOutDir('compare', flags), cmp, run);
     return printComparison(cmp, flags, run);
   }
   if (!flags.base || !flags.patched) throw new BadInputError(`${flags.base ? '--patched' : '--base'} is missing`, { hint: 'compare --base K1 --patched K2 [PATH...], or compare --base-results A/results.json --patched-results B/results.json' });
@@ -122,8 +124,14 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
   const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);
   writeCsvs(run.scenarios, flags.csv, undefined);
-  writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
+  writeComparisonFiles(outDir, cmp, run);
   return printComparison(cmp, flags, run);
+}
+
+/** comparison.json, and report.html with the A/B table above the runs' outcomes. */
+function writeComparisonFiles(outDir: string, cmp: Comparison, run: RunResult): void {
+  writeFileSync(join(outDir, 'comparison.json'), JSON.stringify(cmp, null, 2));
+  writeFileSync(join(outDir, 'report.html'), htmlReport(run, { title: `bpf-harness compare ${cmp.base} -> ${cmp.patched}`, comparison: cmp }));
 }
 
 /** The comparison on stdout in the --reporter's form; the exit code: 3 if a run broke, 1 on an unexpected change. */

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { BadInputError, type Problem } from '../../../common/errors.js';
 import { ReporterSet, type ReporterSpec } from '../../reporters/outputs.js';
 import { writeStepSummary } from '../../reporters/markdown.js';
+import { htmlReport } from '../../reporters/html.js';
+import { EXIT } from '../exit-codes.js';
 import { mergeRuns, type MergeInput } from '../../results/merge.js';
 import { readRunResult } from '../../results/read.js';
 import { ensureOutDirWritable } from '../../../common/writable-dir.js';
@@ -16,11 +18,8 @@ export interface ReportMergeFlags {
   force?: boolean;
 }
 
-/** Print the merged report; with --out, also write DIR/results.json. Exit code as run's. */
-export async function reportMergeCommand(files: string[], flags: ReportMergeFlags): Promise<number> {
-  const outDir = flags.out ? path.resolve(flags.out) : undefined;
-  const outFile = outDir && path.join(outDir, 'results.json');
-  // Every unreadable input is reported at once, not just the first.
+/** The results.json files, read; every unreadable one reported at once. */
+function readInputs(files: string[], outFile?: string): MergeInput[] {
   const problems: Problem[] = [];
   const inputs: MergeInput[] = [];
   for (const f of files) {
@@ -37,6 +36,23 @@ export async function reportMergeCommand(files: string[], flags: ReportMergeFlag
     }
   }
   if (problems.length) throw BadInputError.fromProblems(problems);
+  return inputs;
+}
+
+/** report html RESULTS.json...: the HTML report of saved runs (shards merged), to a file or stdout. */
+export function reportHtmlCommand(files: string[], flags: { output?: string }): number {
+  const merged = mergeRuns(readInputs(files), {});
+  const page = htmlReport(merged, { title: `bpf-harness report (${files.length} results file${files.length > 1 ? 's' : ''})` });
+  if (flags.output) writeFileSync(flags.output, page);
+  else process.stdout.write(page);
+  return EXIT.ok;
+}
+
+/** Print the merged report; with --out, also write DIR/results.json. Exit code as run's. */
+export async function reportMergeCommand(files: string[], flags: ReportMergeFlags): Promise<number> {
+  const outDir = flags.out ? path.resolve(flags.out) : undefined;
+  const outFile = outDir && path.join(outDir, 'results.json');
+  const inputs = readInputs(files, outFile);
   refuseUsedOutDir(flags);
 
   const merged = mergeRuns(inputs, { outDir });

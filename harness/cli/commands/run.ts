@@ -53,8 +53,8 @@ export function kernelAppend(v: string | undefined): string | undefined {
   if (/[^\x20-\x7e]/.test(v)) throw new BadInputError(`--append ${JSON.stringify(v)}: the kernel command line takes printable ASCII only, on one line`);
   return v;
 }
-/** What a run writes without --reporter: spec on stdout, JUnit beside results.json. */
-export const defaultReporters = (outDir: string): ReporterSpec[] => [{ name: 'spec' }, { name: 'junit', file: join(outDir, 'junit.xml') }];
+/** What a run writes without --reporter: spec on stdout; JUnit and the HTML report beside results.json. */
+export const defaultReporters = (outDir: string): ReporterSpec[] => [{ name: 'spec' }, { name: 'junit', file: join(outDir, 'junit.xml') }, { name: 'html', file: join(outDir, 'report.html') }];
 
 /** --qemu-arg: each value one argv entry for QEMU (no shell), so one line of printable text. */
 export function qemuArgFlags(values: string[] = []): string[] {
