@@ -224,7 +224,7 @@ t.test('several reporters at once: one on stdout, the others in their files', as
   t.match(readFileSync(path.join(dir, 'j.xml'), 'utf8'), /<testsuites name="bpf-harness" tests="4"/);
   t.match(readFileSync(path.join(dir, 't.tap'), 'utf8'), /^TAP version 14\n[\s\S]*\n1\.\.4\n# 1 passed, 1 failed, 1 skipped, 1 errors/);
 
-  t.throws(() => parseReporter('html5', undefined), /expected one of spec, tap, junit, json, optionally =FILE/);
+  t.throws(() => parseReporter('html5', undefined), /expected one of spec, tap, junit, json, html, optionally =FILE/);
   t.throws(() => parseReporter('junit=', undefined), /junit= needs a file name/);
   t.throws(() => ReporterSet.open([{ name: 'spec' }, { name: 'tap' }], out), /--reporter: spec and tap would both write to stdout/);
   t.throws(() => ReporterSet.open([{ name: 'tap', file: path.join(dir, 'x') }, { name: 'junit', file: path.join(dir, 'x') }], out), /two reporters write/);
