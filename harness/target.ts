@@ -5,6 +5,16 @@ import type { LineLog } from '../vm/crash/line-log.js';
 import type { TargetDirs } from './target-session.js';
 import type { ExecOptions, ExecResult } from './transport/ssh.js';
 
+export interface LoginInfo {
+  describe: string;
+  release: string;
+  /** On 127.0.0.1, as root. */
+  port: number;
+  /** The guest's host key line (type and key), for known_hosts. */
+  hostKey: string;
+  console?: string;
+}
+
 export interface Target {
   /** e.g. "qemu debian-6.12 (tcg)", "ssh root@host:22" */
   readonly describe: string;
@@ -19,6 +29,8 @@ export interface Target {
   readonly kernelLogs: { console?: LineLog; dmesg: LineLog };
   /** Resolves once the target is set up for scenarios (its directories made, reset baseline taken, kernel log stream open). */
   ready(): Promise<TargetDirs>;
+  /** How a person logs into it with OpenSSH (a guest of ours; absent for a host of the user's): --keep-failed. */
+  loginInfo?(): LoginInfo;
   /** After a lost connection: give the kernel a moment to finish printing (a guest: until QEMU exits). */
   settle(): Promise<void>;
   close(): Promise<void>;

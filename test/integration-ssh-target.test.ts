@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, cli, fixture, outDir } from './helpers/cli.js';
-import { sleep } from './helpers/procs.js';
+import { qemuWithTag, sleep } from './helpers/procs.js';
 import { repoRoot } from '../common/paths.js';
 import type { RunResult } from '../harness/results/model.js';
 
@@ -105,4 +105,25 @@ t.test('vm ssh runs a command in the guest vm up holds; vm down stops it', async
   const gone = await cli(['vm', 'ssh', 'true']);
   t.equal(gone.exitCode, 2, 'vm ssh without a guest is bad input');
   t.match(gone.stderr, /no guest is up\nhint: start one with `bpf-harness vm up/);
+});
+
+// After vm down above: the state file that vm ssh reads is free again.
+t.test('run --keep-failed keeps the guest the first failure ran on; vm ssh reaches it; Ctrl-C stops it', async (t) => {
+  const tag = `keep-${process.pid}`;
+  const run = execa('node', [CLI, 'run', fixture('scenarios', 'wrong-expectation.yaml'), '--out', outDir(), '--keep-failed'],
+    { cwd: repoRoot, reject: false, all: true, buffer: true, env: { BPF_HARNESS_TEST_TAG: tag } });
+  let out = '';
+  run.all!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 1200 && !/Press Ctrl-C/.test(out); i++) await sleep(100);
+  t.match(out, /FAIL .*wrong-expectation\.yaml \[debian-6\.12\]/, 'the run reported first');
+  t.match(out, /--keep-failed: the guest test\/fixtures\/scenarios\/wrong-expectation\.yaml \[debian-6\.12\] failed on is up/);
+  t.match(out, /ssh -i \S+ -o UserKnownHostsFile=\S+ -p \d+ root@127\.0\.0\.1\n {2}\(or: bpf-harness vm ssh/);
+  t.equal(qemuWithTag(tag).length, 1, 'its QEMU is still running');
+  const r = await cli(['vm', 'ssh', 'uname -r']);
+  t.equal(r.exitCode, 0, 'vm ssh reaches it', { output: r.all });
+  t.match(r.stdout, /^6\.12\.\d+/);
+  run.kill('SIGINT');
+  await run;
+  t.same(qemuWithTag(tag), [], 'Ctrl-C stopped it: no QEMU left');
+  t.equal((await cli(['vm', 'ssh', 'true'])).exitCode, 2, 'and vm ssh has nothing to reach');
 });

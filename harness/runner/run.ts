@@ -11,6 +11,7 @@ import type { PlanEntry } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { PoolOptions, TargetBackend, TargetPool } from '../targets/pool.js';
+import type { Target } from '../target.js';
 import { backendFor } from '../targets/backends.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
@@ -26,6 +27,8 @@ export interface RunOptions extends PoolOptions {
   /** A crash policy file instead of vm/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;
+  /** --keep-failed: see WorkerOptions.keep. */
+  keep?(target: Target, result: ScenarioResult): boolean;
 }
 
 export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {

@@ -27,6 +27,8 @@ export interface WorkerOptions {
   freshGuests?: boolean;
   crashPolicy: CrashPolicy;
   started?(r: Pick<ScenarioResult, 'file' | 'name' | 'kernel'>): void;
+  /** --keep-failed: offered the target of a failed scenario; true when it took it (the worker then lets it be). */
+  keep?(target: Target, result: ScenarioResult): boolean;
 }
 
 export function errorResult(e: PlanEntry, kernel: string, reason: string, consoleTail?: string): ScenarioResult {
@@ -144,6 +146,13 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
         // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
         if (interruptedBy()) return;
         finish(result);
+        // A failed scenario's guest, intact, handed over to be kept up for a person (--keep-failed).
+        if (!replace && result.outcome === 'fail' && opts.keep?.(target, result)) {
+          target = undefined;
+          live--;
+          changes.notify();
+          continue;
+        }
         if (replace) await retire(replace);
         else if (own) await retire();
       }

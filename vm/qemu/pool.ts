@@ -51,7 +51,7 @@ registerBackend<Record<string, never>>({
   name: 'qemu',
   describe: 'QEMU guests (--target qemu)',
   claims: (target) => target === 'qemu',
-  ownFlags: ['--append', '--cold-boot', '--qemu-arg'],
+  ownFlags: ['--append', '--cold-boot', '--qemu-arg', '--keep-failed'],
   kernelsAreRecipes: true,
   configure: () => ({}),
   planKernels: (_, kernels) => kernels,

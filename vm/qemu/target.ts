@@ -118,6 +118,7 @@ export class QemuTarget implements Target {
     private readonly ssh: SshConnection,
     private readonly console: ConsoleLog,
     readonly port: number,
+    private readonly hostKey: string,
     readonly bootMs: number,
     private readonly session: TargetSession,
     /** The snapshot this guest was restored from. */
@@ -270,7 +271,7 @@ export class QemuTarget implements Target {
       }
     }
     const session = startSession(ready.ssh, describe, { helperInstalled: !!(restore || saveAs) });
-    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, bootMs, session, restore);
+    return new QemuTarget(describe, ready.release, proc, ready.ssh, cons, port, image.hostKey, bootMs, session, restore);
   }
 
   /**
@@ -308,6 +309,10 @@ export class QemuTarget implements Target {
 
   get consolePath(): string {
     return this.console.path;
+  }
+
+  loginInfo() {
+    return { describe: this.describe, release: this.release, port: this.port, hostKey: this.hostKey, console: this.console.path };
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { BadInputError } from '../../../common/errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
+import type { Target } from '../../target.js';
+import { holdForLogin } from './vm.js';
 import { buildPlan } from '../../plan.js';
 import { ReporterSet, type ReporterSpec } from '../../reporters/outputs.js';
 import { writeStepSummary } from '../../reporters/markdown.js';
@@ -45,6 +47,7 @@ export interface RunFlags {
   coldBoot?: boolean;
   csv?: string;
   veristatCsv?: string;
+  keepFailed?: boolean;
 }
 
 /** --append: one kernel command line, so one line of printable text. */
@@ -94,7 +97,15 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const outDir = prepareOutDir('run', flags);
   if (flags.quiet) setQuiet(true);
   const reporter = chosen || ReporterSet.open(defaultReporters(outDir), process.stdout);
+  // --keep-failed: the guest of the first scenario that fails is kept up once the run is over.
+  let kept: { target: Target; result: ScenarioResult } | undefined;
+  const keep = (target: Target, result: ScenarioResult) => {
+    if (kept || !target.loginInfo) return false;
+    kept = { target, result };
+    return true;
+  };
   const run = await runPlan(entries, {
+    ...(flags.keepFailed ? { keep } : {}),
     outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, qemuArgs, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
     coldBoot: !!flags.coldBoot,
   });
@@ -103,5 +114,11 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   await reporter.closed();
   writeStepSummary(run);
   writeCsvs(run.scenarios, flags.csv, veristatFiles);
+  if (kept) {
+    const k = kept;
+    await holdForLogin(k.target.loginInfo!(), () => k.target.close(), `--keep-failed: the guest ${k.result.file} [${k.result.kernel}] failed on is up`);
+  } else if (flags.keepFailed) {
+    process.stdout.write('--keep-failed: no scenario failed on a guest, nothing kept\n');
+  }
   return exitCodeOf(run);
 }

@@ -14,6 +14,7 @@ import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { guestImage } from '../../../vm/image/build.js';
 import { chooseAccel, type AccelChoice } from '../../../vm/qemu/accel.js';
 import { bootGuest } from '../../../vm/qemu/target.js';
+import type { LoginInfo } from '../../target.js';
 
 interface VmState {
   pid: number;
@@ -27,10 +28,10 @@ interface VmState {
 
 const stateFile = () => cacheDir('vm', 'up.json');
 
-/** Whether pid is still the `vm up` that wrote the state (a reused pid is some other program). */
+/** Whether pid is still the `vm up` (or `run --keep-failed`) that wrote the state (a reused pid is some other program). */
 const alive = (pid: number) => {
   try {
-    return /\bvm\0up\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+    return /\bvm\0up\b|\0--keep-failed\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
   } catch {
     return false;
   }
@@ -42,6 +43,38 @@ function upState(): VmState {
   const s = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as VmState) : undefined;
   if (!s || !alive(s.pid)) throw new BadInputError('no guest is up', { hint: 'start one with `bpf-harness vm up [--kernel NAME]` in another terminal' });
   return s;
+}
+
+/**
+ * Holds a guest for a person until Ctrl-C or `vm down`: writes the state `vm ssh` reads
+ * (unless a `vm up` already holds one), prints the ssh command, and closes it at the end.
+ */
+export async function holdForLogin(info: LoginInfo, close: () => Promise<void>, heading: string): Promise<void> {
+  const f = stateFile();
+  const other = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as VmState) : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
+  const key = await clientKey();
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${info.port} ${info.hostKey}\n`);
+  const mine = !other || !alive(other.pid);
+  // Ctrl-C (or vm down) stops the guest; the scratch dir and our state go on exit, however it comes.
+  process.on('exit', () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (mine) rmSync(f, { force: true });
+  });
+  if (mine) {
+    const state: VmState = { pid: process.pid, kernel: info.describe, release: info.release, port: info.port, key: key.privateKeyPath, knownHosts, console: info.console ?? '' };
+    mkdirSync(cacheDir('vm'), { recursive: true });
+    writeFileSync(f, JSON.stringify(state, null, 2));
+  }
+  process.stdout.write(
+    `${heading}${info.console ? `; console log: ${info.console}` : ''}\n` +
+      `  ssh -i ${key.privateKeyPath} -o UserKnownHostsFile=${knownHosts} -p ${info.port} root@127.0.0.1\n` +
+      (mine ? '  (or: bpf-harness vm ssh [COMMAND...])\n' : `  (vm ssh reaches the guest of vm up, pid ${other!.pid}, not this one)\n`) +
+      `Press Ctrl-C${mine ? ', or run bpf-harness vm down,' : ''} to stop it.\n`,
+  );
+  await untilSignal();
+  await close();
 }
 
 export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number, append?: string, coldBoot = false, qemuArgs: string[] = []): Promise<number> {
@@ -56,27 +89,9 @@ export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: nu
   const image = await guestImage(art);
   const accel = await chooseAccel(accelFlag, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
-  // Ctrl-C (or vm down) stops the guest; the scratch dir and state go on exit, however it comes.
-  process.on('exit', () => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(f, { force: true });
-  });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const guest = await bootGuest(art, image, { accel, memoryMiB, append, extraArgs: qemuArgs, coldBoot, logDir: dir });
-  const key = await clientKey();
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${guest.port} ${image.hostKey}\n`);
-  const state: VmState = { pid: process.pid, kernel: art.name, release: guest.release, port: guest.port, key: key.privateKeyPath, knownHosts, console: guest.consolePath };
-  mkdirSync(cacheDir('vm'), { recursive: true });
-  writeFileSync(f, JSON.stringify(state, null, 2));
-  process.stdout.write(
-    `guest ${art.name} (${guest.release}) is up; console log: ${guest.consolePath}\n` +
-      `  ssh -i ${key.privateKeyPath} -o UserKnownHostsFile=${knownHosts} -p ${guest.port} root@127.0.0.1\n` +
-      `  (or: bpf-harness vm ssh [COMMAND...])\n` +
-      `(files live in ${dir} while it runs)\n` +
-      `Press Ctrl-C, or run bpf-harness vm down, to stop it.\n`,
-  );
-  await untilSignal();
-  await guest.close();
+  await holdForLogin({ ...guest.loginInfo(), describe: art.name }, () => guest.close(), `guest ${art.name} (${guest.release}) is up (files in ${dir} while it runs)`);
   return 0;
 }
 
