@@ -18,6 +18,18 @@ export function parsePercentFlag(v: string): number {
   return Number(v);
 }
 
+/** --append: one kernel command line, so one line of printable text. */
+export function parseAppend(v: string): string {
+  if (/[^\x20-\x7e]/.test(v)) throw new InvalidArgumentError('the kernel command line takes printable ASCII only, on one line');
+  return v;
+}
+
+/** --qemu-arg, repeatable: each value one argv entry for QEMU (no shell), so one line of printable text. */
+export function collectQemuArg(v: string, prev: string[] | undefined): string[] {
+  if (!v || /[^\x20-\x7e]/.test(v)) throw new InvalidArgumentError('expected one QEMU argument, printable ASCII on one line (repeat the flag for each: --qemu-arg -device --qemu-arg virtio-rng-pci)');
+  return [...(prev ?? []), v];
+}
+
 export interface Shard {
   index: number;
   count: number;

@@ -4,12 +4,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { parseReporter } from '../reporters/outputs.js';
 import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
-import { choiceOption, intOption, parsePercentFlag, parseShard } from './flags.js';
+import { choiceOption, collectQemuArg, intOption, parseAppend, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
 import { EXIT } from './exit-codes.js';
 import { cacheErrorOf } from '../../common/writable-dir.js';
-import { kernelAppend, qemuArgFlags, runCommand, type RunFlags } from './commands/run.js';
+import { runCommand, type RunFlags } from './commands/run.js';
 import { kernelBuild, kernelGc, kernelList } from './commands/kernel.js';
 import { vmDown, vmSsh, vmUp } from './commands/vm.js';
 import { reportHtmlCommand, reportMergeCommand, type ReportMergeFlags } from './commands/report.js';
@@ -74,8 +74,8 @@ function program(setExit: (n: number) => void): Command {
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
     .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
-    .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"')
-    .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collect, [])
+    .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"', parseAppend)
+    .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collectQemuArg)
     .option('--keep-failed', 'keep the guest of the first failing scenario up after the run (after its cleanup: its kernel, log and state, without its pins and files) and print how to ssh into it; Ctrl-C stops it')
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
@@ -179,11 +179,11 @@ function program(setExit: (n: number) => void): Command {
     .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
-    .option('--append <args>', 'more kernel command line for the guest')
-    .option('--qemu-arg <arg>', 'one more argument for QEMU (repeatable, one argument each)', collect, [])
+    .option('--append <args>', 'more kernel command line for the guest', parseAppend)
+    .option('--qemu-arg <arg>', 'one more argument for QEMU (repeatable, one argument each)', collectQemuArg)
     .option('--cold-boot', 'boot the kernel instead of restoring the guest from its snapshot')
-    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; qemuArg: string[]; coldBoot?: boolean }) =>
-      setExit(await vmUp(o.kernel, o.accel, o.memory, kernelAppend(o.append), !!o.coldBoot, qemuArgFlags(o.qemuArg))));
+    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; qemuArg?: string[]; coldBoot?: boolean }) =>
+      setExit(await vmUp(o.kernel, o.accel, o.memory, o.append, !!o.coldBoot, o.qemuArg ?? [])));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')
