@@ -6,6 +6,7 @@ import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js
 import type { ScenarioResult } from '../../results/model.js';
 import type { Target } from '../../target.js';
 import { holdForLogin } from './vm.js';
+import { interruptedBy } from '../../../common/interrupt.js';
 import { buildPlan } from '../../plan.js';
 import { ReporterSet, type ReporterSpec } from '../../reporters/outputs.js';
 import { writeStepSummary } from '../../reporters/markdown.js';
@@ -100,7 +101,9 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   await reporter.closed();
   writeStepSummary(run);
   writeCsvs(run.scenarios, flags.csv, veristatFiles);
-  if (kept) {
+  // A run stopped by Ctrl-C keeps nothing up.
+  if (kept && interruptedBy()) await kept.target.close();
+  else if (kept) {
     const k = kept;
     await holdForLogin(k.target.loginInfo!(), () => k.target.close(), `--keep-failed: the guest ${k.result.file} [${k.result.kernel}] failed on is up`);
   } else if (flags.keepFailed) {
