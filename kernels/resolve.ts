@@ -36,7 +36,8 @@ function recipesIn(dir: string): string[] {
  */
 export function isRecipeFile(file: string): boolean {
   try {
-    const doc: unknown = parse(readFileSync(file, 'utf8'));
+    // Silent: a malformed file is the scenario loader's to report, once, with its position.
+    const doc: unknown = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' });
     return !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
   } catch {
     return false;
