@@ -65,9 +65,13 @@ t.test('init writes a suite that runs as written, and refuses a folder in use', 
   for (const f of ['first.yaml', 'progs/keep_short.bpf.c', 'kernels/my-kernel.yaml', 'README.md']) t.ok(existsSync(join(dir, f)), f);
   t.match(readFileSync(join(dir, 'README.md'), 'utf8'), `bpf-harness run ${dir}`);
   t.equal((await cli(['validate', dir])).exitCode, 0, 'valid');
-  const run = await cli(['run', dir, '--out', outDir()]);
+  const out = outDir();
+  const run = await cli(['run', dir, '--out', out]);
   t.equal(run.exitCode, 0, 'it runs, on the recipe beside it', { output: run.all });
   t.match(run.stdout, /PASS .*mine\/first\.yaml \[my-kernel\]/);
+  // Without --reporter: spec on stdout, and JUnit and the HTML report beside results.json.
+  t.match(readFileSync(join(out, 'junit.xml'), 'utf8'), /<testcase name="keep_short loads and the verifier reads it as a socket filter \[my-kernel\]"/);
+  t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<tr data-outcome="pass" data-kernel="my-kernel">/);
 
   const again = await cli(['init', dir]);
   t.equal(again.exitCode, 2);
