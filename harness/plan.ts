@@ -18,6 +18,8 @@ export interface PlanEntry {
    * FILE/PROG or description matches run (known once the files are compiled).
    */
   programGrep?: RegExp;
+  /** --exclude that did not match a selftests scenario itself: its programs whose FILE/PROG or description matches are left out. */
+  programExclude?: RegExp;
 }
 
 export interface PlanOptions {
@@ -100,7 +102,10 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
     const whole = !grep || matches(grep);
     if (!whole && !s.selftests.length) continue;
     const programGrep = whole ? undefined : grep;
-    for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}) });
+    const programExclude = s.selftests.length ? exclude : undefined;
+    for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) {
+      entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}), ...(programExclude ? { programExclude } : {}) });
+    }
   }
   if (!entries.length) {
     const by = [opts.grep !== undefined && `--grep ${opts.grep}`, opts.exclude !== undefined && `--exclude ${opts.exclude}`, opts.tags?.length && `--tag ${opts.tags.join(', ')}`].filter(Boolean);

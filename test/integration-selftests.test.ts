@@ -78,4 +78,12 @@ t.test('--grep that matches programs, not the scenario, runs just those', async 
   const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
   const names = [...new Set((res.scenarios[0]?.programs ?? []).map((p) => `${p.file}/${p.prog}`))];
   t.same(names, ['verifier_and.c/invalid_and_of_negative_number', 'ours.c/returns_seven'], 'by FILE/PROG or by description');
+
+  // --exclude leaves programs out as test_progs -d does: here the one that fails.
+  const x = join(out, 'exclude');
+  const e = await cli(['run', fixture('scenarios', 'selftests', 'corpus.yaml'), '--out', x, '--grep', 'ours\\.c/', '--exclude', 'wrong_msg', '-q']);
+  t.equal(e.exitCode, 0, 'exit 0: the failing program was left out', { output: e.all });
+  const ex = JSON.parse(readFileSync(join(x, 'results.json'), 'utf8')) as RunResult;
+  const left = [...new Set((ex.scenarios[0]?.programs ?? []).map((p) => p.prog))];
+  t.ok(left.length >= 2 && !left.includes('wrong_msg') && left.includes('returns_seven'), `ours.c without wrong_msg: ${left.join(', ')}`);
 });

@@ -87,3 +87,14 @@ t.test('__xlated lines must follow each other unless "..." is between them', asy
   t.match(r.failures[0]?.message, /xlated\[1\] .* matched on line \d+, but it must be on line \d+, right after xlated\[0\]/);
   t.equal(judge(p, { ...p.spec, priv: { ...p.spec.priv, xlated: [xl[0]!, { ...xl[2]!, onNextLine: false }] } }).outcome, 'pass', 'with "..." between them it passes');
 });
+
+t.test('--grep and --exclude choose programs as test_progs -t and -d do', async (t) => {
+  const obj = JSON.parse(readFileSync(dir('verifier_and.json'), 'utf8')) as ObjectPrograms;
+  const specs = specsOf(obj, CURRENT_RULES);
+  const names = (grep?: RegExp, exclude?: RegExp) => [...new Set(casesFor('verifier_and.c', specs, undefined, grep, exclude).pending.map((p) => p.spec.name))];
+  const all = names();
+  t.ok(all.length > 2, `${all.length} programs`);
+  const [first, second] = all as [string, string];
+  t.same(names(undefined, new RegExp(`/${first}$`)), all.filter((n) => n !== first), 'exclude leaves one out by FILE/PROG');
+  t.same(names(new RegExp(`/(${first}|${second})$`), new RegExp(`/${second}$`)), [first], 'grep, then exclude');
+});

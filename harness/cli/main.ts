@@ -44,7 +44,7 @@ function reporterOption(dflt: string): Option {
 function withSelection(c: Command): Command {
   return c
     .option('-g, --grep <regex>', 'only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
-    .option('--exclude <regex>', 'leave out scenarios whose name, file or tag matches')
+    .option('--exclude <regex>', 'leave out scenarios whose name, file or tag matches (selftests: else the programs whose FILE/PROG or description matches, as test_progs -d)')
     .option('-t, --tag <tag>', 'only scenarios with this tag, exactly (repeatable: any of them)', collect, []);
 }
 

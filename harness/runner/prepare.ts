@@ -52,7 +52,7 @@ function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | und
  */
 async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, built: Built): Promise<Map<string, string>> {
   const skips = new Map<string, string>();
-  for (const { scenario, programGrep } of entries) {
+  for (const { scenario, programGrep, programExclude } of entries) {
     if (built.objects.has(scenario.file)) continue;
     const objs = new Map<string, string>();
     for (const [name, src] of Object.entries(scenario.programs)) {
@@ -80,7 +80,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
     }));
     built.selftests.set(scenario.file, {
       files: compiled, rules: tree.rules, loader: await pool.selftestLoader(), runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
-      btfFile: (name) => btfObject(name, k, tree), ...(programGrep ? { programGrep } : {}),
+      btfFile: (name) => btfObject(name, k, tree), ...(programGrep ? { programGrep } : {}), ...(programExclude ? { programExclude } : {}),
     });
   }
   return skips;

@@ -58,6 +58,9 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     if (setup.selftests?.programGrep && !programs.length && !broke) {
       return { file: relFile, name: scenario.name, kernel, outcome: 'skip', durationMs: Date.now() - t0, steps, programs, reason: `no program matches --grep ${setup.selftests.programGrep.source}` };
     }
+    if (setup.selftests?.programExclude && !programs.length && !scenario.steps.length && !broke) {
+      return { file: relFile, name: scenario.name, kernel, outcome: 'skip', durationMs: Date.now() - t0, steps, programs, reason: `every program is left out by --exclude ${setup.selftests.programExclude.source}` };
+    }
     return {
       file: relFile, name: scenario.name, kernel,
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,

@@ -26,6 +26,8 @@ export interface SelftestPlan {
   runnerOptions: RunnerOptions;
   /** --grep, when it selected programs rather than the scenario: FILE/PROG or the description must match. */
   programGrep?: RegExp;
+  /** --exclude: programs whose FILE/PROG or description matches are left out, as test_progs' -d deny list. */
+  programExclude?: RegExp;
   /** __btf_path NAME.bpf.o: the tree's progs/NAME.c built like the rest, or why not. */
   btfFile(name: string): Promise<{ object: string } | { error: string }>;
 }
@@ -94,10 +96,11 @@ export const specsOf = (obj: ObjectPrograms, rules: LoaderRules): ProgramSpec[] 
  * test_loader's order: each program that is not auxiliary, its privileged mode then its
  * unprivileged one; a case for the loader unless something decided it on the host.
  */
-export function casesFor(file: string, specs: ProgramSpec[], decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp): { cases: LoaderCase[]; pending: Pending[] } {
+export function casesFor(file: string, specs: ProgramSpec[], decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp, exclude?: RegExp): { cases: LoaderCase[]; pending: Pending[] } {
   const cases: LoaderCase[] = [];
   const pending: Pending[] = [];
-  const selected = (s: ProgramSpec) => !grep || grep.test(`${file}/${s.name}`) || grep.test(s.description);
+  const matches = (re: RegExp, s: ProgramSpec) => re.test(`${file}/${s.name}`) || re.test(s.description);
+  const selected = (s: ProgramSpec) => (!grep || matches(grep, s)) && !(exclude && matches(exclude, s));
   for (const spec of specs.filter((s) => !s.auxiliary && selected(s))) {
     for (const mode of spec.modes) {
       const decided = tagDecision(file, spec, mode) ?? decide(spec, mode);
@@ -181,7 +184,7 @@ async function prepareBatches(ctx: SelftestContext): Promise<Batch[]> {
     const { cases, pending } = casesFor(c.file.name, specs, (spec, mode) => {
       const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
       return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failure(c.file.name, spec, mode, 'btf_path', btf) : undefined);
-    }, ctx.plan.programGrep);
+    }, ctx.plan.programGrep, ctx.plan.programExclude);
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];
     open.push({ obj: { name, bytes: readFileSync(c.object), options, cases, files }, pending });

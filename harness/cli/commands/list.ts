@@ -34,6 +34,7 @@ export function listCommand(paths: string[], flags: ListFlags): number {
       ...(e.scenario.skip !== undefined ? { skip: e.scenario.skip } : {}),
       ...(e.scenario.selftests.length ? { selftests: e.scenario.selftests.map(describeSource) } : {}),
       ...(e.programGrep ? { programGrep: e.programGrep.source } : {}),
+      ...(e.programExclude ? { programExclude: e.programExclude.source } : {}),
     }));
     process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     return EXIT.ok;
@@ -44,7 +45,7 @@ export function listCommand(paths: string[], flags: ListFlags): number {
     const skip = e.scenario.skip !== undefined ? '  (skips: skip: in the file)' : '';
     process.stdout.write(`${e.relFile.padEnd(w)}  ${`[${e.kernel}]`.padEnd(kw)}  ${e.scenario.name}${skip}\n`);
     if (e.scenario.selftests.length) {
-      const only = e.programGrep ? `, programs matching ${e.programGrep.source}` : '';
+      const only = `${e.programGrep ? `, programs matching ${e.programGrep.source}` : ''}${e.programExclude ? `, programs not matching ${e.programExclude.source}` : ''}`;
       process.stdout.write(`${''.padEnd(w)}  ${''.padEnd(kw)}  selftests: ${e.scenario.selftests.map(describeSource).join(', ')}${only}\n`);
     }
   }
