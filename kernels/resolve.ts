@@ -15,6 +15,7 @@ export const RECIPE_DIR = join(repoRoot, 'kernels');
 const found = new Map<string, string>();
 
 const dirRecipes = new Map<string, string[]>();
+const recipeFiles = new Map<string, boolean>();
 /** The recipe files of a folder, read once per process (scenarios share folders). */
 function recipesIn(dir: string): string[] {
   let r = dirRecipes.get(dir);
@@ -35,13 +36,19 @@ function recipesIn(dir: string): string[] {
  * scenario loader then reports it).
  */
 export function isRecipeFile(file: string): boolean {
-  try {
-    // Silent: a malformed file is the scenario loader's to report, once, with its position.
-    const doc: unknown = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' });
-    return !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
-  } catch {
-    return false;
+  let r = recipeFiles.get(file);
+  if (r === undefined) {
+    try {
+      // Silent: a malformed file is the scenario loader's to report, once, with its position.
+      const doc: unknown = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' });
+      r = !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
+    } catch {
+      r = false;
+    }
+    // The scenario walk and the recipe search look at the same files: each is read once.
+    recipeFiles.set(file, r);
   }
+  return r;
 }
 
 /**

@@ -147,11 +147,18 @@ const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === u
 const NAME_WIDTH = 60;
 const VERDICT_WIDTH = 32;
 
+/** A step's change, as both reports name it: "same", or what changed and whether it was declared. */
+export function changeLabel(s: StepComparison): string {
+  if (!s.changed) return s.expected ? 'same' : 'same, patched FAILS';
+  const what = [s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+');
+  return `${what} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
+}
+
 /** The veristat-like table, then each changed log's diff under the name of its row. */
 export function formatComparison(c: Comparison): string {
   const name = (s: StepComparison) => keepEnd(`${s.file.replace(/^scenarios\//, '')} ${s.step}`, NAME_WIDTH);
   const rows = c.steps.map((s) => {
-    const what = !s.changed ? (s.expected ? 'same' : 'same, patched FAILS') : `${[s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+')} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
+    const what = changeLabel(s);
     return [name(s), keepStart(s.base.verdict, VERDICT_WIDTH), keepStart(s.patched.verdict, VERDICT_WIDTH), stat(s.base.insns, s.patched.insns, s.insnsDelta), stat(s.base.states, s.patched.states, s.statesDelta), what];
   });
   const lines = [textTable(['scenario / step', `base ${c.base}`, `patched ${c.patched}`, 'insns b/p/Δ', 'states b/p/Δ', 'change'], rows).trimEnd()];

@@ -3,7 +3,7 @@
 // side only (a series that adds or drops tests), and stats deltas above a threshold;
 // the rest is counted as unchanged. Each kernel ran its own tree's files, so a program
 // judged differently may also have had its tags changed by the series.
-import type { Outcome, ProgramResult, ProgramStats, RunResult } from '../results/model.js';
+import type { Outcome, ProgramResult, ProgramStats, RunResult, StepProgram } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import { keepStart, textTable } from '../reporters/table.js';
 
@@ -116,6 +116,11 @@ function statsDeltas(row: ProgramComparison, B: ProgramStats | undefined, P: Pro
   }
 }
 
+/** A load step's program as one side of a row: veristat's verdict, the step's outcome, its stats. */
+function stepSide(p: StepProgram, outcome: Outcome): ProgramSide {
+  return { verdict: p.loaded ? 'success' : 'failure', outcome, ...(p.stats ? { insns: p.stats.insns, ...(p.stats.states !== undefined ? { states: p.stats.states } : {}) } : {}) };
+}
+
 /**
  * The programs of load steps (a scheduler's callbacks, say), program by program, as
  * veristat -C compares two objects: the stats deltas of each program both sides
@@ -137,8 +142,7 @@ export function compareStepPrograms(run: RunResult, scenarios: Scenario[], base:
         if (!B.stats || !P?.stats || B.loaded !== P.loaded) continue;
         const row: ProgramComparison = {
           file, program: `${b.id}/${B.prog}`, mode: B.mode, changes: [], expected: true,
-          base: { verdict: B.loaded ? 'success' : 'failure', outcome: b.outcome, insns: B.stats.insns, ...(B.stats.states !== undefined ? { states: B.stats.states } : {}) },
-          patched: { verdict: P.loaded ? 'success' : 'failure', outcome: p!.outcome, insns: P.stats.insns, ...(P.stats.states !== undefined ? { states: P.stats.states } : {}) },
+          base: stepSide(B, b.outcome), patched: stepSide(P, p!.outcome),
         };
         statsDeltas(row, B.stats, P.stats, thresholdPct);
         if (row.changes.length) rows.push(row);

@@ -19,6 +19,9 @@ export function countOutcomes(results: ScenarioResult[]): Counts {
   return c;
 }
 
+/** A scenario that failed or broke: what the reports list once more at their end. */
+export const notPassed = (r: ScenarioResult) => r.outcome === 'fail' || r.outcome === 'error';
+
 export function summaryLine(run: RunResult): string {
   const c = countOutcomes(run.scenarios);
   const notRun = run.scenarios.filter((s) => s.notRun).length;

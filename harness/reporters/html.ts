@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { html as diffHtml } from 'diff2html';
 import type { Failure, ProgramResult, RunResult, ScenarioResult, StepResult } from '../results/model.js';
-import type { Comparison } from '../compare/compare.js';
+import { changeLabel, type Comparison } from '../compare/compare.js';
 import type { Reporter } from './reporter.js';
-import { countOutcomes, headline, LABEL, seconds, summaryLine } from './format.js';
+import { countOutcomes, headline, LABEL, notPassed, seconds, summaryLine } from './format.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -71,7 +71,7 @@ ${body}
 
 function resultsTable(run: RunResult): string {
   const rows = run.scenarios.map((r) => {
-    const bad = r.outcome === 'fail' || r.outcome === 'error';
+    const bad = notPassed(r);
     const why = r.outcome === 'pass' ? '' : esc(r.outcome === 'skip' ? r.reason ?? '' : headline(r));
     return `<tr data-outcome="${r.outcome}" data-kernel="${esc(r.kernel)}"><td><span class="badge ${r.outcome}">${LABEL[r.outcome]}</span></td><td>${bad ? `<a href="#${anchor(r)}">${esc(r.file)}</a>` : esc(r.file)}</td><td>${esc(r.kernel)}</td><td>${esc(r.name)}</td><td class="num">${seconds(r.durationMs)}</td><td>${why}</td></tr>`;
   });
@@ -82,7 +82,7 @@ const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === u
 
 function comparisonHtml(c: Comparison): string {
   const rows = c.steps.map((s) => {
-    const what = !s.changed ? (s.expected ? 'same' : 'same, patched FAILS') : `${[s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+')} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
+    const what = changeLabel(s);
     const cls = !s.expected ? 'fail' : s.changed ? 'changed' : 'pass';
     return `<tr class="${cls}" data-changed="${s.changed}"><td>${esc(s.file)}</td><td>${esc(s.step)}</td><td>${esc(s.base.verdict)}</td><td>${esc(s.patched.verdict)}</td><td class="num">${stat(s.base.insns, s.patched.insns, s.insnsDelta)}</td><td class="num">${stat(s.base.states, s.patched.states, s.statesDelta)}</td><td>${esc(what)}</td></tr>`;
   });
@@ -145,7 +145,7 @@ export function htmlReport(run: RunResult, opts: HtmlReportOptions = {}): string
   const c = countOutcomes(run.scenarios);
   const box = (name: string, value: string, label: string, checked = true) => `<label><input type="checkbox" data-filter="${name}" value="${esc(value)}"${checked ? ' checked' : ''}> ${label}</label>`;
   const outcomes = (['fail', 'error', 'skip', 'pass'] as const).map((o) => box('outcome', o, `${LABEL[o].toLowerCase()} (${c[o]})`));
-  const bad = run.scenarios.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+  const bad = run.scenarios.filter(notPassed);
   const title = opts.title ?? 'bpf-harness run';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -2,7 +2,7 @@
 // counts per kernel, then each scenario that did not pass, with its first failure.
 import { appendFileSync } from 'node:fs';
 import type { RunResult } from '../results/model.js';
-import { countOutcomes, headline, seconds, summaryLine } from './format.js';
+import { countOutcomes, headline, notPassed, seconds, summaryLine } from './format.js';
 
 /** Table cells cannot hold a raw '|' or a line break. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -18,7 +18,7 @@ export function markdownSummary(run: RunResult, title = 'bpf-harness run'): stri
     }
     lines.push('');
   }
-  const bad = run.scenarios.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+  const bad = run.scenarios.filter(notPassed);
   if (bad.length) {
     lines.push('| not passed | kernel | why |', '|---|---|---|');
     for (const r of bad) lines.push(`| \`${cell(r.file)}\` | ${cell(r.kernel)} | ${r.outcome === 'error' ? 'error: ' : ''}${cell(headline(r))} |`);

@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import type { Outcome, RunResult, ScenarioResult } from '../results/model.js';
 import type { Reporter } from './reporter.js';
-import { LABEL, PLAIN, formatScenarioDetails, headline, seconds, summaryLine, type Style } from './format.js';
+import { LABEL, PLAIN, formatScenarioDetails, headline, notPassed, seconds, summaryLine, type Style } from './format.js';
 
 // node:util's styleText, so colours are the runtime's. Whether to use them is decided for
 // the reporter's own stream (colorEnabled), not styleText's check of process.stdout: a
@@ -47,7 +47,7 @@ export class SpecReporter implements Reporter {
 
   runFinished(run: RunResult): string {
     // The failures once more, a line each, so a long run's end says what to look at.
-    const bad = run.scenarios.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+    const bad = run.scenarios.filter(notPassed);
     const recap = bad.length ? ['', `${bad.length} not passed:`, ...bad.map((r) => `  ${this.style.label(r.outcome, LABEL[r.outcome])} ${r.file} [${r.kernel}]: ${headline(r)}`)] : [];
     const lines = [...recap, '', summaryLine(run)];
     if (run.outDir) lines.push(this.style.dim(`artifacts: ${run.outDir}`));

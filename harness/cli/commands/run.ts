@@ -61,9 +61,7 @@ export function writeCsvs(results: ScenarioResult[], csv: string | undefined, ve
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  // --reporter, --accel and the numbers were checked as the command line was parsed (main.ts).
-  const append = flags.append;
-  const qemuArgs = flags.qemuArg ?? [];
+  // --reporter, --accel, --append, --qemu-arg and the numbers were checked as the command line was parsed (main.ts).
   // The backend --target names checks its own flags and refuses the others'.
   const target = backendFor(flags.target, { ...flags });
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
@@ -93,7 +91,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   };
   const run = await runPlan(entries, {
     ...(flags.keepFailed ? { keep } : {}),
-    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append, qemuArgs, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
     coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);
