@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { BadInputError } from '../common/errors.js';
 import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
-import { fetchDebianImage } from './fetch/debian-image.js';
-import { buildKernel } from './build/builder.js';
+import { cachedDebianImage, fetchDebianImage } from './fetch/debian-image.js';
+import { buildKernel, cachedBuild } from './build/builder.js';
 import { resolveRecipe } from './recipe.js';
 
 export const RECIPE_DIR = join(repoRoot, 'kernels');
@@ -127,4 +127,11 @@ export async function kernelArtifacts(nameOrFile: string): Promise<KernelArtifac
   const recipe = resolveRecipe(recipeFile(nameOrFile));
   if (recipe.source.kind === 'debian-image') return fetchDebianImage(recipe.name, recipe.source.pkg, recipe.file);
   return buildKernel(recipe);
+}
+
+/** kernelArtifacts' answer when everything it needs is in the cache already; undefined where it would fetch or build. */
+export async function cachedKernelArtifacts(nameOrFile: string): Promise<KernelArtifacts | undefined> {
+  const recipe = resolveRecipe(recipeFile(nameOrFile));
+  if (recipe.source.kind === 'debian-image') return cachedDebianImage(recipe.name, recipe.source.pkg, recipe.file);
+  return cachedBuild(recipe);
 }

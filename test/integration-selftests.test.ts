@@ -3,7 +3,8 @@
 // program by program; the CSVs; and the tree's own veristat reading two of our CSVs.
 import t from 'tap';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cacheDir } from '../common/paths.js';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { cli, fixture, outDir } from './helpers/cli.js';
@@ -86,4 +87,35 @@ t.test('--grep that matches programs, not the scenario, runs just those', async 
   const ex = JSON.parse(readFileSync(join(x, 'results.json'), 'utf8')) as RunResult;
   const left = [...new Set((ex.scenarios[0]?.programs ?? []).map((p) => p.prog))];
   t.ok(left.length >= 2 && !left.includes('wrong_msg') && left.includes('returns_seven'), `ours.c without wrong_msg: ${left.join(', ')}`);
+});
+
+t.test('list shows the programs a run compiled, as the run selected and judged them', async (t) => {
+  type Listed = { programs?: { id: string; modes: ({ mode: string; expect: string } | { mode: string; decided: string; reason: string })[] }[]; uncompiled?: string[]; unknown?: string };
+  const list = async (file: string, ...args: string[]) => {
+    const l = await cli(['list', file, '--json', ...args]);
+    t.equal(l.exitCode, 0, 'list', { output: l.all });
+    return (JSON.parse(l.stdout) as Listed[])[0]!;
+  };
+  const all = await list(fixture('scenarios', 'selftests', 'corpus.yaml'));
+  t.same(all.uncompiled, [], 'every file is compiled after the run');
+  const listedCases = all.programs!.flatMap((p) => p.modes.map((m) => `${p.id} ${m.mode}`)).sort();
+  t.same(listedCases, programs.map((p) => `${p.file}/${p.prog} ${p.mode}`).sort(), 'the same programs and modes as the run');
+  const modes = (id: string) => all.programs!.find((p) => p.id === id)?.modes;
+  t.same(modes('verifier_and.c/invalid_and_of_negative_number'), [{ mode: 'priv', expect: 'failure' }, { mode: 'unpriv', expect: 'failure' }], 'what the tags expect');
+  t.match(modes('verifier_bpf_fastcall.c/canary_arm64_riscv64'), [{ mode: 'priv', decided: 'skip', reason: /only for ARM64, RISCV64/ }], 'what the host decides');
+  const grep = await list(fixture('scenarios', 'selftests', 'corpus.yaml'), '--grep', 'ours\\.c/returns|invalid and of negative');
+  t.same(grep.programs!.map((p) => p.id), ['verifier_and.c/invalid_and_of_negative_number', 'ours.c/returns_seven'], '--grep as run applies it');
+
+  // A file no run has compiled is named, and list compiles nothing.
+  const dir = join(out, 'uncompiled');
+  cpSync(fixture('scenarios', 'selftests'), dir, { recursive: true });
+  appendFileSync(join(dir, 'progs', 'ours.c'), `\n/* ${Date.now()} ${process.pid}: a source no run has compiled */\n`);
+  const before = readdirSync(cacheDir('objects')).length;
+  const fresh = await list(join(dir, 'corpus.yaml'));
+  t.same(fresh.uncompiled, ['ours.c']);
+  t.ok(fresh.programs!.some((p) => p.id.startsWith('verifier_and.c/')), 'the compiled files are still listed');
+  t.equal(readdirSync(cacheDir('objects')).length, before, 'nothing was compiled');
+  const text = await cli(['list', join(dir, 'corpus.yaml')]);
+  t.match(text.stdout, /programs of 1 file\(s\) not known: no run has compiled them for debian-6\.12 yet \(ours\.c\)/);
+  t.match(text.stdout, / {4}verifier_and\.c\/invalid_and_of_negative_number {2}priv: failure, unpriv: failure {2}"invalid and of negative number"/);
 });

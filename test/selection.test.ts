@@ -30,7 +30,7 @@ t.test('list: the plan, narrowed by --grep, --exclude and --tag', async (t) => {
   const text = await cli(['list', 'scenarios/upstream/verifier.yaml']);
   t.match(text.stdout, /scenarios\/upstream\/verifier\.yaml +\[debian-6\.12\] +the kernel's verifier selftests/);
   t.match(text.stdout, /selftests: \{tree: tools\/testing\/selftests\/bpf\/progs\/verifier_\*\.c\}/, 'a selftests scenario shows its sources');
-  t.match(text.stdout, /2 runs: 1 scenario files on 2 kernels/);
+  t.match(text.stdout, /2 runs: 1 scenario file on 2 kernels/);
 });
 
 t.test('an empty selection is exit 2, "nothing matched", for list and run alike', async (t) => {

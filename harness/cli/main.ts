@@ -130,11 +130,11 @@ function program(setExit: (n: number) => void): Command {
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
   withSelection(p.command('list')
-    .description('the plan run would run (scenario x kernel, selftests sources), without building or booting anything')
+    .description('the plan run would run (scenario x kernel, and the programs of selftests scenarios as compiled by an earlier run), without building or booting anything')
     .argument('[path...]', 'scenario files or directories (default: scenarios/)'))
     .option('-k, --kernel <name|file>', 'kernel recipe to list for (repeatable); overrides the scenarios\' kernels:', collect, [])
     .option('--json', 'the plan as JSON')
-    .action((paths: string[], flags: ListFlags) => setExit(listCommand(paths, flags)));
+    .action(async (paths: string[], flags: ListFlags) => setExit(await listCommand(paths, flags)));
 
   p.command('init')
     .description('write a starter suite into a new or empty folder: a scenario, its program, a kernel recipe beside it, a README')

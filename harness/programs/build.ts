@@ -67,12 +67,8 @@ export interface BuildOptions {
   fixed?: { dirs: string[]; identity: string };
 }
 
-/**
- * Compile one program source to a BPF object; returns the object path in the cache.
- * includeDirs come first on the include path: a built kernel's own libbpf headers,
- * tools/sched_ext/include and vmlinux.h, so a program is built against that kernel's BTF.
- */
-export async function buildProgram(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string> {
+/** Where the object of src built so is cached, and the clang flags and include path that build it. */
+async function objectPlace(src: string, includeDirs: string[], opts: BuildOptions): Promise<{ obj: string; flags: string[]; includes: string[] }> {
   const version = await versionOfClang();
   const flags = [...FLAGS, ...(opts.flags ?? [])];
   const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...INCLUDES];
@@ -80,10 +76,24 @@ export async function buildProgram(src: string, includeDirs: string[] = [], opts
     .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}`)
     .digest('hex')
     .slice(0, 20);
-  const dir = cacheDir('objects');
-  const obj = join(dir, `${key}.o`);
+  return { obj: join(cacheDir('objects'), `${key}.o`), flags, includes };
+}
+
+/** The object buildProgram would return, when it is compiled already; nothing is compiled. */
+export async function compiledObject(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string | undefined> {
+  const { obj } = await objectPlace(src, includeDirs, opts);
+  return existsSync(obj) ? obj : undefined;
+}
+
+/**
+ * Compile one program source to a BPF object; returns the object path in the cache.
+ * includeDirs come first on the include path: a built kernel's own libbpf headers,
+ * tools/sched_ext/include and vmlinux.h, so a program is built against that kernel's BTF.
+ */
+export async function buildProgram(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string> {
+  const { obj, flags, includes } = await objectPlace(src, includeDirs, opts);
   if (existsSync(obj)) return obj;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dirname(obj), { recursive: true });
   const tmp = `${obj}.${process.pid}.tmp`;
   const r = await execa(CLANG, [...flags, '-I', dirname(src), ...includes, '-c', src, '-o', tmp], { reject: false, all: true });
   if (r.exitCode !== 0) {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { glob } from 'glob';
 import { BadInputError } from '../../common/errors.js';
-import { buildProgram } from '../programs/build.js';
+import { buildProgram, compiledObject, type BuildOptions } from '../programs/build.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
 import type { SelftestSource } from '../scenario/types.js';
@@ -87,12 +87,19 @@ function treeIncludes(tree: SelftestTree): string[] {
   return [st, join(st, 'progs'), join(tree.root, 'tools', 'include', 'uapi')];
 }
 
+const buildOptions = (tree: SelftestTree): BuildOptions => ({ flags: FLAGS, fixed: { dirs: treeIncludes(tree), identity: tree.commit } });
+
+/** The object compileSelftest would give, when a run compiled it already; nothing is compiled. */
+export function compiledSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<string | undefined> {
+  return compiledObject(file.path, art.includeDirs ?? [], buildOptions(tree));
+}
+
 export type Compiled = { file: SelftestFile; object: string } | { file: SelftestFile; error: string };
 
 /** A tree file that does not build fails its file in the results (the corpus goes on); a user's own file is bad input. */
 export async function compileSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<Compiled> {
   try {
-    return { file, object: await buildProgram(file.path, art.includeDirs ?? [], { flags: FLAGS, fixed: { dirs: treeIncludes(tree), identity: tree.commit } }) };
+    return { file, object: await buildProgram(file.path, art.includeDirs ?? [], buildOptions(tree)) };
   } catch (e) {
     if (!(e instanceof BadInputError) || !file.path.startsWith(tree.root)) throw e;
     return { file, error: e.message };

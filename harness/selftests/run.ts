@@ -67,16 +67,16 @@ const named = (file: string, spec: ProgramSpec, mode: Mode) => ({ file, prog: sp
 const failure = (file: string, spec: ProgramSpec, mode: Mode, expectation: string, message: string): ProgramResult =>
   ({ ...named(file, spec, mode), outcome: 'fail', reason: message, failures: [{ expectation, message }] });
 
-/** The scenario's decisions for a case: denied, skipped on this kernel, unprivileged mode not wanted. */
-function scenarioDecision(ctx: SelftestContext, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
+/** The scenario's decisions for a case on a kernel (its recipe's name): denied, skipped on this kernel, unprivileged mode not wanted. */
+export function scenarioDecision(scenario: Scenario, kernel: string, file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
   const base = { ...named(file, spec, mode), failures: [] };
   const names = keys(file, spec.name, mode);
-  const denied = names.map((k) => ctx.scenario.deny[k]).find(Boolean);
+  const denied = names.map((k) => scenario.deny[k]).find(Boolean);
   if (denied) return { ...base, outcome: 'skip', reason: `denied: ${denied}`, denied: true };
-  const overrides = ctx.scenario.program_overrides[ctx.kernel] ?? {};
+  const overrides = scenario.program_overrides[kernel] ?? {};
   const override = names.map((k) => overrides[k]).find(Boolean);
   if (override) return { ...base, outcome: 'skip', reason: override.skip };
-  if (mode === 'unpriv' && ctx.scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
+  if (mode === 'unpriv' && scenario.unpriv === 'skip') return { ...base, outcome: 'skip', reason: 'unpriv: skip in the scenario' };
   return undefined;
 }
 
@@ -183,7 +183,7 @@ async function prepareBatches(ctx: SelftestContext): Promise<Batch[]> {
     }
     const { cases, pending } = casesFor(c.file.name, specs, (spec, mode) => {
       const btf = spec.btfPath ? btfErrors.get(spec.btfPath) : undefined;
-      return scenarioDecision(ctx, c.file.name, spec, mode) ?? (btf ? failure(c.file.name, spec, mode, 'btf_path', btf) : undefined);
+      return scenarioDecision(ctx.scenario, ctx.kernel, c.file.name, spec, mode) ?? (btf ? failure(c.file.name, spec, mode, 'btf_path', btf) : undefined);
     }, ctx.plan.programGrep, ctx.plan.programExclude);
     const name = basename(c.file.name, '.c');
     const options = [...(ctx.plan.runnerOptions.get(name) ?? []), ...(ctx.plan.rules.testingFlags ? [] : ['notestflags'])];

@@ -77,6 +77,12 @@ export function readBuiltKernel(key: string): BuiltKernel | undefined {
   return readArtifacts<BuiltKernel>(join(builtDir(key), 'artifacts.json'), ['key', 'createdAt', 'buildLog']);
 }
 
+/** The kernel buildKernel would give, when it is built already (nothing is fetched or built). */
+export async function cachedBuild(recipe: ResolvedRecipe): Promise<BuiltKernel | undefined> {
+  const key = await peekKey(recipe);
+  return key ? readBuilt(key, recipe.name) : undefined;
+}
+
 /** The key this recipe builds under, and the tree it builds from. */
 export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; tree: SourceTree; patches: string[] }> {
   if (!recipe.config) throw new BadInputError(`${recipe.file}: a recipe that builds needs config:`, { file: recipe.file });

@@ -9,8 +9,8 @@ import { cacheDir } from '../../common/paths.js';
 import { publishOnce } from '../../common/publish.js';
 import { progress } from '../../common/progress.js';
 import { candidateVersion } from '../fetch/apt.js';
-import { debianSource } from '../source/debian-source.js';
-import { git } from '../source/tree.js';
+import { debianSource, importedDebianSource } from '../source/debian-source.js';
+import { git, type SourceTree } from '../source/tree.js';
 import { toolchainVersions } from './cache-key.js';
 import { buildTools, type TreeTools } from './tools.js';
 
@@ -20,15 +20,22 @@ export function sourcePackageFor(release: string): string | undefined {
   return m ? `linux-source-${m[1]}` : undefined;
 }
 
-/** The tools and the source tree, or undefined when no matching source package exists (the host's bpftool is used then). */
-export async function imageTools(release: string): Promise<(TreeTools & { tree: { dir: string; commit: string } }) | undefined> {
-  const pkg = sourcePackageFor(release);
-  if (!pkg || !(await candidateVersion(pkg))) return undefined;
-  const tree = await debianSource(pkg, `(tools for ${release})`);
+export type ImageTools = TreeTools & { tree: { dir: string; commit: string } };
+
+/** Where the tools built from a tree are kept, and how they are read from there. */
+async function toolsPlace(pkg: string, tree: SourceTree): Promise<{ out: string; stamp: string; read: () => ImageTools }> {
   const key = createHash('sha256').update(JSON.stringify([tree.identity, await toolchainVersions()])).digest('hex').slice(0, 16);
   const out = cacheDir('tools', `${pkg}-${key}`);
   const stamp = join(out, 'tools.json');
-  const read = () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools), tree: { dir: tree.dir, commit: tree.base } });
+  return { out, stamp, read: () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools), tree: { dir: tree.dir, commit: tree.base } }) };
+}
+
+/** The tools and the source tree, or undefined when no matching source package exists (the host's bpftool is used then). */
+export async function imageTools(release: string): Promise<ImageTools | undefined> {
+  const pkg = sourcePackageFor(release);
+  if (!pkg || !(await candidateVersion(pkg))) return undefined;
+  const tree = await debianSource(pkg, `(tools for ${release})`);
+  const { out, stamp, read } = await toolsPlace(pkg, tree);
   if (existsSync(stamp)) return read();
   // The tree lock: a kernel build may have another commit checked out.
   return withLock(tree.dir, `building on ${tree.dir}`, () => publishOnce(out, stamp, `building tools from ${pkg}`, read, async (tmp) => {
@@ -40,4 +47,14 @@ export async function imageTools(release: string): Promise<(TreeTools & { tree: 
     const at = (p: string) => p.replace(tmp, out);
     writeFileSync(join(tmp, 'tools.json'), JSON.stringify({ bpftool: at(t.bpftool), includeDirs: t.includeDirs.map(at) }, null, 2));
   }));
+}
+
+/** What imageTools gives, when it is all in the cache already: 'none' where it gives nothing, undefined where it would have to make it. */
+export async function cachedImageTools(release: string): Promise<ImageTools | 'none' | undefined> {
+  const pkg = sourcePackageFor(release);
+  if (!pkg || !(await candidateVersion(pkg))) return 'none';
+  const tree = await importedDebianSource(pkg, `(tools for ${release})`);
+  if (!tree) return undefined;
+  const { stamp, read } = await toolsPlace(pkg, tree);
+  return existsSync(stamp) ? read() : undefined;
 }

@@ -1,13 +1,13 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
 import { execa } from 'execa';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cacheDir } from '../../common/paths.js';
 import { progress } from '../../common/progress.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
-import { imageTools } from '../build/image-tools.js';
+import { cachedImageTools, imageTools, type ImageTools } from '../build/image-tools.js';
 import { publishOnce } from '../../common/publish.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { candidateVersion, downloadDeb } from './apt.js';
@@ -63,8 +63,27 @@ export async function fetchDebianImage(name: string, pkg: string, recipeFile: st
   const art = await unpackedImage(name, pkg, recipeFile);
   const tools = await imageTools(art.release);
   if (!tools) return art;
-  const btf = await imageBtf(art, tools.bpftool, tools.tree.dir);
+  return withTools(art, tools, await imageBtf(art, tools.bpftool, tools.tree.dir));
+}
+
+/** What fetchDebianImage gives, when all of it is in the cache already; undefined where it would fetch or make something. */
+export async function cachedDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts | undefined> {
+  const art = readArtifacts(imageStamp(await choosePackage(pkg, recipeFile)));
+  if (!art) return undefined;
+  const tools = await cachedImageTools(art.release);
+  if (tools === 'none') return { ...art, name };
+  const btf = btfPlace(art);
+  return tools && existsSync(btf.vmlinuxH) ? withTools({ ...art, name }, tools, btf) : undefined;
+}
+
+function withTools(art: KernelArtifacts, tools: ImageTools, btf: { vmlinux: string; vmlinuxH: string }): KernelArtifacts {
   return { ...art, ...btf, bpftool: tools.bpftool, includeDirs: [...tools.includeDirs, dirname(btf.vmlinuxH)], tree: tools.tree };
+}
+
+/** bzImage is <image dir>/root/boot/vmlinuz-*: the BTF goes beside the image dir. */
+function btfPlace(art: KernelArtifacts): { dir: string; vmlinux: string; vmlinuxH: string } {
+  const dir = `${dirname(dirname(dirname(art.bzImage)))}.btf`;
+  return { dir, vmlinux: join(dir, 'vmlinux'), vmlinuxH: join(dir, 'include', 'vmlinux.h') };
 }
 
 /**
@@ -73,10 +92,7 @@ export async function fetchDebianImage(name: string, pkg: string, recipeFile: st
  * scripts/extract-vmlinux, and vmlinux.h dumped from it: no guest has to boot first.
  */
 async function imageBtf(art: KernelArtifacts, bpftool: string, tree: string): Promise<{ vmlinux: string; vmlinuxH: string }> {
-  // bzImage is <image dir>/root/boot/vmlinuz-*: the BTF goes beside the image dir.
-  const dir = `${dirname(dirname(dirname(art.bzImage)))}.btf`;
-  const vmlinux = join(dir, 'vmlinux');
-  const vmlinuxH = join(dir, 'include', 'vmlinux.h');
+  const { dir, vmlinux, vmlinuxH } = btfPlace(art);
   return publishOnce(dir, vmlinuxH, `extracting BTF of ${art.release}`, () => ({ vmlinux, vmlinuxH }), async (tmp) => {
     progress(`extracting vmlinux and its BTF from ${basename(art.bzImage)}`);
     const ex = await execa(join(tree, 'scripts', 'extract-vmlinux'), [art.bzImage], { encoding: 'buffer', reject: false, maxBuffer: 1 << 30 });
@@ -92,11 +108,13 @@ async function imageBtf(art: KernelArtifacts, bpftool: string, tree: string): Pr
   });
 }
 
+const imageStamp = (c: PackageChoice) => join(cacheDir('kernels', 'debian-image', `${c.pkg}_${c.version}`.replace(/[^A-Za-z0-9._-]/g, '_')), 'artifacts.json');
+
 async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
   const choice = await choosePackage(pkg, recipeFile);
   if (choice.note) progress(choice.note);
-  const dir = cacheDir('kernels', 'debian-image', `${choice.pkg}_${choice.version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
-  const stamp = join(dir, 'artifacts.json');
+  const stamp = imageStamp(choice);
+  const dir = dirname(stamp);
   const read = () => ({ ...readArtifacts(stamp)!, name });
   const published = () => readArtifacts(stamp) !== undefined;
   return publishOnce(dir, stamp, `unpacking ${choice.pkg}`, read, async (tmp) => {

@@ -2,7 +2,7 @@
 // Its tarball is imported into a git repository once, so patches apply with git am and
 // an unchanged file keeps its mtime across builds (make rebuilds only what a patch touched).
 import { execa } from 'execa';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { publishOnce } from '../../common/publish.js';
@@ -22,15 +22,31 @@ export async function debianSourceIdentity(pkg: string, recipeFile: string): Pro
   return { identity: `${pkg}=${version}`, version };
 }
 
-export async function debianSource(pkg: string, recipeFile: string): Promise<SourceTree> {
-  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+/** Where a source package's tree is imported, and the stamp that says it is. */
+function importPlace(pkg: string, version: string): { dir: string; stamp: string } {
   // make mistakes '=' and worse in paths for assignments: keep tree paths to plain characters.
   const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   // Inside .git, so that cleaning the work tree never removes it.
-  const stamp = join(dir, '.git', 'bpf-harness-imported');
-  await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
+  return { dir, stamp: join(dir, '.git', 'bpf-harness-imported') };
+}
+
+async function treeAt(dir: string, pkg: string, identity: string, version: string): Promise<SourceTree> {
   const base = (await git(dir, ['rev-parse', 'refs/tags/bpf-harness-base'])).stdout.trim();
   return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
+}
+
+export async function debianSource(pkg: string, recipeFile: string): Promise<SourceTree> {
+  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+  const { dir, stamp } = importPlace(pkg, version);
+  await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
+  return treeAt(dir, pkg, identity, version);
+}
+
+/** The tree debianSource would give, when it is imported already; nothing is fetched. */
+export async function importedDebianSource(pkg: string, recipeFile: string): Promise<SourceTree | undefined> {
+  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+  const { dir, stamp } = importPlace(pkg, version);
+  return existsSync(stamp) ? treeAt(dir, pkg, identity, version) : undefined;
 }
 
 async function importTarball(pkg: string, version: string, tmp: string): Promise<void> {

@@ -6,6 +6,7 @@ import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
 import { checkKernels, knownRecipes, useRecipesOf } from '../../../kernels/resolve.js';
 import { EXIT } from '../exit-codes.js';
+import { catalogOf, type ListedMode } from '../../selftests/catalog.js';
 
 export interface ListFlags {
   kernel: string[];
@@ -19,41 +20,59 @@ const describeSource = (s: string | { tree: string }) => (typeof s === 'string' 
 
 /**
  * What `run` with the same paths and flags would run: a line per scenario and kernel.
- * Selftests scenarios also show their sources; their programs are read from the objects
- * compiled against each kernel, so they are known once a run has compiled them
- * (`--grep` then narrows them by FILE/PROG, as run says).
+ * Selftests scenarios also show their programs, with --grep and --exclude applied as run
+ * applies them, read from the objects a run compiled for that kernel; where none did yet,
+ * list says so (it compiles nothing).
  */
-export function listCommand(paths: string[], flags: ListFlags): number {
+export async function listCommand(paths: string[], flags: ListFlags): Promise<number> {
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: flags.kernel, grep: flags.grep, exclude: flags.exclude, tags: flags.tag, checkKernels: true,
   });
   checkKernels(entries.map((e) => e.kernel));
+  const catalogs = await Promise.all(entries.map((e) => (e.scenario.selftests.length ? catalogOf(e) : undefined)));
   if (flags.json) {
-    const plan = entries.map((e) => ({
+    const plan = entries.map((e, i) => ({
       file: e.relFile, name: e.scenario.name, kernel: e.kernel, tags: e.scenario.tags,
       ...(e.scenario.skip !== undefined ? { skip: e.scenario.skip } : {}),
       ...(e.scenario.selftests.length ? { selftests: e.scenario.selftests.map(describeSource) } : {}),
       ...(e.programGrep ? { programGrep: e.programGrep.source } : {}),
       ...(e.programExclude ? { programExclude: e.programExclude.source } : {}),
+      ...catalogs[i],
     }));
     process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     return EXIT.ok;
   }
   const w = Math.min(60, Math.max(...entries.map((e) => e.relFile.length)));
   const kw = Math.max(...entries.map((e) => e.kernel.length)) + 2;
-  for (const e of entries) {
+  const out: string[] = [];
+  let programs = 0;
+  entries.forEach((e, i) => {
     const skip = e.scenario.skip !== undefined ? '  (skips: skip: in the file)' : '';
-    process.stdout.write(`${e.relFile.padEnd(w)}  ${`[${e.kernel}]`.padEnd(kw)}  ${e.scenario.name}${skip}\n`);
-    if (e.scenario.selftests.length) {
-      const only = `${e.programGrep ? `, programs matching ${e.programGrep.source}` : ''}${e.programExclude ? `, programs not matching ${e.programExclude.source}` : ''}`;
-      process.stdout.write(`${''.padEnd(w)}  ${''.padEnd(kw)}  selftests: ${e.scenario.selftests.map(describeSource).join(', ')}${only}\n`);
+    out.push(`${e.relFile.padEnd(w)}  ${`[${e.kernel}]`.padEnd(kw)}  ${e.scenario.name}${skip}`);
+    const c = catalogs[i];
+    if (!c) return;
+    const only = `${e.programGrep ? `, programs matching ${e.programGrep.source}` : ''}${e.programExclude ? `, programs not matching ${e.programExclude.source}` : ''}`;
+    out.push(`  selftests: ${e.scenario.selftests.map(describeSource).join(', ')}${only}`);
+    if ('unknown' in c) {
+      out.push(`  programs: not known (${c.unknown})`);
+      return;
     }
-  }
+    programs += c.programs.length;
+    if (!c.programs.length && !c.uncompiled.length) out.push('  programs: none selected');
+    for (const p of c.programs) out.push(`    ${p.id}  ${p.modes.map(modeText).join(', ')}${p.description ? `  "${p.description}"` : ''}`);
+    if (c.uncompiled.length) {
+      out.push(`  programs of ${c.uncompiled.length} file(s) not known: no run has compiled them for ${e.kernel} yet (${c.uncompiled.slice(0, 5).join(', ')}${c.uncompiled.length > 5 ? ', ...' : ''})`);
+    }
+  });
   const files = new Set(entries.map((e) => e.relFile)).size;
   const kernels = [...new Set(entries.map((e) => e.kernel))];
-  process.stdout.write(`${entries.length} runs: ${files} scenario files on ${kernels.length} kernels (${kernels.join(', ')})\n`);
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  out.push(`${n(entries.length, 'run')}: ${n(files, 'scenario file')} on ${n(kernels.length, 'kernel')} (${kernels.join(', ')})${programs ? `; ${n(programs, 'selftest program')}` : ''}`);
+  process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
+
+const modeText = (m: ListedMode) => ('expect' in m ? `${m.mode}: ${m.expect}` : `${m.mode}: ${m.decided} (${m.reason})`);
 
 /** Every scenario file under the paths, checked as run would check it; every problem at once. Exit 0 or 2. */
 export function validateCommand(paths: string[]): number {
