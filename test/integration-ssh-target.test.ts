@@ -116,12 +116,14 @@ t.test('run --keep-failed keeps the guest the first failure ran on; vm ssh reach
   run.all!.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 1200 && !/Press Ctrl-C/.test(out); i++) await sleep(100);
   t.match(out, /FAIL .*wrong-expectation\.yaml \[debian-6\.12\]/, 'the run reported first');
-  t.match(out, /--keep-failed: the guest test\/fixtures\/scenarios\/wrong-expectation\.yaml \[debian-6\.12\] failed on is up/);
+  t.match(out, /--keep-failed: the guest test\/fixtures\/scenarios\/wrong-expectation\.yaml \[debian-6\.12\] failed on is up, as the scenario left it \(not cleaned up: its pins in \/sys\/fs\/bpf\/bpf-harness\/test_fixtures_scenarios_wrong-expectation, its files in \/tmp\/bpf-harness\/test_fixtures_scenarios_wrong-expectation\)/);
   t.match(out, /ssh -i \S+ -o UserKnownHostsFile=\S+ -p \d+ root@127\.0\.0\.1\n {2}\(or: bpf-harness vm ssh/);
   t.equal(qemuWithTag(tag).length, 1, 'its QEMU is still running');
   const r = await cli(['vm', 'ssh', 'uname -r']);
   t.equal(r.exitCode, 0, 'vm ssh reaches it', { output: r.all });
   t.match(r.stdout, /^6\.12\.\d+/);
+  const left = await cli(['vm', 'ssh', 'ls /tmp/bpf-harness/test_fixtures_scenarios_wrong-expectation']);
+  t.equal(left.stdout.trim(), 'uninit.o', 'kept before its cleanup: the object the scenario pushed is still there', { output: left.all });
   run.kill('SIGINT');
   await run;
   t.same(qemuWithTag(tag), [], 'Ctrl-C stopped it: no QEMU left');

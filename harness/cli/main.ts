@@ -76,7 +76,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"', parseAppend)
     .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collectQemuArg)
-    .option('--keep-failed', 'keep the guest of the first failing scenario up after the run (after its cleanup: its kernel, log and state, without its pins and files) and print how to ssh into it; Ctrl-C stops it')
+    .option('--keep-failed', 'keep the guest of the first failing scenario up after the run, as the scenario left it (its cleanup not run), and print how to ssh into it; Ctrl-C stops it')
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
     .option('--veristat-csv <file>', 'exactly veristat\'s columns (privileged mode; selftests and load steps\' programs), for veristat -C; {kernel} in the name gives a file per kernel')

@@ -15,7 +15,7 @@ import type { Target } from '../target.js';
 import { backendFor } from '../targets/backends.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
-import { errorResult, runOnTargets } from './workers.js';
+import { errorResult, runOnTargets, type WorkerOptions } from './workers.js';
 
 export interface RunOptions extends PoolOptions {
   /** Where scenarios run: the backend --target named and its configuration (backendFor); QEMU guests by default. */
@@ -28,7 +28,7 @@ export interface RunOptions extends PoolOptions {
   crashPolicy?: string;
   reporter: Reporter;
   /** --keep-failed: see WorkerOptions.keep. */
-  keep?(target: Target, result: ScenarioResult): boolean;
+  keep?: WorkerOptions['keep'];
 }
 
 export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {

@@ -18,6 +18,8 @@ export interface ScenarioOutcome {
   result: ScenarioResult;
   /** Why the target must not run another scenario (crash, lost, left dirty); undefined if it may. */
   replace?: string;
+  /** keepIfFailed took the target as the scenario left it, before its cleanup: it is the caller's now. */
+  kept?: boolean;
 }
 
 const END_MARKER_WAIT_MS = 2000;
@@ -44,11 +46,17 @@ async function untilLogged(log: LineLog, mark: number, text: string): Promise<vo
 export type ScenarioSetup = Omit<ScenarioContext, 'guestDir' | 'pinDir' | 'resetHelper'> & {
   /** The scenario's name in the target's directories (bpffs refuses dots). */
   slug: string;
+  /**
+   * --keep-failed: asked once when the scenario failed without a crash or a lost target,
+   * before its cleanup; true when the run keeps the target as it is (pins, files,
+   * processes), and then nothing is cleaned up.
+   */
+  keepIfFailed?(): boolean;
 };
 
 export async function runScenario(setup: ScenarioSetup, relFile: string): Promise<ScenarioOutcome> {
   const t0 = Date.now();
-  const { scenario, kernel, target, slug, ...rest } = setup;
+  const { scenario, kernel, target, slug, keepIfFailed, ...rest } = setup;
   mkdirSync(setup.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
   const programs: ProgramResult[] = [];
@@ -75,7 +83,21 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     const dirs = await target.ready();
     ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
     marks = markLogs(target);
-    await runSteps(ctx, steps, programs, (why) => (replace ??= why));
+    const dirty = (why: string) => (replace ??= why);
+    // --keep-failed: a failed scenario's cleanup waits until the run has said whether it keeps the guest as it is.
+    await runSteps(ctx, steps, programs, dirty, !keepIfFailed);
+    if (keepIfFailed) {
+      if (result().outcome === 'fail' && replace === undefined) {
+        await target.exec(`echo ${shellQuote(endMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
+        await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
+        if (!crashSince(target, marks, setup.crashPolicy)) {
+          if (keepIfFailed()) return { result: result(), kept: true };
+          // Scanned up to here: the scan after the cleanup reads what the cleanup made the kernel print.
+          marks = markLogs(target);
+        }
+      }
+      await cleanUp(ctx, steps, dirty);
+    }
   } catch (e) {
     broke = e;
   }
@@ -103,9 +125,10 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   };
 }
 
-async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: ProgramResult[], dirty: (why: string) => void): Promise<void> {
+/** The steps, then (with cleanUpAfter) the scenario's cleanup, where no step folded it into its own command. */
+async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: ProgramResult[], dirty: (why: string) => void, cleanUpAfter: boolean): Promise<void> {
   const { scenario, kernel, target } = ctx;
-  const fold = foldsCleanup(ctx);
+  const fold = cleanUpAfter && foldsCleanup(ctx);
   if (scenario.steps.some((s) => s.kind === 'dmesg')) {
     await target.exec(`echo ${shellQuote(dmesgMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
   }
@@ -141,16 +164,25 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
       target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, workDir: ctx.guestDir, mayChangeSysctl: !target.shared,
     }));
   }
-  if (!cleaned) {
-    const r = await target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
-    // What the reset helper killed or restored: evidence that the scenario left it behind.
-    if (r.stdout.trim() || r.stderr.trim()) writeFileSync(join(ctx.artifactDir, 'reset.txt'), r.stdout + r.stderr);
-    const stuck = r.stderr.split('\n').filter((l) => l.startsWith('cannot restore'));
-    if (stuck.length) dirty(`left the guest changed: ${stuck.join('; ')}`);
-  }
+  if (!cleanUpAfter) return;
+  if (!cleaned) await cleanUp(ctx, steps, dirty);
+  else await schedExtDisabled(ctx, steps, dirty);
+}
+
+/** The scenario's pins, files, processes and sysctls put back, and sched_ext found idle. */
+async function cleanUp(ctx: ScenarioContext, steps: StepResult[], dirty: (why: string) => void): Promise<void> {
+  const r = await ctx.target.exec(cleanupCommand(ctx), { timeoutMs: 30000 });
+  // What the reset helper killed or restored: evidence that the scenario left it behind.
+  if (r.stdout.trim() || r.stderr.trim()) writeFileSync(join(ctx.artifactDir, 'reset.txt'), r.stdout + r.stderr);
+  const stuck = r.stderr.split('\n').filter((l) => l.startsWith('cannot restore'));
+  if (stuck.length) dirty(`left the guest changed: ${stuck.join('; ')}`);
+  await schedExtDisabled(ctx, steps, dirty);
+}
+
+async function schedExtDisabled(ctx: ScenarioContext, steps: StepResult[], dirty: (why: string) => void): Promise<void> {
   if (mayHoldSchedExt(ctx)) {
     // The cleanup waited up to 5 s; a scheduler still attached would fail the next scenario instead.
-    const st = (await target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
+    const st = (await ctx.target.exec('cat /sys/kernel/sched_ext/state 2>/dev/null', { timeoutMs: 30000 })).stdout.trim();
     if (st && st !== 'disabled') {
       dirty(`sched_ext still ${st}`);
       steps.push({ id: 'teardown', kind: 'run', outcome: 'fail', durationMs: 0, artifacts: [],

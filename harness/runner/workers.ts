@@ -27,8 +27,8 @@ export interface WorkerOptions {
   freshGuests?: boolean;
   crashPolicy: CrashPolicy;
   started?(r: Pick<ScenarioResult, 'file' | 'name' | 'kernel'>): void;
-  /** --keep-failed: offered the target of a failed scenario; true when it took it (the worker then lets it be). */
-  keep?(target: Target, result: ScenarioResult): boolean;
+  /** --keep-failed: offered the target of a failed scenario, before its cleanup; true when it took it (the worker then lets it be). */
+  keep?(target: Target, scenario: { file: string; kernel: string; slug: string }): boolean;
 }
 
 export function errorResult(e: PlanEntry, kernel: string, reason: string, consoleTail?: string): ScenarioResult {
@@ -136,18 +136,20 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
         const artifactRel = join(slug(name), slug(entry.relFile));
         used++;
         // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
-        const { result, replace } = await runScenario({
+        const t = target;
+        const { result, replace, kept } = await runScenario({
           target, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
           selftests: selftests.get(entry.scenario.file),
           slug: slug(entry.relFile),
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy: opts.crashPolicy,
+          ...(opts.keep && t.loginInfo ? { keepIfFailed: () => opts.keep!(t, { file: entry.relFile, kernel: name, slug: slug(entry.relFile) }) } : {}),
         }, entry.relFile);
         // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
         if (interruptedBy()) return;
         finish(result);
-        // A failed scenario's guest, intact, handed over to be kept up for a person (--keep-failed).
-        if (!replace && result.outcome === 'fail' && opts.keep?.(target, result)) {
+        // A failed scenario's guest, as the scenario left it, handed over to be kept up for a person (--keep-failed).
+        if (kept) {
           target = undefined;
           live--;
           changes.notify();

@@ -5,6 +5,7 @@ import { BadInputError } from '../../../common/errors.js';
 import { programsCsv, veristatCsv, veristatCsvFiles } from '../../results/csv.js';
 import type { ScenarioResult } from '../../results/model.js';
 import type { Target } from '../../target.js';
+import { GUEST_DIRS } from '../../target-session.js';
 import { holdForLogin } from './vm.js';
 import { interruptedBy } from '../../../common/interrupt.js';
 import { buildPlan } from '../../plan.js';
@@ -83,10 +84,10 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (flags.quiet) setQuiet(true);
   const reporter = chosen || ReporterSet.open(defaultReporters(outDir), process.stdout);
   // --keep-failed: the guest of the first scenario that fails is kept up once the run is over.
-  let kept: { target: Target; result: ScenarioResult } | undefined;
-  const keep = (target: Target, result: ScenarioResult) => {
-    if (kept || !target.loginInfo) return false;
-    kept = { target, result };
+  let kept: { target: Target; file: string; kernel: string; slug: string } | undefined;
+  const keep = (target: Target, scenario: { file: string; kernel: string; slug: string }) => {
+    if (kept) return false;
+    kept = { target, ...scenario };
     return true;
   };
   const run = await runPlan(entries, {
@@ -103,7 +104,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   if (kept && interruptedBy()) await kept.target.close();
   else if (kept) {
     const k = kept;
-    await holdForLogin(k.target.loginInfo!(), () => k.target.close(), `--keep-failed: the guest ${k.result.file} [${k.result.kernel}] failed on is up`);
+    await holdForLogin(k.target.loginInfo!(), () => k.target.close(), `--keep-failed: the guest ${k.file} [${k.kernel}] failed on is up, as the scenario left it (not cleaned up: its pins in ${GUEST_DIRS.pins}/${k.slug}, its files in ${GUEST_DIRS.work}/${k.slug})`);
   } else if (flags.keepFailed) {
     process.stdout.write('--keep-failed: no scenario failed on a guest, nothing kept\n');
   }
