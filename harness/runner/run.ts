@@ -11,7 +11,6 @@ import type { PlanEntry } from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { PoolOptions, TargetBackend, TargetPool } from '../targets/pool.js';
-import type { Target } from '../target.js';
 import { backendFor } from '../targets/backends.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';

@@ -6,7 +6,7 @@ import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
 import { checkKernels, knownRecipes, useRecipesOf } from '../../../kernels/resolve.js';
 import { EXIT } from '../exit-codes.js';
-import { catalogOf, type ListedMode } from '../../selftests/catalog.js';
+import { catalogOf, type Catalog, type ListedMode } from '../../selftests/catalog.js';
 
 export interface ListFlags {
   kernel: string[];
@@ -29,7 +29,9 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
     kernels: flags.kernel, grep: flags.grep, exclude: flags.exclude, tags: flags.tag, checkKernels: true,
   });
   checkKernels(entries.map((e) => e.kernel));
-  const catalogs = await Promise.all(entries.map((e) => (e.scenario.selftests.length ? catalogOf(e) : undefined)));
+  // One after another: entries share trees and objects, whose cache files are made on first read.
+  const catalogs: (Catalog | undefined)[] = [];
+  for (const e of entries) catalogs.push(e.scenario.selftests.length ? await catalogOf(e) : undefined);
   if (flags.json) {
     const plan = entries.map((e, i) => ({
       file: e.relFile, name: e.scenario.name, kernel: e.kernel, tags: e.scenario.tags,
