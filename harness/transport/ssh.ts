@@ -123,12 +123,27 @@ export class SshConnection {
     return !this.closed;
   }
 
-  exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const t0 = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.execOnce(cmd, opts, t0);
+      } catch (e) {
+        // The server refused to start the command (dropbear: a failed fork or pipe, as in a
+        // guest short of memory for a moment) and the connection is up: asked again.
+        if (!(e instanceof ExecRefused)) throw e;
+        const wait = EXEC_RETRY_MS[attempt];
+        if (wait === undefined) throw new SshLostError(`SSH exec on ${this.describe} failed: ${e.message} (the server refused to start the command ${attempt + 1} times)`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private execOnce(cmd: string, opts: ExecOptions, t0: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new SshLostError(`SSH connection to ${this.describe} is closed${this.lostReason ? `: ${this.lostReason}` : ''}`));
       this.client.exec(cmd, (err, ch: ClientChannel) => {
-        if (err) return reject(new SshLostError(`SSH exec on ${this.describe} failed: ${err.message}`));
+        if (err) return reject(err.message === 'Unable to exec' && !this.closed ? new ExecRefused(err.message) : new SshLostError(`SSH exec on ${this.describe} failed: ${err.message}`));
         const out = new CappedOutput(opts.maxBytesPerStream ?? Infinity);
         const errb = new CappedOutput(opts.maxBytesPerStream ?? Infinity);
         let exit: number | undefined;
@@ -203,6 +218,12 @@ export class SshConnection {
     this.client.end();
   }
 }
+
+/** How long exec waits before asking again, each time the server refuses to start a command. */
+const EXEC_RETRY_MS = [100, 500, 2000];
+
+/** ssh2's error when the server answers an exec request with a failure. */
+class ExecRefused extends Error {}
 
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
