@@ -57,6 +57,20 @@ t.test('--jobs 2 shares the queue between two targets; the pool capacity caps th
   t.equal(host.log.boots.length, 1);
 });
 
+t.test('--kernel-jobs N runs N kernels at once, each on its own pool; results keep the plan order', async (t) => {
+  const dir = suite(['a', 'b', 'c'].map((x) => ({ cmd: `echo ${x}` })));
+  const entries = buildPlan([dir], { kernels: ['k1', 'k2', 'k3'] });
+  const planned = entries.map((e) => `${e.kernel} ${e.scenario.name}`);
+  for (const kernelJobs of [1, 2]) {
+    const { log, target } = fakeTargets({});
+    const result = await runPlan(entries, { outDir: join(dir, `out-${kernelJobs}`), target, jobs: 1, kernelJobs, accel: 'auto', update: false, reporter: quiet });
+    t.equal(log.maxPools, kernelJobs, `--kernel-jobs ${kernelJobs}: ${kernelJobs} kernel(s) at once`);
+    t.equal(log.boots.length, 3, 'a target for each kernel');
+    t.same(result.scenarios.map((s) => `${s.kernel} ${s.name}`), planned, 'in the plan\'s order');
+    t.ok(result.scenarios.every((s) => s.outcome === 'pass'));
+  }
+});
+
 t.test('fresh: true and network: true get a target of their own; the next scenario a new one', async (t) => {
   const dir = suite([{ cmd: 'echo a' }, { cmd: 'echo fresh', extra: 'fresh: true\n' }, { cmd: 'echo net', extra: 'network: true\n' }, { cmd: 'echo d' }]);
   const { result, log } = await run(dir, {});

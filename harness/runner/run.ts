@@ -26,6 +26,8 @@ export interface RunOptions extends PoolOptions {
   /** A crash policy file instead of vm/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;
+  /** How many kernels run at once, each on its own pool of --jobs targets (default 1). */
+  kernelJobs?: number;
   /** --keep-failed: see WorkerOptions.keep. */
   keep?: WorkerOptions['keep'];
 }
@@ -43,6 +45,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     results.push(r);
     opts.reporter.scenarioFinished(r);
   };
+  const planIndex = (r: ScenarioResult) => entries.findIndex((e) => e.relFile === r.file && e.kernel === r.kernel);
   /** Planned entries no result speaks for yet. */
   const unfinished = (list: PlanEntry[]) => list.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel));
   let label: string | undefined;
@@ -51,37 +54,54 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: label ?? target.backend.name,
     accel, scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
   });
-  try {
-    for (const kernel of new Set(entries.map((e) => e.kernel))) {
-      if (interruptedBy()) break;
-      const mine = entries.filter((e) => e.kernel === kernel);
-      let pool: TargetPool | undefined;
-      try {
-        pool = await target.backend.open(target.config, kernel, { ...opts, policy: crashPolicy });
-        label = pool.label;
-        const prepared = await prepare(pool, mine, finish);
-        if (prepared.runnable.length) {
-          await runOnTargets(pool, prepared, { ...opts, crashPolicy, started: opts.reporter.scenarioStarted?.bind(opts.reporter) }, finish);
-        }
-      } catch (e) {
-        // Bad input (a patch that does not apply) stops the run with exit 2.
-        if (e instanceof BadInputError) throw e;
-        // A build or download stopped by the interrupt is not the kernel's failure.
-        if (interruptedBy()) break;
-        // Anything else breaking this kernel fails its scenarios, and the run goes on with the next kernel.
-        const msg = e instanceof InfraError ? e.message : `internal error on ${kernel}: ${(e as Error).stack ?? e}`;
-        unfinished(mine).forEach((m) => finish(errorResult(m, m.kernel, msg)));
-      } finally {
-        accel ??= pool?.accel;
-        await pool?.close();
+  const runKernel = async (kernel: string) => {
+    const mine = entries.filter((e) => e.kernel === kernel);
+    let pool: TargetPool | undefined;
+    try {
+      pool = await target.backend.open(target.config, kernel, { ...opts, policy: crashPolicy });
+      label = pool.label;
+      const prepared = await prepare(pool, mine, finish);
+      if (prepared.runnable.length) {
+        await runOnTargets(pool, prepared, { ...opts, crashPolicy, started: opts.reporter.scenarioStarted?.bind(opts.reporter) }, finish);
       }
+    } catch (e) {
+      // Bad input (a patch that does not apply) stops the run with exit 2.
+      if (e instanceof BadInputError) throw e;
+      // A build or download stopped by the interrupt is not the kernel's failure.
+      if (interruptedBy()) return;
+      // Anything else breaking this kernel fails its scenarios, and the run goes on with the other kernels.
+      const msg = e instanceof InfraError ? e.message : `internal error on ${kernel}: ${(e as Error).stack ?? e}`;
+      unfinished(mine).forEach((m) => finish(errorResult(m, m.kernel, msg)));
+    } finally {
+      accel ??= pool?.accel;
+      await pool?.close();
     }
+  };
+  const kernels = [...new Set(entries.map((e) => e.kernel))];
+  let badInput: BadInputError | undefined;
+  try {
+    // --kernel-jobs kernels at a time, each with its own pool; once one meets bad input no other starts.
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(opts.kernelJobs ?? 1, kernels.length) }, async () => {
+      while (next < kernels.length && !interruptedBy() && !badInput) {
+        await runKernel(kernels[next++]!).catch((e: unknown) => {
+          if (!(e instanceof BadInputError)) throw e;
+          badInput ??= e;
+        });
+      }
+    });
+    const ends = await Promise.allSettled(lanes);
+    if (badInput) throw badInput;
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     // Interrupted: what did not finish is listed as not run, so results.json accounts for the whole plan.
     const sig = interruptedBy();
     if (sig) {
       for (const e of unfinished(entries)) finish(unrunResult(e, e.kernel, { outcome: 'skip', reason: `not run: the run was interrupted (${sig})`, notRun: true }));
     }
+    // In the plan's order, however the kernels' runs interleaved.
+    results.sort((a, b) => planIndex(a) - planIndex(b));
     // Whatever happened, the results so far are kept.
     writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(done(), null, 2));
   }

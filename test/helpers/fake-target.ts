@@ -26,9 +26,12 @@ export interface FakeLog {
   commands: { target: number; cmd: string }[];
   /** Acquires begun and scenario commands run, in order: "acquire W/ATTEMPT", "run T: CMD". */
   order: string[];
-  /** The most targets up at once. */
+  /** The most targets up at once (in one pool). */
   maxLive: number;
   closed: number;
+  /** Pools (kernels) open now, and the most open at once. */
+  pools: number;
+  maxPools: number;
 }
 
 const DIRS: TargetDirs = { work: '/tmp/fake', pins: '/sys/fs/bpf/fake', resetHelper: '/run/fake-reset' };
@@ -103,7 +106,9 @@ class FakePool implements TargetPool {
     return t;
   }
 
-  async close() {}
+  async close() {
+    this.log.pools--;
+  }
 }
 
 const fakeBackend: TargetBackend<{ script: FakeScript; log: FakeLog }> = {
@@ -112,12 +117,15 @@ const fakeBackend: TargetBackend<{ script: FakeScript; log: FakeLog }> = {
     throw new Error('fake targets are configured by the test');
   },
   planKernels: (_, k) => k,
-  open: async (c, kernel) => new FakePool({ name: kernel, config: { missing: 'a fake kernel has no config' }, includeDirs: [] }, c.script, c.log),
+  open: async (c, kernel) => {
+    c.log.maxPools = Math.max(c.log.maxPools, ++c.log.pools);
+    return new FakePool({ name: kernel, config: { missing: 'a fake kernel has no config' }, includeDirs: [] }, c.script, c.log);
+  },
 };
 registerBackend(fakeBackend);
 
 /** runPlan's target option for fake targets following the script, and the log they fill. */
 export function fakeTargets(script: FakeScript) {
-  const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0 };
+  const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0, pools: 0, maxPools: 0 };
   return { log, target: { backend: fakeBackend as TargetBackend, config: { script, log } } };
 }

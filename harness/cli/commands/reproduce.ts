@@ -9,6 +9,7 @@ import { compareCommand, type CompareFlags } from './compare.js';
 
 export interface ReproduceFlags {
   base: string;
+  kernelJobs: number;
   name?: string;
   reporter: CompareFlags['reporter'];
   out?: string;

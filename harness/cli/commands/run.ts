@@ -30,6 +30,7 @@ export interface RunFlags {
   out?: string;
   force?: boolean;
   jobs: number;
+  kernelJobs: number;
   shard?: Shard;
   grep?: string;
   exclude?: string;
@@ -92,7 +93,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   };
   const run = await runPlan(entries, {
     ...(flags.keepFailed ? { keep } : {}),
-    outDir, target, jobs: flags.jobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, kernelJobs: flags.kernelJobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
     coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);
