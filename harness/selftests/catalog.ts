@@ -1,6 +1,7 @@
 // What `list` shows of a selftests scenario on one kernel: its programs and what each
 // expects, read from the objects a run compiled for that kernel. Nothing is fetched,
 // built or compiled; what is not in the cache yet is said to be unknown, and why.
+import { BadInputError, InfraError } from '../../common/errors.js';
 import { cachedKernelArtifacts } from '../../kernels/resolve.js';
 import type { PlanEntry } from '../plan.js';
 import { compiledSelftest, selftestFiles, selftestTree, SELFTESTS_DIR } from './compile.js';
@@ -23,7 +24,14 @@ export type Catalog =
   | { unknown: string };
 
 export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
-  const art = await cachedKernelArtifacts(entry.kernel);
+  let art;
+  try {
+    art = await cachedKernelArtifacts(entry.kernel);
+  } catch (e) {
+    // What a run would report when it fetched or built the kernel (apt without the package, ...): here only a note.
+    if (!(e instanceof BadInputError) && !(e instanceof InfraError)) throw e;
+    return { unknown: `${entry.kernel}: ${e.message.split('\n')[0]}` };
+  }
   if (!art) return { unknown: `${entry.kernel} is not built or fetched yet` };
   const tree = await selftestTree(art);
   if (!tree) return { unknown: `${art.name}'s tree has no ${SELFTESTS_DIR}/test_loader.c and progs/bpf_misc.h: a run skips the scenario there` };
