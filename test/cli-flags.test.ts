@@ -29,8 +29,11 @@ const NUMERIC: [string, string, number, 'int' | 'percent'][] = [
   ['run', '--jobs', 1, 'int'],
   ['run', '--memory', 64, 'int'],
   ['run', '--cpus', 1, 'int'],
+  ['run', '--kernel-jobs', 1, 'int'],
   ['compare', '--jobs', 1, 'int'],
+  ['compare', '--kernel-jobs', 1, 'int'],
   ['compare', '--threshold', 0, 'percent'],
+  ['reproduce', '--kernel-jobs', 1, 'int'],
   ['reproduce', '--threshold', 0, 'percent'],
   ['vm up', '--memory', 64, 'int'],
 ];
