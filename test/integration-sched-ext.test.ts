@@ -103,5 +103,6 @@ t.test('reproduce: an mbox of the series against scx-6.12, one command, the comp
   const r = await cli(['reproduce', mbox, 'scenarios/sched_ext/matrix/consume-enqueue.yaml', '--name', 'scx-6.12-kfunc-filter', '--out', outDir(), '-q']);
   t.equal(r.exitCode, 0, 'exit 0', { output: r.all.slice(-3000) });
   t.match(r.stdout, /matrix\/consume-enqueue\.yaml register +loaded +EACCES .*\(expected\)/);
-  t.match(r.stdout, /3 steps compared: 2 changed; \d+ load step programs: 0 with stats deltas, 0 unexpected/);
+  t.match(r.stdout, /matrix\/consume-enqueue\.yaml workload +exit 0 +skipped .*\(expected\)/, 'a refused cell runs no workload');
+  t.match(r.stdout, /3 steps compared: 3 changed; \d+ load step programs: 0 with stats deltas, 0 unexpected/);
 });
