@@ -71,17 +71,6 @@ t.test('--kernel-jobs N runs N kernels at once, each on its own pool; results ke
   }
 });
 
-t.test('kernels with selftests scenarios start first', async (t) => {
-  const dir = suite([{ cmd: 'echo a', extra: 'kernels: [k1, k2]\n' }]);
-  writeFileSync(join(dir, 'prog.c'), '');
-  writeFileSync(join(dir, 'corpus.yaml'), 'name: corpus\nkernels: [k3]\nselftests: [prog.c]\n');
-  const { log, target } = fakeTargets({});
-  const entries = buildPlan([dir], {});
-  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs: 1, kernelJobs: 1, accel: 'auto', update: false, reporter: quiet });
-  t.same(log.opened, ['k3', 'k1', 'k2']);
-  t.same(result.scenarios.map((s) => s.kernel), entries.map((e) => e.kernel), 'results in the plan\'s order');
-});
-
 t.test('fresh: true and network: true get a target of their own; the next scenario a new one', async (t) => {
   const dir = suite([{ cmd: 'echo a' }, { cmd: 'echo fresh', extra: 'fresh: true\n' }, { cmd: 'echo net', extra: 'network: true\n' }, { cmd: 'echo d' }]);
   const { result, log } = await run(dir, {});

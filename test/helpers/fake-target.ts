@@ -29,10 +29,9 @@ export interface FakeLog {
   /** The most targets up at once (in one pool). */
   maxLive: number;
   closed: number;
-  /** Pools (kernels) open now, the most open at once, and the kernels in the order their pools opened. */
+  /** Pools (kernels) open now, and the most open at once. */
   pools: number;
   maxPools: number;
-  opened: string[];
 }
 
 const DIRS: TargetDirs = { work: '/tmp/fake', pins: '/sys/fs/bpf/fake', resetHelper: '/run/fake-reset' };
@@ -120,7 +119,6 @@ const fakeBackend: TargetBackend<{ script: FakeScript; log: FakeLog }> = {
   planKernels: (_, k) => k,
   open: async (c, kernel) => {
     c.log.maxPools = Math.max(c.log.maxPools, ++c.log.pools);
-    c.log.opened.push(kernel);
     return new FakePool({ name: kernel, config: { missing: 'a fake kernel has no config' }, includeDirs: [] }, c.script, c.log);
   },
 };
@@ -128,6 +126,6 @@ registerBackend(fakeBackend);
 
 /** runPlan's target option for fake targets following the script, and the log they fill. */
 export function fakeTargets(script: FakeScript) {
-  const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0, pools: 0, maxPools: 0, opened: [] };
+  const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0, pools: 0, maxPools: 0 };
   return { log, target: { backend: fakeBackend as TargetBackend, config: { script, log } } };
 }
