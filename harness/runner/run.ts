@@ -77,10 +77,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       await pool?.close();
     }
   };
-  // Kernels with selftests corpora first: a corpus is one long scenario no second guest can
-  // share, so it should run while the other kernels' many short scenarios fill the lanes.
-  const hasCorpus = (k: string) => entries.some((e) => e.kernel === k && e.scenario.selftests.length > 0);
-  const kernels = [...new Set(entries.map((e) => e.kernel))].sort((a, b) => Number(hasCorpus(b)) - Number(hasCorpus(a)));
+  const kernels = [...new Set(entries.map((e) => e.kernel))];
   let badInput: BadInputError | undefined;
   try {
     // --kernel-jobs kernels at a time, each with its own pool; once one meets bad input no other starts.
