@@ -30,7 +30,7 @@ t.test('kernel build scx-6.12, then again: the second is a cache hit that runs n
   t.notMatch(second.stderr, /building scx-6\.12/, 'no build step ran');
   t.same(mtimes(), before, 'no build log was written: make did not run');
   const list = await cli(['kernel', 'list']);
-  t.match(list.stdout, /^scx-6\.12 +debian-source +built \d{4}-\d\d-\d\d \d\d:\d\d +6\.12\.117/m);
+  t.match(list.stdout, /^scx-6\.12 +debian-source +built \d{4}-\d\d-\d\d \d\d:\d\d +6\.12\.\d+/m);
 });
 
 t.test('scx-6.12 boots: sched_ext idle, the tree\'s bpftool, basics pass', async (t) => {

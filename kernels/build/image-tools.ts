@@ -1,6 +1,7 @@
 // Debian's prebuilt kernels get the bpftool and libbpf headers of their own source
 // package (linux-source-6.12 for linux-image-6.12.*): the host's bpftool 7.1 (libbpf 1.1)
-// predates BPF tokens, 6.12's (libbpf 1.5) knows them.
+// predates BPF tokens, 6.12's (libbpf 1.5) knows them. The source is the image's own
+// version where apt still has it: its selftests are the ones written for that kernel.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,11 +31,14 @@ async function toolsPlace(pkg: string, tree: SourceTree): Promise<{ out: string;
   return { out, stamp, read: () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools), tree: { dir: tree.dir, commit: tree.base } }) };
 }
 
-/** The tools and the source tree, or undefined when no matching source package exists (the host's bpftool is used then). */
-export async function imageTools(release: string): Promise<ImageTools | undefined> {
+/**
+ * The tools and the source tree, or undefined when no matching source package exists (the
+ * host's bpftool is used then). version: the image package's, e.g. 6.12.117-1~deb12u1.
+ */
+export async function imageTools(release: string, version?: string): Promise<ImageTools | undefined> {
   const pkg = sourcePackageFor(release);
   if (!pkg || !(await candidateVersion(pkg))) return undefined;
-  const tree = await debianSource(pkg, `(tools for ${release})`);
+  const tree = await debianSource(pkg, `(tools for ${release})`, version);
   const { out, stamp, read } = await toolsPlace(pkg, tree);
   if (existsSync(stamp)) return read();
   // The tree lock: a kernel build may have another commit checked out.
@@ -50,10 +54,10 @@ export async function imageTools(release: string): Promise<ImageTools | undefine
 }
 
 /** What imageTools gives, when it is all in the cache already: 'none' where it gives nothing, undefined where it would have to make it. */
-export async function cachedImageTools(release: string): Promise<ImageTools | 'none' | undefined> {
+export async function cachedImageTools(release: string, version?: string): Promise<ImageTools | 'none' | undefined> {
   const pkg = sourcePackageFor(release);
   if (!pkg || !(await candidateVersion(pkg))) return 'none';
-  const tree = await importedDebianSource(pkg, `(tools for ${release})`);
+  const tree = await importedDebianSource(pkg, `(tools for ${release})`, version);
   if (!tree) return undefined;
   const { stamp, read } = await toolsPlace(pkg, tree);
   return existsSync(stamp) ? read() : undefined;

@@ -19,6 +19,8 @@ function aptState(): string {
 interface Answers {
   state: string;
   candidates: Record<string, string | null>;
+  /** pkg=version -> whether apt can download it. */
+  available?: Record<string, boolean>;
 }
 
 const answersFile = () => cacheDir('apt-candidates.json');
@@ -39,23 +41,37 @@ function readAnswers(state: string): Answers {
  * so its answers are kept until apt's lists, sources or pins change.
  */
 export async function candidateVersion(pkg: string): Promise<string | undefined> {
-  const state = aptState();
-  const known = readAnswers(state);
+  const known = readAnswers(aptState());
   if (pkg in known.candidates) return known.candidates[pkg] ?? undefined;
   const r = await execa('apt-cache', ['policy', '--', pkg], { reject: false });
   const m = /Candidate:\s*(\S+)/.exec(r.stdout);
   const version = m && m[1] !== '(none)' ? m[1] : undefined;
-  if (r.exitCode === 0 && existsSync(cacheRoot())) {
-    const now = readAnswers(state);
-    now.candidates[pkg] = version ?? null;
-    // Kept if it can be: `kernel list` asks too, and only reads the cache.
-    try {
-      writeFileAtomically(answersFile(), JSON.stringify(now));
-    } catch {
-      /* a cache we may not write: asked again next time */
-    }
-  }
+  if (r.exitCode === 0) keepAnswer((a) => { a.candidates[pkg] = version ?? null; });
   return version;
+}
+
+/** Whether apt can download pkg=version (an older version than the candidate, say). */
+export async function versionAvailable(pkg: string, version: string): Promise<boolean> {
+  const key = `${pkg}=${version}`;
+  const known = readAnswers(aptState()).available?.[key];
+  if (known !== undefined) return known;
+  const r = await execa('apt-cache', ['show', '--no-all-versions', '--', key], { reject: false });
+  // apt-cache show exits 100 for a version it does not know; anything else is not an answer to keep.
+  const available = r.exitCode === 0 && /^Version:/m.test(r.stdout);
+  if (r.exitCode === 0 || r.exitCode === 100) keepAnswer((a) => { (a.available ??= {})[key] = available; });
+  return available;
+}
+
+/** Kept if it can be: `kernel list` asks too, and only reads the cache. */
+function keepAnswer(change: (a: Answers) => void): void {
+  if (!existsSync(cacheRoot())) return;
+  const now = readAnswers(aptState());
+  change(now);
+  try {
+    writeFileAtomically(answersFile(), JSON.stringify(now));
+  } catch {
+    /* a cache we may not write: asked again next time */
+  }
 }
 
 /** The .deb of pkg=version in the cache, downloaded if missing. */

@@ -60,17 +60,19 @@ async function choosePackage(pkg: string, recipeFile: string): Promise<PackageCh
  * there is one, and a vmlinux.h from the image's own BTF.
  */
 export async function fetchDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
-  const art = await unpackedImage(name, pkg, recipeFile);
-  const tools = await imageTools(art.release);
+  const choice = await choosePackage(pkg, recipeFile);
+  const art = await unpackedImage(name, choice);
+  const tools = await imageTools(art.release, choice.version);
   if (!tools) return art;
   return withTools(art, tools, await imageBtf(art, tools.bpftool, tools.tree.dir));
 }
 
 /** What fetchDebianImage gives, when all of it is in the cache already; undefined where it would fetch or make something. */
 export async function cachedDebianImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts | undefined> {
-  const art = readArtifacts(imageStamp(await choosePackage(pkg, recipeFile)));
+  const choice = await choosePackage(pkg, recipeFile);
+  const art = readArtifacts(imageStamp(choice));
   if (!art) return undefined;
-  const tools = await cachedImageTools(art.release);
+  const tools = await cachedImageTools(art.release, choice.version);
   if (tools === 'none') return { ...art, name };
   const btf = btfPlace(art);
   return tools && existsSync(btf.vmlinuxH) ? withTools({ ...art, name }, tools, btf) : undefined;
@@ -110,8 +112,7 @@ async function imageBtf(art: KernelArtifacts, bpftool: string, tree: string): Pr
 
 const imageStamp = (c: PackageChoice) => join(cacheDir('kernels', 'debian-image', `${c.pkg}_${c.version}`.replace(/[^A-Za-z0-9._-]/g, '_')), 'artifacts.json');
 
-async function unpackedImage(name: string, pkg: string, recipeFile: string): Promise<KernelArtifacts> {
-  const choice = await choosePackage(pkg, recipeFile);
+async function unpackedImage(name: string, choice: PackageChoice): Promise<KernelArtifacts> {
   if (choice.note) progress(choice.note);
   const stamp = imageStamp(choice);
   const dir = dirname(stamp);

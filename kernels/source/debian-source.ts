@@ -8,12 +8,15 @@ import { BadInputError, InfraError } from '../../common/errors.js';
 import { publishOnce } from '../../common/publish.js';
 import { cacheDir } from '../../common/paths.js';
 import { timed } from '../../common/progress.js';
-import { candidateVersion, downloadDeb } from '../fetch/apt.js';
+import { candidateVersion, downloadDeb, versionAvailable } from '../fetch/apt.js';
 import { git, type SourceTree } from './tree.js';
 
-/** pkg=version of the package apt would give now: the source's identity, known without importing it. */
-export async function debianSourceIdentity(pkg: string, recipeFile: string): Promise<{ identity: string; version: string }> {
-  const version = await candidateVersion(pkg);
+/**
+ * pkg=version: the source's identity, known without importing it. The version is `want`
+ * where apt still has it (a prebuilt image's own source), else the one apt would give now.
+ */
+export async function debianSourceIdentity(pkg: string, recipeFile: string, want?: string): Promise<{ identity: string; version: string }> {
+  const version = want && (await versionAvailable(pkg, want)) ? want : await candidateVersion(pkg);
   if (!version) {
     throw new BadInputError(`${recipeFile}: debian-source package ${pkg} is not available from apt`, {
       file: recipeFile, hint: 'run `apt-get update`, or name one listed by `apt-cache search --names-only ^linux-source-`',
@@ -35,16 +38,16 @@ async function treeAt(dir: string, pkg: string, identity: string, version: strin
   return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
 }
 
-export async function debianSource(pkg: string, recipeFile: string): Promise<SourceTree> {
-  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+export async function debianSource(pkg: string, recipeFile: string, want?: string): Promise<SourceTree> {
+  const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
   await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
   return treeAt(dir, pkg, identity, version);
 }
 
 /** The tree debianSource would give, when it is imported already; nothing is fetched. */
-export async function importedDebianSource(pkg: string, recipeFile: string): Promise<SourceTree | undefined> {
-  const { identity, version } = await debianSourceIdentity(pkg, recipeFile);
+export async function importedDebianSource(pkg: string, recipeFile: string, want?: string): Promise<SourceTree | undefined> {
+  const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
   return existsSync(stamp) ? treeAt(dir, pkg, identity, version) : undefined;
 }
