@@ -23,7 +23,10 @@ const argument = (noun: string, example: string) => z.string().min(1).superRefin
 });
 
 const source = strict({
-  'debian-source': argument('package name', 'linux-source-6.12').optional().describe("Debian's source package, e.g. linux-source-6.12 (offline default)."),
+  'debian-source': argument('package name', 'linux-source-6.12').superRefine((s, ctx) => {
+    if (s.includes('=') && !/^[^=]+=[0-9][A-Za-z0-9.+~:-]*$/.test(s))
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not PACKAGE or PACKAGE=VERSION`, params: { hint: 'e.g. linux-source-6.12, or linux-source-6.12=6.12.117-1~deb12u1 to pin a version apt has (apt-cache madison linux-source-6.12)' } });
+  }).optional().describe("Debian's source package, e.g. linux-source-6.12 (offline default): the version apt would install, or pinned as linux-source-6.12=6.12.117-1~deb12u1."),
   git: strict({
     url: argument('repository URL', 'https://git.kernel.org/pub/scm/linux/kernel/git/bpf/bpf-next.git').describe('Repository URL.'),
     ref: argument('git ref', 'master, v6.12 or a commit id').describe('Branch, tag or commit.'),

@@ -9,7 +9,7 @@ import type { RecipeFile } from './recipe-schema.js';
 
 export type Source =
   | { kind: 'debian-image'; pkg: string }
-  | { kind: 'debian-source'; pkg: string }
+  | { kind: 'debian-source'; pkg: string; /** pinned: pkg=VERSION in the recipe */ version?: string }
   | { kind: 'git'; url: string; ref: string }
   | { kind: 'path'; dir: string };
 
@@ -45,7 +45,10 @@ function sourceOf(r: RecipeFile): Source | undefined {
   if (!s) return undefined;
   const here = dirname(r.file);
   if (s['debian-image']) return { kind: 'debian-image', pkg: s['debian-image'] };
-  if (s['debian-source']) return { kind: 'debian-source', pkg: s['debian-source'] };
+  if (s['debian-source']) {
+    const [pkg, version] = s['debian-source'].split('=', 2) as [string, string | undefined];
+    return { kind: 'debian-source', pkg, ...(version ? { version } : {}) };
+  }
   if (s.git) return { kind: 'git', url: s.git.url, ref: s.git.ref };
   if (s.path) return { kind: 'path', dir: resolve(here, s.path) };
   return undefined;

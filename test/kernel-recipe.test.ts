@@ -36,6 +36,14 @@ t.test('extends inherits source, config and patches, then adds', async (t) => {
   t.same(r.chain, [join(d, 'child.yaml'), join(d, 'base.yaml')]);
 });
 
+t.test('debian-source: PACKAGE=VERSION pins the version, inherited through extends', async (t) => {
+  const d = dir({
+    'pinned.yaml': 'name: pinned\nsource: {debian-source: linux-source-6.12=6.12.117-1~deb12u1}\nconfig: {base: tinyconfig}\n',
+    'child.yaml': 'name: child\nextends: pinned\n',
+  });
+  t.same(resolveRecipe(join(d, 'child.yaml')).source, { kind: 'debian-source', pkg: 'linux-source-6.12', version: '6.12.117-1~deb12u1' });
+});
+
 t.test('extends errors: missing parent, cycle, missing patch dir', async (t) => {
   const d = dir({
     'orphan.yaml': 'name: orphan\nextends: nowhere\n',

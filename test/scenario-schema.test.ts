@@ -342,6 +342,7 @@ const badRecipes: Bad[] = [
   { name: 'git ref that is an option', yaml: 'name: k\nsource:\n  git: {url: https://example.org/linux.git, ref: "--upload-pack=touch /tmp/x"}\nconfig: {base: defconfig}\n', at: '3:50', message: 'source.git.ref: a git ref cannot start with "-" (on a command line it would be read as an option)' },
   { name: 'git url that is an option', yaml: 'name: k\nsource:\n  git:\n    url: -uhttps://example.org\n    ref: master\nconfig: {base: defconfig}\n', at: '4:10', message: 'source.git.url: a repository URL cannot start with "-"' },
   { name: 'debian-source package that is an option', yaml: 'name: k\nsource: {debian-source: -oAPT::Get::Foo=1}\nconfig: {base: tinyconfig}\n', at: '2:25', message: 'source.debian-source: a package name cannot start with "-"' },
+  { name: 'debian-source version that is not one', yaml: 'name: k\nsource: {debian-source: "linux-source-6.12=latest; rm -rf /"}\nconfig: {base: tinyconfig}\n', at: '2:25', message: 'source.debian-source: "linux-source-6.12=latest; rm -rf /" is not PACKAGE or PACKAGE=VERSION' },
   { name: 'debian-image package that is an option', yaml: 'name: k\nsource:\n  debian-image: --help\n', at: '3:17', message: 'source.debian-image: a package name cannot start with "-"' },
   { name: 'lore Message-ID that is an option', yaml: 'name: k\nextends: base\npatches: [{lore: "<-m@x>"}]\n', at: '3:18', message: 'patches[0].lore: expected a Message-ID' },
 ];

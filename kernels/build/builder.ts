@@ -36,12 +36,14 @@ export interface BuiltKernel extends KernelArtifacts {
 export async function sourceTree(recipe: ResolvedRecipe): Promise<SourceTree> {
   const s = recipe.source;
   switch (s.kind) {
-    case 'debian-source': return debianSource(s.pkg, recipe.file);
+    case 'debian-source': return debianSource(s.pkg, recipe.file, pinnedVersion(s));
     case 'git': return gitSource(s.url, s.ref);
     case 'path': return pathSource(s.dir, recipe.file);
     default: throw new Error(`${s.kind} sources are not built`);
   }
 }
+
+const pinnedVersion = (s: { version?: string }) => (s.version ? { version: s.version, pinned: true } : undefined);
 
 export const builtDir = (key: string) => cacheDir('kernels', 'built', key);
 
@@ -65,7 +67,7 @@ function keyOf(recipe: ResolvedRecipe, sourceIdentity: string, patches: string[]
 export async function peekKey(recipe: ResolvedRecipe): Promise<string | undefined> {
   if (!recipe.config) return undefined;
   const s = recipe.source;
-  const identity = s.kind === 'debian-source' ? (await debianSourceIdentity(s.pkg, recipe.file)).identity
+  const identity = s.kind === 'debian-source' ? (await debianSourceIdentity(s.pkg, recipe.file, pinnedVersion(s))).identity
     : s.kind === 'git' ? await gitCachedIdentity(s.url, s.ref)
       : s.kind === 'path' ? (await pathSource(s.dir, recipe.file)).identity : undefined;
   const files = await seriesFiles(recipe.patches, false);

@@ -38,7 +38,7 @@ async function toolsPlace(pkg: string, tree: SourceTree): Promise<{ out: string;
 export async function imageTools(release: string, version?: string): Promise<ImageTools | undefined> {
   const pkg = sourcePackageFor(release);
   if (!pkg || !(await candidateVersion(pkg))) return undefined;
-  const tree = await debianSource(pkg, `(tools for ${release})`, version);
+  const tree = await debianSource(pkg, `(tools for ${release})`, version ? { version, pinned: false } : undefined);
   const { out, stamp, read } = await toolsPlace(pkg, tree);
   if (existsSync(stamp)) return read();
   // The tree lock: a kernel build may have another commit checked out.
@@ -57,7 +57,7 @@ export async function imageTools(release: string, version?: string): Promise<Ima
 export async function cachedImageTools(release: string, version?: string): Promise<ImageTools | 'none' | undefined> {
   const pkg = sourcePackageFor(release);
   if (!pkg || !(await candidateVersion(pkg))) return 'none';
-  const tree = await importedDebianSource(pkg, `(tools for ${release})`, version);
+  const tree = await importedDebianSource(pkg, `(tools for ${release})`, version ? { version, pinned: false } : undefined);
   if (!tree) return undefined;
   const { stamp, read } = await toolsPlace(pkg, tree);
   return existsSync(stamp) ? read() : undefined;

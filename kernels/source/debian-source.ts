@@ -11,12 +11,25 @@ import { timed } from '../../common/progress.js';
 import { candidateVersion, downloadDeb, versionAvailable } from '../fetch/apt.js';
 import { git, type SourceTree } from './tree.js';
 
+/** A version asked for: a recipe's pin (pkg=version, required) or a prebuilt image's own (taken where apt has it). */
+export interface WantedVersion {
+  version: string;
+  pinned: boolean;
+}
+
 /**
- * pkg=version: the source's identity, known without importing it. The version is `want`
- * where apt still has it (a prebuilt image's own source), else the one apt would give now.
+ * pkg=version: the source's identity, known without importing it. The version is the one
+ * wanted where apt has it, else the one apt would install now; a pinned one apt lacks is
+ * bad input.
  */
-export async function debianSourceIdentity(pkg: string, recipeFile: string, want?: string): Promise<{ identity: string; version: string }> {
-  const version = want && (await versionAvailable(pkg, want)) ? want : await candidateVersion(pkg);
+export async function debianSourceIdentity(pkg: string, recipeFile: string, want?: WantedVersion): Promise<{ identity: string; version: string }> {
+  if (want && (await versionAvailable(pkg, want.version))) return { identity: `${pkg}=${want.version}`, version: want.version };
+  if (want?.pinned) {
+    throw new BadInputError(`${recipeFile}: debian-source ${pkg}=${want.version} is not available from apt`, {
+      file: recipeFile, hint: `\`apt-cache madison ${pkg}\` lists the versions apt has (after \`apt-get update\`); Debian's security archive drops old point releases, so pin one it still has, or drop "=${want.version}" to follow the newest`,
+    });
+  }
+  const version = await candidateVersion(pkg);
   if (!version) {
     throw new BadInputError(`${recipeFile}: debian-source package ${pkg} is not available from apt`, {
       file: recipeFile, hint: 'run `apt-get update`, or name one listed by `apt-cache search --names-only ^linux-source-`',
@@ -38,7 +51,7 @@ async function treeAt(dir: string, pkg: string, identity: string, version: strin
   return { dir, base, identity, describe: `Debian ${pkg} ${version}`, owned: true };
 }
 
-export async function debianSource(pkg: string, recipeFile: string, want?: string): Promise<SourceTree> {
+export async function debianSource(pkg: string, recipeFile: string, want?: WantedVersion): Promise<SourceTree> {
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
   await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
@@ -46,7 +59,7 @@ export async function debianSource(pkg: string, recipeFile: string, want?: strin
 }
 
 /** The tree debianSource would give, when it is imported already; nothing is fetched. */
-export async function importedDebianSource(pkg: string, recipeFile: string, want?: string): Promise<SourceTree | undefined> {
+export async function importedDebianSource(pkg: string, recipeFile: string, want?: WantedVersion): Promise<SourceTree | undefined> {
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
   return existsSync(stamp) ? treeAt(dir, pkg, identity, version) : undefined;
