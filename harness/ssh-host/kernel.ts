@@ -30,7 +30,7 @@ export async function hostKernel(target: Target, name: string): Promise<HostKern
   const dir = cacheDir('hosts', `${target.release.replace(/[^A-Za-z0-9._+-]/g, '_')}-${key}`);
   const vmlinuxH = join(dir, 'include', 'vmlinux.h');
   // Debian's kernels name their package version in `uname -v` (#1 SMP ... Debian 6.12.117-1~deb12u1 (date)).
-  const debianVersion = /\bDebian (\S+)/.exec((await target.exec('uname -v', { timeoutMs: 60000 })).stdout)?.[1];
+  const debianVersion = /\bDebian ([0-9][A-Za-z0-9.+~:-]*)/.exec((await target.exec('uname -v', { timeoutMs: 60000 })).stdout)?.[1];
   const tools = await imageTools(target.release, debianVersion);
   const hasConfig = !!config.stdout.trim();
   await publishOnce(dir, vmlinuxH, `making vmlinux.h for ${target.release}`, () => undefined, async (tmp) => {
