@@ -104,3 +104,50 @@ t.test('snapshots go with their kernel: gone kernel, unreadable or dead save rem
   t.notOk(existsSync(kept), '--all: every snapshot');
   t.match(out.join(''), `removed ${orphan}`);
 });
+
+t.test('Debian source trees no recipe uses go, with their .deb, build dirs and tools; used, leased ones stay', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
+  const saved = process.env.BPF_HARNESS_CACHE;
+  process.env.BPF_HARNESS_CACHE = cache;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
+    else process.env.BPF_HARNESS_CACHE = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+  const { candidateVersion, debPath } = await import('../kernels/fetch/apt.js');
+  const { importPlace } = await import('../kernels/source/debian-source.js');
+  const { buildDirPrefix } = await import('../kernels/build/builder.js');
+  const { toolsDir } = await import('../kernels/build/image-tools.js');
+  const { lease } = await import('../common/lease.js');
+  const PKG = 'linux-source-6.12';
+  /** An imported tree as debianSource leaves it, with what was made from it. */
+  const tree = async (version: string) => {
+    const { dir, stamp } = importPlace(PKG, version);
+    mkdirSync(join(dir, '.git'), { recursive: true });
+    writeFileSync(stamp, `${PKG}=${version}\n`);
+    const deb = debPath(PKG, version, 'all');
+    const build = join(cache, 'build', `${buildDirPrefix(dir)}0123456789ab`);
+    const tools = await toolsDir(PKG, `${PKG}=${version}`);
+    for (const d of [build, tools]) mkdirSync(d, { recursive: true });
+    mkdirSync(join(cache, 'debs'), { recursive: true });
+    writeFileSync(deb, 'deb');
+    return [dir, deb, build, tools];
+  };
+  // What scx-6.12 builds from now: the version apt would install.
+  const used = await tree((await candidateVersion(PKG))!);
+  const old = await tree('6.12.0-0~old1');
+  const leased = await tree('6.12.0-0~old2');
+  lease(leased[0]!);
+  // An import in progress: no stamp yet.
+  const importing = join(cache, 'sources', 'debian-source', 'linux-source-6.12_6.12.0-0_old3.tmp-1');
+  mkdirSync(importing, { recursive: true });
+
+  const r = await cli(['kernel', 'gc'], { BPF_HARNESS_CACHE: cache });
+  t.equal(r.exitCode, 0, { output: r.all });
+  t.same(used.map(existsSync), [true, true, true, true], 'the tree a recipe builds from now, with its .deb, build dir and tools, stays');
+  t.same(old.map(existsSync), [false, false, false, false], 'an earlier version goes, with its .deb, build dir and tools');
+  t.ok(existsSync(leased[0]!), 'a tree a running harness reads stays');
+  t.match(r.stdout, `kept ${leased[0]}: a running harness uses it`);
+  t.ok(existsSync(importing), 'an import in progress stays');
+  t.match(r.stdout, `removed ${old[0]}`);
+});

@@ -177,7 +177,7 @@ function program(setExit: (n: number) => void): Command {
     .argument('<name|file>')
     .action(async (name: string) => setExit(await kernelBuild(name)));
   kernel.command('gc')
-    .description('remove built kernels that no current recipe builds to, and the guest snapshots of kernels no longer in the cache')
+    .description('remove built kernels that no current recipe builds to, the guest snapshots of kernels no longer in the cache, and Debian source trees no recipe uses now (with their .deb, build dirs and tools)')
     .option('--all', 'remove every built kernel, every snapshot and the incremental build dirs too')
     .action(async (o: { all?: boolean }) => setExit(await kernelGc(!!o.all)));
 

@@ -43,7 +43,11 @@ export async function sourceTree(recipe: ResolvedRecipe): Promise<SourceTree> {
   }
 }
 
-const pinnedVersion = (s: { version?: string }) => (s.version ? { version: s.version, pinned: true } : undefined);
+export const pinnedVersion = (s: { version?: string }) => (s.version ? { version: s.version, pinned: true } : undefined);
+
+/** The start of the name of every O= dir built from the tree at treeDir (plain characters: make reads '=' in a path as an assignment). */
+export const buildDirPrefix = (treeDir: string) =>
+  `${basename(treeDir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(treeDir).digest('hex').slice(0, 8)}-`;
 
 export const builtDir = (key: string) => cacheDir('kernels', 'built', key);
 
@@ -123,9 +127,8 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     commit = await checkoutSeries(tree, patches);
   }
   // One O= dir per (tree location, config): a path: tree's edits or a git ref's new commits
-  // rebuild incrementally in it. Plain characters only: make reads '=' in a path as an assignment.
-  const where = `${basename(tree.dir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(tree.dir).digest('hex').slice(0, 8)}`;
-  const odir = cacheDir('build', `${where}-${configHash(cfg.base, cfg.fragments, cfg.drop)}`);
+  // rebuild incrementally in it.
+  const odir = cacheDir('build', `${buildDirPrefix(tree.dir)}${configHash(cfg.base, cfg.fragments, cfg.drop)}`);
   mkdirSync(odir, { recursive: true });
   const unlease = lease(odir);
   const log = join(odir, `build-${key}.log`);

@@ -10,7 +10,7 @@ import { cacheDir } from '../../common/paths.js';
 import { publishOnce } from '../../common/publish.js';
 import { progress } from '../../common/progress.js';
 import { candidateVersion } from '../fetch/apt.js';
-import { debianSource, importedDebianSource } from '../source/debian-source.js';
+import { debianSource, debianSourceIdentity, importedDebianSource, importPlace, type WantedVersion } from '../source/debian-source.js';
 import { git, type SourceTree } from '../source/tree.js';
 import { toolchainVersions } from './cache-key.js';
 import { buildTools, type TreeTools } from './tools.js';
@@ -21,12 +21,30 @@ export function sourcePackageFor(release: string): string | undefined {
   return m ? `linux-source-${m[1]}` : undefined;
 }
 
+/** The source package a Debian kernel's tools come from and the version it wants, or undefined where apt has no such package. */
+async function sourceOf(release: string, version?: string): Promise<{ pkg: string; want?: WantedVersion; recipe: string } | undefined> {
+  const pkg = sourcePackageFor(release);
+  if (!pkg || !(await candidateVersion(pkg))) return undefined;
+  return { pkg, recipe: `(tools for ${release})`, ...(version ? { want: { version, pinned: false } } : {}) };
+}
+
+/** The imported tree a Debian kernel's tools and selftests come from (imported yet or not), or undefined where there is none. */
+export async function imageSourceDir(release: string, version?: string): Promise<string | undefined> {
+  const src = await sourceOf(release, version);
+  return src && importPlace(src.pkg, (await debianSourceIdentity(src.pkg, src.recipe, src.want)).version).dir;
+}
+
 export type ImageTools = TreeTools & { tree: { dir: string; commit: string } };
+
+/** Where the tools built from the tree of pkg=version (its identity) are kept. */
+export async function toolsDir(pkg: string, identity: string): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify([identity, await toolchainVersions()])).digest('hex').slice(0, 16);
+  return cacheDir('tools', `${pkg}-${key}`);
+}
 
 /** Where the tools built from a tree are kept, and how they are read from there. */
 async function toolsPlace(pkg: string, tree: SourceTree): Promise<{ out: string; stamp: string; read: () => ImageTools }> {
-  const key = createHash('sha256').update(JSON.stringify([tree.identity, await toolchainVersions()])).digest('hex').slice(0, 16);
-  const out = cacheDir('tools', `${pkg}-${key}`);
+  const out = await toolsDir(pkg, tree.identity);
   const stamp = join(out, 'tools.json');
   return { out, stamp, read: () => ({ ...(JSON.parse(readFileSync(stamp, 'utf8')) as TreeTools), tree: { dir: tree.dir, commit: tree.base } }) };
 }
@@ -36,9 +54,10 @@ async function toolsPlace(pkg: string, tree: SourceTree): Promise<{ out: string;
  * host's bpftool is used then). version: the image package's, e.g. 6.12.117-1~deb12u1.
  */
 export async function imageTools(release: string, version?: string): Promise<ImageTools | undefined> {
-  const pkg = sourcePackageFor(release);
-  if (!pkg || !(await candidateVersion(pkg))) return undefined;
-  const tree = await debianSource(pkg, `(tools for ${release})`, version ? { version, pinned: false } : undefined);
+  const src = await sourceOf(release, version);
+  if (!src) return undefined;
+  const { pkg } = src;
+  const tree = await debianSource(pkg, src.recipe, src.want);
   const { out, stamp, read } = await toolsPlace(pkg, tree);
   if (existsSync(stamp)) return read();
   // The tree lock: a kernel build may have another commit checked out.
@@ -55,10 +74,10 @@ export async function imageTools(release: string, version?: string): Promise<Ima
 
 /** What imageTools gives, when it is all in the cache already: 'none' where it gives nothing, undefined where it would have to make it. */
 export async function cachedImageTools(release: string, version?: string): Promise<ImageTools | 'none' | undefined> {
-  const pkg = sourcePackageFor(release);
-  if (!pkg || !(await candidateVersion(pkg))) return 'none';
-  const tree = await importedDebianSource(pkg, `(tools for ${release})`, version ? { version, pinned: false } : undefined);
+  const src = await sourceOf(release, version);
+  if (!src) return 'none';
+  const tree = await importedDebianSource(src.pkg, src.recipe, src.want);
   if (!tree) return undefined;
-  const { stamp, read } = await toolsPlace(pkg, tree);
+  const { stamp, read } = await toolsPlace(src.pkg, tree);
   return existsSync(stamp) ? read() : undefined;
 }

@@ -74,11 +74,14 @@ function keepAnswer(change: (a: Answers) => void): void {
   }
 }
 
+/** Where apt-get download leaves pkg=version's .deb in the cache (it writes an epoch's ':' as %3a). */
+export const debPath = (pkg: string, version: string, arch: string) => cacheDir('debs', `${pkg}_${version.replace(/:/g, '%3a')}_${arch}.deb`);
+
 /** The .deb of pkg=version in the cache, downloaded if missing. */
 export async function downloadDeb(pkg: string, version: string, arch: string): Promise<string> {
   const debs = cacheDir('debs');
   mkdirSync(debs, { recursive: true });
-  const deb = join(debs, `${pkg}_${version.replace(/:/g, '%3a')}_${arch}.deb`);
+  const deb = debPath(pkg, version, arch);
   if (existsSync(deb)) return deb;
   progress(`downloading ${pkg} ${version} with apt-get download`);
   const r = await execa('apt-get', ['download', '--', `${pkg}=${version}`], { cwd: debs, reject: false, all: true });

@@ -7,7 +7,7 @@ import { cacheDir } from '../../common/paths.js';
 import { progress } from '../../common/progress.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
-import { cachedImageTools, imageTools, type ImageTools } from '../build/image-tools.js';
+import { cachedImageTools, imageSourceDir, imageTools, type ImageTools } from '../build/image-tools.js';
 import { publishOnce } from '../../common/publish.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { candidateVersion, downloadDeb } from './apt.js';
@@ -76,6 +76,13 @@ export async function cachedDebianImage(name: string, pkg: string, recipeFile: s
   if (tools === 'none') return { ...art, name };
   const btf = btfPlace(art);
   return tools && existsSync(btf.vmlinuxH) ? withTools({ ...art, name }, tools, btf) : undefined;
+}
+
+/** The source tree the image's tools and selftests come from (imported yet or not), known without unpacking the image. */
+export async function debianImageSourceDir(pkg: string, recipeFile: string): Promise<string | undefined> {
+  const choice = await choosePackage(pkg, recipeFile);
+  // The package's name holds its release: linux-image-6.12.117+deb12-amd64, linux-image-6.1.0-50-amd64.
+  return imageSourceDir(choice.pkg.replace(/^linux-image-/, ''), choice.version);
 }
 
 function withTools(art: KernelArtifacts, tools: ImageTools, btf: { vmlinux: string; vmlinuxH: string }): KernelArtifacts {

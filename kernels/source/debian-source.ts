@@ -2,9 +2,10 @@
 // Its tarball is imported into a git repository once, so patches apply with git am and
 // an unchanged file keeps its mtime across builds (make rebuilds only what a patch touched).
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError, InfraError } from '../../common/errors.js';
+import { lease } from '../../common/lease.js';
 import { publishOnce } from '../../common/publish.js';
 import { cacheDir } from '../../common/paths.js';
 import { timed } from '../../common/progress.js';
@@ -39,12 +40,14 @@ export async function debianSourceIdentity(pkg: string, recipeFile: string, want
 }
 
 /** Where a source package's tree is imported, and the stamp that says it is. */
-function importPlace(pkg: string, version: string): { dir: string; stamp: string } {
+export function importPlace(pkg: string, version: string): { dir: string; stamp: string } {
   // make mistakes '=' and worse in paths for assignments: keep tree paths to plain characters.
   const dir = cacheDir('sources', 'debian-source', `${pkg}_${version}`.replace(/[^A-Za-z0-9._-]/g, '_'));
-  // Inside .git, so that cleaning the work tree never removes it.
-  return { dir, stamp: join(dir, '.git', 'bpf-harness-imported') };
+  return { dir, stamp: stampOf(dir) };
 }
+
+// Inside .git, so that cleaning the work tree never removes it.
+const stampOf = (dir: string) => join(dir, '.git', 'bpf-harness-imported');
 
 async function treeAt(dir: string, pkg: string, identity: string, version: string): Promise<SourceTree> {
   const base = (await git(dir, ['rev-parse', 'refs/tags/bpf-harness-base'])).stdout.trim();
@@ -55,7 +58,22 @@ export async function debianSource(pkg: string, recipeFile: string, want?: Wante
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
   await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
+  // Held while this process lives: kernel gc leaves a tree alone that a running harness reads.
+  lease(dir);
   return treeAt(dir, pkg, identity, version);
+}
+
+/** The trees imported in the cache, with the package and version each was imported from. */
+export function importedTrees(): { dir: string; pkg: string; version: string }[] {
+  const root = cacheDir('sources', 'debian-source');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((e) => {
+    const dir = join(root, e);
+    const stamp = stampOf(dir);
+    // An import in progress or given up has no stamp yet: publishOnce owns it.
+    const m = existsSync(stamp) ? /^([^=\s]+)=(\S+)/.exec(readFileSync(stamp, 'utf8')) : null;
+    return m ? [{ dir, pkg: m[1]!, version: m[2]! }] : [];
+  });
 }
 
 /** The tree debianSource would give, when it is imported already; nothing is fetched. */
@@ -83,6 +101,6 @@ async function importTarball(pkg: string, version: string, tmp: string): Promise
     await git(tmp, ['add', '-A', '-f']);
     await git(tmp, ['commit', '-q', '-m', `${pkg} ${version}`]);
     await git(tmp, ['tag', 'bpf-harness-base']);
-    writeFileSync(join(tmp, '.git', 'bpf-harness-imported'), `${pkg}=${version}\n`);
+    writeFileSync(stampOf(tmp), `${pkg}=${version}\n`);
   });
 }

@@ -9,7 +9,11 @@ import { scratchPid } from '../../../common/publish.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe.js';
-import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
+import { buildDirPrefix, builtDir, peekKey, pinnedVersion, readBuiltKernel } from '../../../kernels/build/builder.js';
+import { toolsDir } from '../../../kernels/build/image-tools.js';
+import { debPath } from '../../../kernels/fetch/apt.js';
+import { debianImageSourceDir } from '../../../kernels/fetch/debian-image.js';
+import { debianSourceIdentity, importedTrees, importPlace } from '../../../kernels/source/debian-source.js';
 import { allSnapshots, deadSaves } from '../../../vm/qemu/snapshot.js';
 
 function duBytes(p: string): number {
@@ -104,8 +108,66 @@ export async function kernelGc(all: boolean): Promise<number> {
     }
   }
   freed += gcSnapshots(all);
+  freed += await gcSources(held);
   process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
+}
+
+/** The imported source trees the shipped recipes use now; undefined when that cannot be told (apt failing). */
+async function sourcesInUse(): Promise<Set<string> | undefined> {
+  const keep = new Set<string>();
+  try {
+    for (const name of knownRecipes()) {
+      const r = resolveRecipe(recipeFile(name));
+      const s = r.source;
+      const dir = s.kind === 'debian-source' ? importPlace(s.pkg, (await debianSourceIdentity(s.pkg, r.file, pinnedVersion(s))).version).dir
+        : s.kind === 'debian-image' ? await debianImageSourceDir(s.pkg, r.file) : undefined;
+      if (dir) keep.add(dir);
+    }
+  } catch {
+    return undefined;
+  }
+  return keep;
+}
+
+/**
+ * Debian source trees no recipe uses now (an earlier point release, once apt offers a
+ * newer one), each with its .deb, the O= dirs built from it and the tools built from it.
+ * Not one a running harness reads (its lease) or builds on or imports (its lock).
+ */
+async function gcSources(held: Set<string>): Promise<number> {
+  const trees = importedTrees();
+  if (!trees.length) return 0;
+  const keep = await sourcesInUse();
+  if (!keep) {
+    process.stdout.write('kept the imported source trees: cannot tell which the recipes use (apt-cache failed)\n');
+    return 0;
+  }
+  let freed = 0;
+  for (const t of trees.filter((t) => !keep.has(t.dir))) {
+    if (held.has(t.dir)) {
+      process.stdout.write(`kept ${t.dir}: a running harness uses it\n`);
+      continue;
+    }
+    const release = await tryLock(t.dir);
+    if (!release) {
+      process.stdout.write(`kept ${t.dir}: being imported or built on now\n`);
+      continue;
+    }
+    try {
+      const prefix = buildDirPrefix(t.dir);
+      const builds = existsSync(cacheDir('build')) ? readdirSync(cacheDir('build')).filter((e) => e.startsWith(prefix)).map((e) => cacheDir('build', e)) : [];
+      for (const p of [t.dir, debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]) {
+        if (!existsSync(p) || held.has(p)) continue;
+        freed += duBytes(p);
+        rmSync(p, { recursive: true, force: true });
+        process.stdout.write(`removed ${p}\n`);
+      }
+    } finally {
+      await release();
+    }
+  }
+  return freed;
 }
 
 /**
