@@ -10,6 +10,21 @@ import { repoRoot } from '../common/paths.js';
 import { cli } from './helpers/cli.js';
 import { sleep } from './helpers/procs.js';
 
+type T = Parameters<Parameters<typeof t.test>[0]>[0];
+
+/** A cache of the test's own, for this process too (gc's functions are called in-process), until the test ends. */
+function ownCache(t: T): string {
+  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
+  const saved = process.env.BPF_HARNESS_CACHE;
+  process.env.BPF_HARNESS_CACHE = cache;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
+    else process.env.BPF_HARNESS_CACHE = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+  return cache;
+}
+
 t.test('gc --all keeps leased, locked and live scratch entries; removes the rest', async (t) => {
   const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
@@ -65,14 +80,7 @@ t.test('gc --all keeps leased, locked and live scratch entries; removes the rest
 });
 
 t.test('snapshots go with their kernel: gone kernel, unreadable or dead save removed; --all removes every one', async (t) => {
-  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
-  const saved = process.env.BPF_HARNESS_CACHE;
-  process.env.BPF_HARNESS_CACHE = cache;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
-    else process.env.BPF_HARNESS_CACHE = saved;
-    rmSync(cache, { recursive: true, force: true });
-  });
+  const cache = ownCache(t);
   const kernel = join(cache, 'kernels', 'built', 'aaaa', 'bzImage');
   mkdirSync(join(cache, 'kernels', 'built', 'aaaa'), { recursive: true });
   writeFileSync(kernel, 'x');
@@ -106,14 +114,7 @@ t.test('snapshots go with their kernel: gone kernel, unreadable or dead save rem
 });
 
 t.test('Debian source trees no recipe uses go, with their .deb, build dirs and tools; used, leased ones stay', async (t) => {
-  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
-  const saved = process.env.BPF_HARNESS_CACHE;
-  process.env.BPF_HARNESS_CACHE = cache;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
-    else process.env.BPF_HARNESS_CACHE = saved;
-    rmSync(cache, { recursive: true, force: true });
-  });
+  const cache = ownCache(t);
   const { candidateVersion, debPath } = await import('../kernels/fetch/apt.js');
   const { importPlace } = await import('../kernels/source/debian-source.js');
   const { buildDirPrefix } = await import('../kernels/build/builder.js');
