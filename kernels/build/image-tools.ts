@@ -10,7 +10,7 @@ import { cacheDir } from '../../common/paths.js';
 import { publishOnce } from '../../common/publish.js';
 import { progress } from '../../common/progress.js';
 import { candidateVersion } from '../fetch/apt.js';
-import { debianSource, debianSourceIdentity, importedDebianSource, importPlace, type WantedVersion } from '../source/debian-source.js';
+import { debianSource, debianSourceDir, importedDebianSource, type WantedVersion } from '../source/debian-source.js';
 import { git, type SourceTree } from '../source/tree.js';
 import { toolchainVersions } from './cache-key.js';
 import { buildTools, type TreeTools } from './tools.js';
@@ -31,7 +31,7 @@ async function sourceOf(release: string, version?: string): Promise<{ pkg: strin
 /** The imported tree a Debian kernel's tools and selftests come from (imported yet or not), or undefined where there is none. */
 export async function imageSourceDir(release: string, version?: string): Promise<string | undefined> {
   const src = await sourceOf(release, version);
-  return src && importPlace(src.pkg, (await debianSourceIdentity(src.pkg, src.recipe, src.want)).version).dir;
+  return src && debianSourceDir(src.pkg, src.recipe, src.want);
 }
 
 export type ImageTools = TreeTools & { tree: { dir: string; commit: string } };

@@ -46,6 +46,11 @@ export function importPlace(pkg: string, version: string): { dir: string; stamp:
   return { dir, stamp: stampOf(dir) };
 }
 
+/** Where the tree of pkg at the version debianSource would take is imported (or would be). */
+export async function debianSourceDir(pkg: string, recipeFile: string, want?: WantedVersion): Promise<string> {
+  return importPlace(pkg, (await debianSourceIdentity(pkg, recipeFile, want)).version).dir;
+}
+
 // Inside .git, so that cleaning the work tree never removes it.
 const stampOf = (dir: string) => join(dir, '.git', 'bpf-harness-imported');
 

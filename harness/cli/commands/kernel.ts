@@ -8,12 +8,12 @@ import { tryLock } from '../../../common/lock.js';
 import { scratchPid } from '../../../common/publish.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { resolveRecipe } from '../../../kernels/recipe.js';
+import { resolveRecipe, type ResolvedRecipe } from '../../../kernels/recipe.js';
 import { buildDirPrefix, builtDir, peekKey, pinnedVersion, readBuiltKernel } from '../../../kernels/build/builder.js';
 import { toolsDir } from '../../../kernels/build/image-tools.js';
 import { debPath } from '../../../kernels/fetch/apt.js';
 import { debianImageSourceDir } from '../../../kernels/fetch/debian-image.js';
-import { debianSourceIdentity, importedTrees, importPlace } from '../../../kernels/source/debian-source.js';
+import { debianSourceDir, importedTrees } from '../../../kernels/source/debian-source.js';
 import { allSnapshots, deadSaves } from '../../../vm/qemu/snapshot.js';
 
 function duBytes(p: string): number {
@@ -68,11 +68,15 @@ export async function kernelBuild(nameOrFile: string): Promise<number> {
 export async function kernelGc(all: boolean): Promise<number> {
   ensureCacheWritable();
   const keep = new Set<string>();
+  // Read once, when first needed: --all asks only the source gc, which keeps every tree if a recipe cannot be read.
+  let known: Recipes | undefined;
+  const recipes: () => Recipes = () => (known ??= knownRecipes().map((name) => ({ name, r: resolveRecipe(recipeFile(name)) })));
   if (!all) {
-    for (const name of knownRecipes()) {
-      const r = resolveRecipe(recipeFile(name));
-      if (r.source.kind === 'debian-image' || (r.source.kind === 'git' && !(await peekKey(r).catch(() => undefined)))) continue;
+    for (const { name, r } of recipes()) {
+      if (r.source.kind === 'debian-image') continue;
+      // A git source never fetched has no key: nothing of it to keep.
       const key = await peekKey(r).catch((e: Error) => {
+        if (r.source.kind === 'git') return undefined;
         throw new InfraError(`kernel gc: cannot tell what ${name} builds to (${e.message}); removed nothing`);
       });
       if (key) keep.add(key);
@@ -83,44 +87,53 @@ export async function kernelGc(all: boolean): Promise<number> {
   const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const e of readdirSync(dir)) {
-      const p = join(dir, e);
       const scratchOf = scratchPid(e);
       // A publish in progress, or a build's scratch whose process is gone (removed then).
       if (scratchOf !== undefined && alive(scratchOf)) continue;
       if (keep.has(e)) continue;
-      if (held.has(p)) {
-        process.stdout.write(`kept ${p}: a running harness uses it\n`);
-        continue;
-      }
-      // The lock publishOnce takes on it: not while someone is publishing it.
-      const release = await tryLock(p);
-      if (!release) {
-        process.stdout.write(`kept ${p}: being written now\n`);
-        continue;
-      }
-      try {
-        freed += duBytes(p);
-        rmSync(p, { recursive: true, force: true });
-        process.stdout.write(`removed ${p}\n`);
-      } finally {
-        await release();
-      }
+      freed += await removeUnheld(join(dir, e), held, 'being written now');
     }
   }
   freed += gcSnapshots(all);
-  freed += await gcSources(held);
+  freed += await gcSources(recipes, held);
   process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
 }
 
-/** The imported source trees the shipped recipes use now; undefined when that cannot be told (apt failing). */
-async function sourcesInUse(): Promise<Set<string> | undefined> {
+/** p and the paths that go with it removed, unless a running harness leases p or holds its lock (the one publishOnce, imports and builds take); the bytes freed. */
+async function removeUnheld(p: string, held: Set<string>, busy: string, withIt: string[] = []): Promise<number> {
+  if (held.has(p)) {
+    process.stdout.write(`kept ${p}: a running harness uses it\n`);
+    return 0;
+  }
+  const release = await tryLock(p);
+  if (!release) {
+    process.stdout.write(`kept ${p}: ${busy}\n`);
+    return 0;
+  }
+  try {
+    return [p, ...withIt.filter((w) => existsSync(w) && !held.has(w))].reduce((n, q) => n + removed(q), 0);
+  } finally {
+    await release();
+  }
+}
+
+function removed(p: string): number {
+  const bytes = existsSync(p) ? duBytes(p) : 0;
+  rmSync(p, { recursive: true, force: true });
+  process.stdout.write(`removed ${p}\n`);
+  return bytes;
+}
+
+type Recipes = { name: string; r: ResolvedRecipe }[];
+
+/** The imported source trees the recipes use now; undefined when that cannot be told (a recipe unreadable, apt failing). */
+async function sourcesInUse(recipes: () => Recipes): Promise<Set<string> | undefined> {
   const keep = new Set<string>();
   try {
-    for (const name of knownRecipes()) {
-      const r = resolveRecipe(recipeFile(name));
+    for (const { r } of recipes()) {
       const s = r.source;
-      const dir = s.kind === 'debian-source' ? importPlace(s.pkg, (await debianSourceIdentity(s.pkg, r.file, pinnedVersion(s))).version).dir
+      const dir = s.kind === 'debian-source' ? await debianSourceDir(s.pkg, r.file, pinnedVersion(s))
         : s.kind === 'debian-image' ? await debianImageSourceDir(s.pkg, r.file) : undefined;
       if (dir) keep.add(dir);
     }
@@ -135,37 +148,19 @@ async function sourcesInUse(): Promise<Set<string> | undefined> {
  * newer one), each with its .deb, the O= dirs built from it and the tools built from it.
  * Not one a running harness reads (its lease) or builds on or imports (its lock).
  */
-async function gcSources(held: Set<string>): Promise<number> {
+async function gcSources(recipes: () => Recipes, held: Set<string>): Promise<number> {
   const trees = importedTrees();
   if (!trees.length) return 0;
-  const keep = await sourcesInUse();
+  const keep = await sourcesInUse(recipes);
   if (!keep) {
-    process.stdout.write('kept the imported source trees: cannot tell which the recipes use (apt-cache failed)\n');
+    process.stdout.write('kept the imported source trees: cannot tell which the recipes use (a recipe unreadable, or apt-cache failing)\n');
     return 0;
   }
   let freed = 0;
   for (const t of trees.filter((t) => !keep.has(t.dir))) {
-    if (held.has(t.dir)) {
-      process.stdout.write(`kept ${t.dir}: a running harness uses it\n`);
-      continue;
-    }
-    const release = await tryLock(t.dir);
-    if (!release) {
-      process.stdout.write(`kept ${t.dir}: being imported or built on now\n`);
-      continue;
-    }
-    try {
-      const prefix = buildDirPrefix(t.dir);
-      const builds = existsSync(cacheDir('build')) ? readdirSync(cacheDir('build')).filter((e) => e.startsWith(prefix)).map((e) => cacheDir('build', e)) : [];
-      for (const p of [t.dir, debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]) {
-        if (!existsSync(p) || held.has(p)) continue;
-        freed += duBytes(p);
-        rmSync(p, { recursive: true, force: true });
-        process.stdout.write(`removed ${p}\n`);
-      }
-    } finally {
-      await release();
-    }
+    const prefix = buildDirPrefix(t.dir);
+    const builds = existsSync(cacheDir('build')) ? readdirSync(cacheDir('build')).filter((e) => e.startsWith(prefix)).map((e) => cacheDir('build', e)) : [];
+    freed += await removeUnheld(t.dir, held, 'being imported or built on now', [debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]);
   }
   return freed;
 }
@@ -181,10 +176,6 @@ export function gcSnapshots(all: boolean): number {
     ...allSnapshots().filter((s) => all || !s.snapshot || !existsSync(s.snapshot.meta.bzImage)),
     ...deadSaves().map((dir) => ({ dir, bytes: 0 })),
   ];
-  for (const s of doomed) {
-    freed += existsSync(s.dir) ? duBytes(s.dir) : 0;
-    rmSync(s.dir, { recursive: true, force: true });
-    process.stdout.write(`removed ${s.dir}\n`);
-  }
+  for (const s of doomed) freed += removed(s.dir);
   return freed;
 }
