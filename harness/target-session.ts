@@ -7,10 +7,21 @@ import { repoRoot } from '../common/paths.js';
 import { KernelLogStream } from './transport/kernel-log.js';
 import { shellQuote, type SshConnection } from './transport/ssh.js';
 
-/** Where a target keeps what the run puts on it. */
+/**
+ * Where a target keeps what the run puts on it. Root writes and runs what is in `work`
+ * and the helper, so they and every directory above them up to a root-owned one are
+ * writable by root alone; names inside them may be predictable, since no one else can
+ * make an entry there first.
+ */
 export interface TargetDirs {
-  /** Pushed objects, one subdirectory per scenario. */
+  /** Pushed objects and the selftest loader, one subdirectory per scenario; root's alone. */
   work: string;
+  /**
+   * Where the unprivileged contexts (uid 1000) may write: one subdirectory per scenario,
+   * made by root in this root-owned directory and then given to uid 1000. Root only
+   * makes and removes them; it never writes or runs anything inside.
+   */
+  user: string;
   /** A directory on a bpffs for pins, one subdirectory per scenario. */
   pins: string;
   /** The reset helper (vm/guest/bpf-harness-reset); run through sh, as /run and /tmp are often noexec. */
@@ -26,11 +37,13 @@ export interface TargetSession {
 }
 
 /** A guest is ours alone: fixed paths, on the bpffs its init mounted at /sys/fs/bpf. */
-export const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', pins: '/sys/fs/bpf/bpf-harness', resetHelper: '/run/bpf-harness/reset' };
+export const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', user: '/tmp/bpf-harness-user', pins: '/sys/fs/bpf/bpf-harness', resetHelper: '/run/bpf-harness/reset' };
 
 /**
  * An existing host is shared: a directory made fresh by root for this connection
- * (mktemp, so another local user cannot have made it first), with a bpffs of our own
+ * (mktemp: a name no one can guess or take first), with root-only `work` and `user`
+ * directories in it (see TargetDirs: another local user can neither add an entry that
+ * redirects root's writes nor replace what root runs), and a bpffs of our own
  * mounted inside it, since the host's /sys/fs/bpf may hold no bpffs and its mounts are
  * not ours to change. The command that makes it then waits on its stdin: when the
  * harness closes the channel, or the connection dies with the harness, it unmounts the
@@ -38,9 +51,10 @@ export const GUEST_DIRS: TargetDirs = { work: '/tmp/bpf-harness', pins: '/sys/fs
  */
 const HOST_LEASE = [
   "trap '' HUP PIPE",
+  'umask 022',
   'd=$(mktemp -d /tmp/bpf-harness.XXXXXXXX) || exit 1',
-  // Readable by the unprivileged contexts (uid 1000) that load objects from it.
-  'chmod 755 "$d" && mkdir "$d/work" "$d/bpffs" && chmod 1777 "$d/work"',
+  // Readable, not writable, by the unprivileged contexts (uid 1000) that load objects from it.
+  'chmod 755 "$d" && mkdir -m 755 "$d/work" "$d/user" "$d/bpffs" || { rm -rf "$d"; exit 1; }',
   'if ! mount -t bpf bpf-harness "$d/bpffs"; then rm -rf "$d"; exit 1; fi',
   'echo "lease $d"',
   'cat > /dev/null',
@@ -62,10 +76,15 @@ function hostLease(ssh: SshConnection, describe: string, asRoot: string): { dir:
   return { dir, close: () => stream.close() };
 }
 
-/** The reset helper put in place, and its sysctl baseline taken: the command and its stdin. */
+/**
+ * The reset helper put in place, its sysctl baseline taken, and the root-only work
+ * directories made, before any scenario runs (a guest's scenarios run as uid 1000 too,
+ * and one must not make them first for the next): the command and its stdin.
+ */
 export function helperSetup(d: TargetDirs, asRoot = ''): { cmd: string; input: Buffer } {
   const helper = shellQuote(d.resetHelper);
-  const setup = `mkdir -p "$(dirname ${helper})" && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
+  const dirs = [d.work, d.user].map(shellQuote).join(' ');
+  const setup = `umask 022 && mkdir -p "$(dirname ${helper})" ${dirs} && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
   return { cmd: `${asRoot}sh -c ${shellQuote(setup)}`, input: readFileSync(join(repoRoot, 'vm', 'guest', 'bpf-harness-reset')) };
 }
 
@@ -86,7 +105,7 @@ export function startSession(ssh: SshConnection, describe: string, opts: { asRoo
   const kernelLog = new KernelLogStream(ssh, asRoot);
   const lease = opts.shared ? hostLease(ssh, describe, asRoot) : undefined;
   const dirs: Promise<TargetDirs> = lease
-    ? lease.dir.then((d) => ({ work: `${d}/work`, pins: `${d}/bpffs`, resetHelper: `${d}/reset` }))
+    ? lease.dir.then((d) => ({ work: `${d}/work`, user: `${d}/user`, pins: `${d}/bpffs`, resetHelper: `${d}/reset` }))
     : Promise.resolve(GUEST_DIRS);
   const installed = dirs.then(async (d) => {
     if (!opts.helperInstalled) await installHelper(ssh, d, describe, asRoot);

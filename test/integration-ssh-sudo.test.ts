@@ -74,6 +74,44 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
     t.match(log, /R3 !read_ok/, "the host kernel's verifier log");
   });
 
+  // The issue-21 attack: another local user of the host (uid 1000, the one the
+  // unprivileged contexts run as, so the one with the most rights there) watches for the
+  // run's directory and tries to plant a symlink where root writes next, or to replace
+  // or write a file root made (the reset helper root runs, a pushed object), all while a
+  // scenario holds its files there.
+  t.test('another local user can neither redirect a write of root\'s nor replace what root runs', async (t) => {
+    writeFileSync(SUDOERS, `${USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'original\n', { mode: 0o644 });
+    const probe = [
+      'while [ ! -e "$2" ]; do',
+      '  for p in $(find /tmp/bpf-harness.* 2>/dev/null); do',
+      '    [ "$(stat -c %u "$p" 2>/dev/null)" = 1000 ] && continue',
+      '    if [ -d "$p" ] && [ ! -L "$p" ]; then',
+      '      ln -s "$1" "$p/planted.o" 2>/dev/null && echo "ATTACK created $p/planted.o"',
+      '      mkdir "$p/planted" 2>/dev/null && echo "ATTACK made $p/planted"',
+      '    elif [ -f "$p" ]; then',
+      '      echo "saw $p"',
+      '      (: >> "$p") 2>/dev/null && echo "ATTACK opened $p for writing"',
+      '      ln -sf "$1" "$p" 2>/dev/null && echo "ATTACK replaced $p"',
+      '    fi',
+      '  done',
+      '  sleep 0.05',
+      'done',
+    ].join('\n');
+    const stop = join(dir, 'probe.stop');
+    const attacker = execa('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', 'sh', '-c', probe, 'probe', victim, stop], { reject: false });
+    const out = outDir();
+    const r = await cli(['run', 'test/fixtures/scenarios/ssh-host/shared-host-probe.yaml', ...target, '--out', out, '-q']);
+    writeFileSync(stop, '');
+    const seen = (await attacker).stdout.split('\n');
+    t.equal(r.exitCode, 0, 'the scenario passes: its unprivileged step writes in a directory of its own, not in root\'s', { output: r.all });
+    t.same(seen.filter((l) => l.startsWith('ATTACK')), [], 'no attempt of the other user succeeded');
+    t.ok(seen.some((l) => /^saw \/tmp\/bpf-harness\.[A-Za-z0-9]+\/work\/[^/]+\/socket_filter\.o$/.test(l)), 'the other user tried while the pushed object was there', { seen: [...new Set(seen)] });
+    t.ok(seen.some((l) => /^saw \/tmp\/bpf-harness\.[A-Za-z0-9]+\/reset$/.test(l)), 'and while the reset helper root runs was there');
+    t.equal(readFileSync(victim, 'utf8'), 'original\n', 'the file a planted link pointed at is unchanged');
+  });
+
   t.test("the host's mounts are left as they were, its private directory removed", async (t) => {
     t.notOk(mountsBefore.includes('/sys/fs/bpf bpf'), 'the host under test has no bpffs on /sys/fs/bpf');
     t.same(mounts(), mountsBefore, 'the same mounts after the runs');

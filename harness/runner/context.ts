@@ -13,8 +13,10 @@ export interface ScenarioContext {
   objects: Map<string, string>;
   /** The scenario's selftests, compiled for this kernel. */
   selftests?: SelftestPlan;
-  /** Per-scenario directory in the guest for pushed objects. */
+  /** Per-scenario directory in the guest for pushed objects; root's alone. */
   guestDir: string;
+  /** Per-scenario directory that the unprivileged contexts own (TargetDirs.user); made by the run steps. */
+  userDir: string;
   /** Per-scenario bpffs directory for pins; removed after the scenario. */
   pinDir: string;
   /** The target's reset helper (TargetDirs.resetHelper). */
@@ -37,7 +39,7 @@ export const mayHoldSchedExt = (ctx: ScenarioContext) => hasCommands(ctx) || ctx
  * the next scenario must find the class idle, so the command waits for that (5 s at most).
  */
 export function cleanupCommand(ctx: ScenarioContext): string {
-  const rm = `rm -rf ${shellQuote(ctx.pinDir)} ${shellQuote(ctx.guestDir)}`;
+  const rm = `rm -rf ${shellQuote(ctx.pinDir)} ${shellQuote(ctx.guestDir)} ${shellQuote(ctx.userDir)}`;
   const st = '/sys/kernel/sched_ext/state';
   const wait = mayHoldSchedExt(ctx)
     ? `; i=0; while [ -r ${st} ] && [ "$(cat ${st})" != disabled ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`

@@ -43,7 +43,7 @@ async function untilLogged(log: LineLog, mark: number, text: string): Promise<vo
 }
 
 /** A scenario's context before its target is ready: its directories there come from the target. */
-export type ScenarioSetup = Omit<ScenarioContext, 'guestDir' | 'pinDir' | 'resetHelper'> & {
+export type ScenarioSetup = Omit<ScenarioContext, 'guestDir' | 'userDir' | 'pinDir' | 'resetHelper'> & {
   /** The scenario's name in the target's directories (bpffs refuses dots). */
   slug: string;
   /**
@@ -81,7 +81,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   let ctx: ScenarioContext | undefined;
   try {
     const dirs = await target.ready();
-    ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
+    ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, userDir: `${dirs.user}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
     marks = markLogs(target);
     const dirty = (why: string) => (replace ??= why);
     // --keep-failed: a failed scenario's cleanup waits until the run has said whether it keeps the guest as it is.

@@ -111,13 +111,17 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
 
 export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Expect, last = false): Promise<StepDone> {
   const t0 = Date.now();
-  // Commands find this scenario's pins (one dir per load step id) and pushed files here.
-  const env = `export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)}; `;
+  // Commands find this scenario's pins (one dir per load step id) and pushed files here,
+  // and a directory of their own that the unprivileged contexts may write in (root made
+  // it inside a directory only root can write, so it is the one uid 1000 gets).
+  const user = shellQuote(ctx.userDir);
+  const mkUserDir = `mkdir -p -m 700 ${user} && chown ${GUEST_USER.uid}:${GUEST_USER.gid} ${user} || exit 1; `;
+  const env = `${mkUserDir}export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)} BPF_HARNESS_USER_DIR=${user}; `;
   // The user's command runs in a subshell so that its own `exit` cannot skip the cleanup;
   // in another context, in a shell started by setpriv.
-  const user = isRoot(step.as) ? step.run : `${privilegePrefix(step.as)}sh -c ${shellQuote(step.run)}`;
-  const cmd = last ? `(${env}${user}
-)` : env + user;
+  const command = isRoot(step.as) ? step.run : `${privilegePrefix(step.as)}sh -c ${shellQuote(step.run)}`;
+  const cmd = last ? `(${env}${command}
+)` : env + command;
   const r = await ctx.target.exec(withCleanup(ctx, cmd, last), { timeoutMs: step.timeout_ms ?? RUN_TIMEOUT_MS, maxBytesPerStream: STEP_OUTPUT_LIMIT });
   const artifacts = [
     writeArtifact(ctx, `${step.id}.run.txt`, `$ ${step.run}\n[stdout]\n${r.stdout}[stderr]\n${r.stderr}${droppedLine(r)}[exit ${r.exit}]\n`),

@@ -34,7 +34,7 @@ export interface FakeLog {
   maxPools: number;
 }
 
-const DIRS: TargetDirs = { work: '/tmp/fake', pins: '/sys/fs/bpf/fake', resetHelper: '/run/fake-reset' };
+const DIRS: TargetDirs = { work: '/tmp/fake', user: '/tmp/fake-user', pins: '/sys/fs/bpf/fake', resetHelper: '/run/fake-reset' };
 
 export class FakeTarget implements Target {
   readonly shared = false;
