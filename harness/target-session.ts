@@ -58,6 +58,8 @@ const HOST_LEASE = [
   'if ! mount -t bpf bpf-harness "$d/bpffs"; then rm -rf "$d"; exit 1; fi',
   'echo "lease $d"',
   'cat > /dev/null',
+  // What the scenarios started (their commands carry BPF_HARNESS_PINS) ends with the connection too.
+  '[ -f "$d/reset" ] && sh "$d/reset" kill-under "$d/bpffs" >/dev/null 2>&1',
   'umount "$d/bpffs" 2>/dev/null; rm -rf "$d"',
 ].join('\n');
 
@@ -119,7 +121,8 @@ export function startSession(ssh: SshConnection, describe: string, opts: { asRoo
     // Undone here while the connection is known to be up; the lease undoes it too if not.
     const d = await lease.dir.catch(() => undefined);
     if (d && ssh.isOpen) {
-      await ssh.exec(`${asRoot}sh -c ${shellQuote(`umount ${d}/bpffs 2>/dev/null; rm -rf ${d}`)}`, { timeoutMs: 30000 }).catch(() => undefined);
+      const undo = `[ -f ${d}/reset ] && sh ${d}/reset kill-under ${d}/bpffs >/dev/null 2>&1; umount ${d}/bpffs 2>/dev/null; rm -rf ${d}`;
+      await ssh.exec(`${asRoot}sh -c ${shellQuote(undo)}`, { timeoutMs: 30000 }).catch(() => undefined);
     }
     lease.close();
   };

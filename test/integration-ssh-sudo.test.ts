@@ -9,8 +9,9 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, outDir } from './helpers/cli.js';
-import { sleep } from './helpers/procs.js';
+import { CLI, cli, outDir } from './helpers/cli.js';
+import { repoRoot } from '../common/paths.js';
+import { processes as procs, sleep } from './helpers/procs.js';
 import { freePort } from '../vm/qemu/ports.js';
 import type { RunResult } from '../harness/results/model.js';
 
@@ -52,6 +53,15 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
   const mountsBefore = mounts();
   const leases = async () => (await execa('sh', ['-c', 'ls -d /tmp/bpf-harness.* 2>/dev/null || true'])).stdout.trim();
   const leasesBefore = await leases();
+  /** Processes of the harness's on this host: the lease, the kernel log stream (its dmesg too) and what scenarios started. */
+  const dmesgBefore = new Set(procs().filter((p) => p.cmd === 'dmesg -w -p ').map((p) => p.pid));
+  const ours = () => procs().filter((p) => /bpf-harness: kernel log stream|mktemp -d \/tmp\/bpf-harness\./.test(p.cmd)
+    || p.env.includes('BPF_HARNESS_PINS=/tmp/bpf-harness.') || (p.cmd === 'dmesg -w -p ' && !dmesgBefore.has(p.pid)));
+  /** Waits (10 s at most) until none of ours is left, and says which are. */
+  const leftOver = async () => {
+    for (let i = 0; i < 100 && ours().length; i++) await sleep(100);
+    return ours().map((p) => `${p.pid} ${p.cmd}`);
+  };
 
   const target = ['--target', `ssh://${USER}@127.0.0.1:${port}`, '--identity', join(dir, 'id'), '--known-hosts', join(dir, 'known_hosts')];
 
@@ -112,9 +122,25 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
     t.equal(readFileSync(victim, 'utf8'), 'original\n', 'the file a planted link pointed at is unchanged');
   });
 
+  t.test('the harness killed during a step: nothing it started stays on the host', async (t) => {
+    writeFileSync(SUDOERS, `${USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+    const run = execa('node', [CLI, 'run', 'test/fixtures/scenarios/ssh-host/long-step.yaml', ...target, '--out', outDir(), '-q'], { cwd: repoRoot, reject: false });
+    let step = false;
+    for (let i = 0; i < 600 && !step; i++) {
+      await sleep(100);
+      step = procs().some((p) => p.cmd === 'sleep 60 ' && p.env.includes('BPF_HARNESS_PINS=/tmp/bpf-harness.'));
+    }
+    t.ok(step, "the scenario's step is running on the host");
+    t.ok(ours().some((p) => /kernel log stream/.test(p.cmd)), 'and so is the kernel log stream');
+    run.kill('SIGKILL');
+    await run;
+    t.same(await leftOver(), [], 'the step, the kernel log stream and the lease all end with the connection');
+  });
+
   t.test("the host's mounts are left as they were, its private directory removed", async (t) => {
     t.notOk(mountsBefore.includes('/sys/fs/bpf bpf'), 'the host under test has no bpffs on /sys/fs/bpf');
     t.same(mounts(), mountsBefore, 'the same mounts after the runs');
     t.equal(await leases(), leasesBefore, 'no /tmp/bpf-harness.* directory left behind');
+    t.same(await leftOver(), [], 'no process of the harness left on the host');
   });
 }

@@ -1,5 +1,6 @@
 // The kernel's messages on a second SSH channel of the target's connection: `dmesg -w`
-// where util-linux has it, else /dev/kmsg (busybox's dmesg cannot follow). Crash
+// where util-linux has it, else /dev/kmsg (busybox's dmesg cannot follow); the command
+// ends with the channel. Crash
 // scanning reads it; the history it starts with is skipped by waiting for a marker
 // the stream's own command writes first.
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,24 @@ import { shellQuote, type SshConnection } from './ssh.js';
 // -p: a timestamp on every line of a multi-line message, so no line starts with a space.
 const MAX_RESTARTS = 5;
 
-export const KERNEL_LOG_STREAM_CMD = 'dmesg -w -p 2>/dev/null || exec cat /dev/kmsg';
+/**
+ * The follower, and a watcher on the channel's stdin: `dmesg -w` on a quiet kernel blocks
+ * in read and would never notice that the channel closed or the connection died (on a
+ * host it outlived the run, as root), so when stdin ends the watcher ends the follower.
+ * When the follower ends by itself (busybox's cat on an overrun), so does the command,
+ * and the stream is followed again.
+ */
+export const KERNEL_LOG_STREAM_CMD = [
+  // A job in the background reads /dev/null, not the channel, unless given a copy of it.
+  'exec 3<&0',
+  'if dmesg --version 2>/dev/null | grep -q util-linux; then dmesg -w -p 3<&- & else cat /dev/kmsg 3<&- & fi',
+  'f=$!',
+  '{ cat > /dev/null; kill $f; } <&3 3<&- >/dev/null 2>&1 &',
+  'w=$!',
+  'exec 3<&-',
+  'wait $f',
+  'kill $w 2>/dev/null',
+].join('\n');
 
 /** "6,1234,5678901,-;text" (a /dev/kmsg record) -> "text"; dictionary lines (" KEY=v") -> undefined. */
 export function kmsgText(line: string): string | undefined {
@@ -42,7 +60,7 @@ export class KernelLogStream {
     const seen = new Promise<void>((r) => (markerSeen = r));
     let partial = '';
     let live = false;
-    const cmd = `echo ${shellQuote(marker)} > /dev/kmsg; ${KERNEL_LOG_STREAM_CMD}`;
+    const cmd = `echo ${shellQuote(marker)} > /dev/kmsg\n${KERNEL_LOG_STREAM_CMD}`;
     const stream = this.ssh.stream(`${this.prefix}sh -c ${shellQuote(cmd)}`, (text) => {
       const parts = (partial + text).split('\n');
       partial = parts.pop() ?? '';

@@ -1,5 +1,6 @@
 // Finds QEMU processes started by one test's harness run, by a tag in their environment
-// (QEMU inherits the harness's environment), so parallel test files don't see each other's.
+// (QEMU inherits the harness's environment), so parallel test files don't see each other's;
+// and lists this machine's processes.
 import { readdirSync, readFileSync } from 'node:fs';
 
 export function qemuWithTag(tag: string): number[] {
@@ -19,3 +20,15 @@ export function qemuWithTag(tag: string): number[] {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every process of this machine with its command line and environment (NULs as spaces). */
+export function processes(): { pid: number; cmd: string; env: string }[] {
+  const read = (pid: string, f: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/${f}`, 'latin1').replace(/\0/g, ' ');
+    } catch {
+      return '';
+    }
+  };
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => ({ pid: Number(pid), cmd: read(pid, 'cmdline'), env: read(pid, 'environ') }));
+}
