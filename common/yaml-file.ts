@@ -1,11 +1,11 @@
 // YAML file -> validated value, or a BadInputError with file:line:col for every problem:
 // scenario files, kernel recipes and the crash policy all load through here. zod
 // validates the plain data; the YAML node tree (kept with ranges) gives positions.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { BadInputError, type Problem } from './errors.js';
+import { InputFileError, MAX_INPUT_BYTES, readInputText } from './input-file.js';
 import { binaryProblem, keyProblems, toData, type Found } from './yaml-checks.js';
 
 export type Path = (string | number)[];
@@ -36,41 +36,18 @@ export interface YamlLoadOptions {
 
 type Issue = z.core.$ZodIssue;
 
-/** Scenario, recipe and policy files past this are refused before parsing (a 50 MB file took the harness to 4 GB). */
-export const MAX_INPUT_BYTES = 1 << 20;
+export { MAX_INPUT_BYTES };
 
-function tooBig(file: string, size: string): BadInputError {
-  return BadInputError.fromProblems([{
-    file, line: 0, col: 0,
-    message: `the file is ${size}, over the limit of 1 MiB (${MAX_INPUT_BYTES} bytes) for scenario, recipe and policy files`,
-    hint: 'check that the path names the file you meant; split a larger one',
-  }]);
-}
-
-/** The file's text, read no further than MAX_INPUT_BYTES + 1 (a device or a pipe never ends). */
+/** The file's text: a regular file of at most MAX_INPUT_BYTES (common/input-file.ts), else bad input naming it. */
 function readInput(abs: string): string {
-  let fd: number | undefined;
   try {
-    fd = openSync(abs, 'r');
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (st.isFile() && st.size > MAX_INPUT_BYTES) throw tooBig(abs, `${st.size} bytes`);
-    const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
-    let n = 0;
-    while (n < buf.length) {
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-    // Not a regular file (a pipe, a device): its size shows only in reading.
-    if (n > MAX_INPUT_BYTES) throw tooBig(abs, 'more than 1 MiB');
-    return buf.toString('utf8', 0, n);
+    return readInputText(abs, MAX_INPUT_BYTES);
   } catch (e) {
-    if (e instanceof BadInputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw BadInputError.fromProblems([{ file: abs, line: 0, col: 0, message: `cannot read the file (${code})`, hint: 'check the path' }]);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (!(e instanceof InputFileError)) throw e;
+    const problem = (message: string, hint: string) => BadInputError.fromProblems([{ file: abs, line: 0, col: 0, message, hint }]);
+    if (e.fault === 'too-big') throw problem(`the file ${e.message} for scenario, recipe and policy files`, 'check that the path names the file you meant; split a larger one');
+    if (e.fault === 'not-regular') throw problem(`the file ${e.message}`, 'name a regular file (a FIFO, device or socket is not read)');
+    throw problem(`cannot read the file (${/\((\w+)\)/.exec(e.message)?.[1] ?? e.message})`, 'check the path');
   }
 }
 

@@ -7,6 +7,7 @@ import { isRecipeFile, knownRecipes, useRecipesOf } from '../kernels/resolve.js'
 import { BadInputError } from '../common/errors.js';
 import { loadScenario } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
+import { LINEAR_REGEX_HINT, linearRegex, type LinearRegex } from '../common/linear-regex.js';
 
 export interface PlanEntry {
   scenario: Scenario;
@@ -17,9 +18,9 @@ export interface PlanEntry {
    * --grep that did not match a selftests scenario itself: only its programs whose
    * FILE/PROG or description matches run (known once the files are compiled).
    */
-  programGrep?: RegExp;
+  programGrep?: LinearRegex;
   /** --exclude that did not match a selftests scenario itself: its programs whose FILE/PROG or description matches are left out. */
-  programExclude?: RegExp;
+  programExclude?: LinearRegex;
 }
 
 export interface PlanOptions {
@@ -65,13 +66,11 @@ export function scenarioFiles(paths: string[]): string[] {
   return [...new Set(out)];
 }
 
-function regexFlag(flag: string, source: string | undefined): RegExp | undefined {
+function regexFlag(flag: string, source: string | undefined): LinearRegex | undefined {
   if (source === undefined) return undefined;
-  try {
-    return new RegExp(source);
-  } catch (e) {
-    throw new BadInputError(`${flag} ${source}: ${(e as Error).message}`, { hint: 'pass a JavaScript regular expression' });
-  }
+  const r = linearRegex(source);
+  if (r instanceof Error) throw new BadInputError(`${flag} ${source}: ${r.message}`, { hint: `pass a regular expression; ${LINEAR_REGEX_HINT}` });
+  return r;
 }
 
 export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
@@ -96,7 +95,7 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const entries: PlanEntry[] = [];
   for (const s of scenarios) {
     const relFile = relative(process.cwd(), s.file) || s.file;
-    const matches = (re: RegExp) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
+    const matches = (re: LinearRegex) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
     if (exclude && matches(exclude)) continue;
     if (opts.tags?.length && !s.tags.some((t) => opts.tags!.includes(t))) continue;
     const whole = !grep || matches(grep);

@@ -1,8 +1,9 @@
 // --kernel NAME|FILE -> a recipe -> kernel artifacts ready to boot.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { BadInputError } from '../common/errors.js';
+import { readInputText } from '../common/input-file.js';
 import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
 import { cachedDebianImage, fetchDebianImage } from './fetch/debian-image.js';
@@ -39,8 +40,10 @@ export function isRecipeFile(file: string): boolean {
   let r = recipeFiles.get(file);
   if (r === undefined) {
     try {
-      // Silent: a malformed file is the scenario loader's to report, once, with its position.
-      const doc: unknown = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' });
+      // Silent: a malformed file is the scenario loader's to report, once, with its position;
+      // so is one that is not a regular file or is over 1 MiB (readInputText refuses it
+      // before opening it: a FIFO here hung the run, a 50 MB file took 2.6 GB).
+      const doc: unknown = parse(readInputText(file), { logLevel: 'silent' });
       r = !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
     } catch {
       r = false;

@@ -3,9 +3,9 @@
 // (no cache, no out/). The seed is in the test's name; to get a failing run's files back:
 //   MALFORMED_SEED=N node dist/test/run-tests.js dist/test/malformed-scenarios.test.js
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import t from 'tap';
 import { isMap, isScalar, type Node } from 'yaml';
 import { repoRoot } from '../common/paths.js';
@@ -21,6 +21,8 @@ const FILE = 'scenario.yaml';
 
 const root = mkdtempSync(join(tmpdir(), 'malformed-scenarios-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
+// The folder of the copies is their repository: the programs copied into it are inside their sandbox.
+mkdirSync(join(root, '.git'));
 const known = knownRecipes();
 
 function scenarioFiles(dir: string): string[] {
@@ -29,19 +31,25 @@ function scenarioFiles(dir: string): string[] {
     .flatMap((e) => (e.isDirectory() ? scenarioFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
 }
 
-// Program paths made absolute, so a copy alone in a temp dir still names real files
+// Program folders copied beside the copy (a scenario's sources must stay in its folder
+// or repository, after symlinks), so a copy alone in a temp dir still names real files
 // and its only problem is the one put in.
-function withAbsolutePrograms(file: string): string {
+const progsCopy = join(root, 'progs');
+function withCopiedPrograms(file: string): string {
   const s = new Src(readFileSync(file, 'utf8'));
   const progs = s.top()?.get('programs', true);
   const paths = isMap(progs) ? progs.items.map((p) => p.value as Node).filter(isScalar) : [];
   let text = s.text;
-  for (const n of paths.sort((a, b) => b.range![0] - a.range![0]))
-    text = text.slice(0, n.range![0]) + JSON.stringify(resolve(dirname(file), String(n.value))) + text.slice(n.range![1]);
+  for (const n of paths.sort((a, b) => b.range![0] - a.range![0])) {
+    const src = resolve(dirname(file), String(n.value));
+    const copy = join(progsCopy, relative(repoRoot, src));
+    if (!existsSync(copy)) cpSync(dirname(src), dirname(copy), { recursive: true });
+    text = text.slice(0, n.range![0]) + JSON.stringify(copy) + text.slice(n.range![1]);
+  }
   return text;
 }
 
-const bases = scenarioFiles(join(repoRoot, 'scenarios')).map(withAbsolutePrograms);
+const bases = scenarioFiles(join(repoRoot, 'scenarios')).map(withCopiedPrograms);
 
 t.test('the unmutated scenarios load as copies in a temp dir', async (t) => {
   t.ok(bases.length >= 10, `${bases.length} scenarios to mutate`);

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fixture } from './helpers/cli.js';
+import { LinearRegex } from '../common/linear-regex.js';
 import { judgeCase } from '../harness/selftests/judge.js';
 import { parseLoaderOutput } from '../harness/selftests/loader.js';
 import type { ObjectPrograms } from '../harness/selftests/object.js';
@@ -91,10 +92,10 @@ t.test('__xlated lines must follow each other unless "..." is between them', asy
 t.test('--grep and --exclude choose programs as test_progs -t and -d do', async (t) => {
   const obj = JSON.parse(readFileSync(dir('verifier_and.json'), 'utf8')) as ObjectPrograms;
   const specs = specsOf(obj, CURRENT_RULES);
-  const names = (grep?: RegExp, exclude?: RegExp) => [...new Set(casesFor('verifier_and.c', specs, undefined, grep, exclude).pending.map((p) => p.spec.name))];
+  const names = (grep?: LinearRegex, exclude?: LinearRegex) => [...new Set(casesFor('verifier_and.c', specs, undefined, grep, exclude).pending.map((p) => p.spec.name))];
   const all = names();
   t.ok(all.length > 2, `${all.length} programs`);
   const [first, second] = all as [string, string];
-  t.same(names(undefined, new RegExp(`/${first}$`)), all.filter((n) => n !== first), 'exclude leaves one out by FILE/PROG');
-  t.same(names(new RegExp(`/(${first}|${second})$`), new RegExp(`/${second}$`)), [first], 'grep, then exclude');
+  t.same(names(undefined, new LinearRegex(`/${first}$`)), all.filter((n) => n !== first), 'exclude leaves one out by FILE/PROG');
+  t.same(names(new LinearRegex(`/(${first}|${second})$`), new LinearRegex(`/${second}$`)), [first], 'grep, then exclude');
 });

@@ -1,7 +1,7 @@
 // bisect: build the base kernel plus each prefix of a patch series (incrementally, in the
 // kept O= dir), run one scenario on each, and name the first patch after which a step's
 // verdict differs from the base's.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
@@ -13,6 +13,7 @@ import { ensureCacheWritable } from '../../common/writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 export interface BisectPoint {
   /** Patches applied on top of the base (0 = the base itself). */
@@ -41,10 +42,11 @@ export function bisectPatches(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new BadInputError(`--series ${dir}: not a directory`, { hint: 'pass a directory of git format-patch files (split an mbox with git mailsplit)' });
   }
-  const files = patchFiles([dir]).filter((f) => /^diff --git /m.test(readFileSync(f, 'utf8')));
+  const text = (f: string) => readUserFile(f, INPUT_LIMITS.patch).toString('utf8');
+  const files = patchFiles([dir]).filter((f) => /^diff --git /m.test(text(f)));
   if (!files.length) throw new BadInputError(`${dir}: no patches with a diff`, { hint: 'point --series at a directory of git format-patch files' });
   for (const f of files) {
-    if ((readFileSync(f, 'utf8').match(/^From [0-9a-f]{40} /gm) ?? []).length > 1) {
+    if ((text(f).match(/^From [0-9a-f]{40} /gm) ?? []).length > 1) {
       throw new BadInputError(`${relative(process.cwd(), f)}: holds several patches; bisect needs one patch per file`, { hint: 'split it with `git mailsplit` or `b4 am -o DIR` and pass that directory' });
     }
   }

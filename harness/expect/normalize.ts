@@ -2,7 +2,7 @@
 // values that change from boot to boot or kernel to kernel do not fail scenarios.
 
 import type { Normalize } from '../scenario/types.js';
-import { compileGuarded } from '../../common/regex-guard.js';
+import { compileLinear, type LinearRegex } from '../../common/linear-regex.js';
 
 export interface NormalizeRule {
   name: string;
@@ -70,14 +70,14 @@ export const BUILTIN_RULES: readonly NormalizeRule[] = [
 /** normalize: match sources are applied globally; the schema validates them with these flags. */
 export const NORMALIZE_FLAGS = 'g';
 
-const rules = new Map<string, RegExp>();
+const rules = new Map<string, LinearRegex>();
 
 /** A normalize: rule's regex, compiled and guarded once (the schema refuses bad ones first). */
-function compileRule(source: string): RegExp {
+function compileRule(source: string): LinearRegex {
   let re = rules.get(source);
   if (!re) {
     try {
-      re = compileGuarded(source, NORMALIZE_FLAGS);
+      re = compileLinear(source, NORMALIZE_FLAGS);
     } catch (e) {
       throw new Error(`normalize: ${(e as Error).message}`);
     }
@@ -90,6 +90,6 @@ function compileRule(source: string): RegExp {
 export function normalizeLog(text: string, extra: Normalize[] = []): string {
   let out = text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '');
   for (const rule of BUILTIN_RULES) out = rule.apply(out);
-  for (const rule of extra) out = out.replace(compileRule(rule.match), rule.replace);
+  for (const rule of extra) out = compileRule(rule.match).replaceAll(out, rule.replace);
   return out;
 }

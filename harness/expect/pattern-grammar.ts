@@ -1,17 +1,20 @@
 // The pattern grammar of log, not_log, stdout and stderr (and selftests' __msg, __xlated):
 // the kernel selftests' rules (tools/testing/selftests/bpf/test_loader.c, compile_regex):
-// plain text is literal, {{...}} parts are regular expressions (JS RegExp syntax standing
-// in for POSIX ERE), and a "{{" without its "}}" is an error. The scenario schema and the
-// matcher both parse with parsePattern, so whatever validates also runs.
-import { backtrackingMessage, BACKTRACKING_HINT, exponentialBacktracking } from '../../common/regex-guard.js';
+// plain text is literal, {{...}} parts are regular expressions (RE2's syntax standing in
+// for POSIX ERE: linear time, see common/linear-regex.ts), and a "{{" without its "}}"
+// is an error. The scenario schema and the matcher both parse with parsePattern, so
+// whatever validates also runs.
+import { LINEAR_REGEX_HINT, LinearRegex } from '../../common/linear-regex.js';
 
-/** Flags of every compiled pattern: g for lastIndex searches, m for ^ and $ at line ends. */
-export const PATTERN_FLAGS = 'gm';
+/** Flags of every compiled pattern: m for ^ and $ at line ends. */
+export const PATTERN_FLAGS = 'm';
 
 export interface ParsedPattern {
   ok: true;
   source: string;
-  regex: RegExp;
+  regex: LinearRegex;
+  /** The text itself, for a pattern without {{ }} parts (searched as a substring). */
+  literal?: string;
   /** Contains a newline: matched across lines (see patterns.ts). */
   multiline: boolean;
 }
@@ -23,7 +26,7 @@ export interface PatternProblem {
 }
 
 const ESCAPE = /[.*+?^${}()|[\]\\/]/g;
-const REGEX_HINT = 'the part inside {{ }} must be a valid regular expression; text outside it matches literally';
+const REGEX_HINT = `the part inside {{ }} must be a valid regular expression; text outside it matches literally; ${LINEAR_REGEX_HINT}`;
 
 interface Part {
   /** The regex between {{ and }}; undefined for literal text. */
@@ -67,23 +70,18 @@ export function parsePattern(source: string): ParsedPattern | PatternProblem {
   for (const p of parts) {
     if (p.regex === undefined) continue;
     try {
-      new RegExp(p.regex);
+      new LinearRegex(p.regex);
     } catch (e) {
       return { ok: false, message: `bad regex ${p.text}: ${(e as Error).message}`, hint: REGEX_HINT };
     }
   }
-  let regex: RegExp;
+  let regex: LinearRegex;
   try {
-    regex = new RegExp(body, PATTERN_FLAGS);
+    regex = new LinearRegex(body, PATTERN_FLAGS);
   } catch (e) {
     // Parts that are fine alone but not together: a group name used twice, say.
     return { ok: false, message: `the regex parts do not fit together: ${(e as Error).message}`, hint: 'the {{ }} parts of a pattern make one regular expression: give its named groups different names' };
   }
-  // Literal text cannot backtrack; only patterns with regex parts are analysed.
-  const b = parts.some((p) => p.regex !== undefined) ? exponentialBacktracking(body, PATTERN_FLAGS) : undefined;
-  if (b) {
-    const part = parts.filter((p) => p.at <= b.at).at(-1);
-    return { ok: false, message: `${part?.text ?? 'the pattern'} ${backtrackingMessage(b)}`, hint: BACKTRACKING_HINT };
-  }
-  return { ok: true, source, regex, multiline: source.includes('\n') };
+  const literal = parts.every((p) => p.regex === undefined) ? source : undefined;
+  return { ok: true, source, regex, ...(literal !== undefined ? { literal } : {}), multiline: source.includes('\n') };
 }

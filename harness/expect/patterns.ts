@@ -14,7 +14,7 @@ import { parsePattern, type ParsedPattern, type PatternProblem } from './pattern
 export type CompiledPattern = ParsedPattern;
 
 // The same patterns are matched step after step (and selftests' over hundreds of
-// programs); parsing includes the backtracking analysis, so each source is parsed once.
+// programs); each source is parsed and compiled once.
 const parsed = new Map<string, ParsedPattern | PatternProblem>();
 const CACHE_MAX = 10_000;
 
@@ -73,17 +73,20 @@ export class LineIndex {
 /** First match of p at or after offset `from`. */
 export function search(p: CompiledPattern, idx: LineIndex, from: number): Hit | undefined {
   const { regex } = p;
+  // Plain text (most patterns): a substring search; without a newline it cannot span lines.
+  if (p.literal !== undefined) {
+    const at = idx.text.indexOf(p.literal, from);
+    return at >= 0 ? { start: at, end: at + p.literal.length, line: idx.lineOf(at) } : undefined;
+  }
   if (p.multiline) {
-    regex.lastIndex = from;
-    const m = regex.exec(idx.text);
-    return m ? { start: m.index, end: m.index + m[0].length, line: idx.lineOf(m.index) } : undefined;
+    const m = regex.exec(idx.text, from);
+    return m ? { start: m.index, end: m.end, line: idx.lineOf(m.index) } : undefined;
   }
   for (let line = idx.lineOf(from); line <= idx.starts.length; line++) {
     const start = idx.starts[line - 1] ?? 0;
     const text = idx.text.slice(start, idx.lineEnd(line));
-    regex.lastIndex = Math.max(0, from - start);
-    const m = regex.exec(text);
-    if (m) return { start: start + m.index, end: start + m.index + m[0].length, line };
+    const m = regex.exec(text, Math.max(0, from - start));
+    if (m) return { start: start + m.index, end: start + m.end, line };
   }
   return undefined;
 }

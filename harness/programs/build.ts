@@ -2,11 +2,13 @@
 // everything that decides the object: source and sibling headers, flags, clang version.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { isInside } from '../../common/contained.js';
 import { BadInputError } from '../../common/errors.js';
 import { CLANG } from '../../common/host-commands.js';
 import { cacheDir } from '../../common/paths.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 
 const FLAGS = ['-target', 'bpf', '-O2', '-g', '-mcpu=v3', '-D__TARGET_ARCH_x86', '-Wall', '-Wno-unused-function'];
@@ -30,12 +32,12 @@ const LIBBPF_HEADERS = ['/usr/include/bpf/bpf_helpers.h', '/usr/include/bpf/bpf_
 /** Hash of the source, every header beside it (scenario programs include their own helpers), and libbpf's. */
 function sourceHash(src: string): string {
   const h = createHash('sha256');
-  h.update(readFileSync(src));
+  h.update(readUserFile(src, INPUT_LIMITS.source));
   for (const f of LIBBPF_HEADERS.filter((f) => existsSync(f))) h.update(`\0${f}\0`).update(readFileSync(f));
   const dir = dirname(src);
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.h')).sort()) {
     h.update(`\0${f}\0`);
-    h.update(readFileSync(join(dir, f)));
+    h.update(readUserFile(join(dir, f), INPUT_LIMITS.source, 'a header beside a program is read with it'));
   }
   return h.digest('hex');
 }
@@ -63,6 +65,11 @@ function includeDirHash(dir: string): string {
 export interface BuildOptions {
   /** More clang flags (the selftests Makefile's). */
   flags?: string[];
+  /**
+   * A user's source (not the kernel tree's): every file it includes must lie in this
+   * folder (the scenario's sandbox) or on the include path (see includesLeaving).
+   */
+  sandbox?: string;
   /** Include dirs after includeDirs whose content is fixed by an identity (a tree commit), hashed by it instead of walked. */
   fixed?: { dirs: string[]; identity: string };
 }
@@ -73,10 +80,53 @@ async function objectPlace(src: string, includeDirs: string[], opts: BuildOption
   const flags = [...FLAGS, ...(opts.flags ?? [])];
   const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...INCLUDES];
   const key = createHash('sha256')
-    .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}`)
+    .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}${opts.sandbox ? `\0sandbox:${opts.sandbox}` : ''}`)
     .digest('hex')
     .slice(0, 20);
   return { obj: join(cacheDir('objects'), `${key}.o`), flags, includes };
+}
+
+/** A compile that takes this long is stuck (an include of a FIFO or device), not slow. */
+const COMPILE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Where the compiler's own headers and the system's are: always allowed. */
+let systemRoots: Promise<string[]> | undefined;
+function includeRootsOfSystem(): Promise<string[]> {
+  systemRoots ??= execa(CLANG, ['-print-resource-dir'], { reject: false }).then((r) => ['/usr/include', ...(r.exitCode === 0 && r.stdout.trim() ? [r.stdout.trim()] : [])]);
+  return systemRoots;
+}
+
+/** The files of a make rule's prerequisites (clang -M output): "obj: a b \\\n c", with "\\ " in names. */
+export function ruleFiles(rule: string): string[] {
+  const body = rule.replace(/\\\n/g, ' ');
+  const after = body.slice(body.indexOf(': ') + 2);
+  return (after.match(/(?:\\ |[^\s])+/g) ?? []).map((f) => f.replace(/\\ /g, ' '));
+}
+
+/**
+ * The rule for a user's program: clang may read only files in the scenario's sandbox
+ * and on the include path (the kernel's headers, the tree's, the system's and clang's
+ * own), since its errors quote the lines of what it read into the report. The files
+ * are listed first by the preprocessor (-M -MG: it lists #include, #embed and
+ * __has_include targets, missing ones too, and its messages are not shown), and a
+ * program that names any other file is refused before it is compiled.
+ */
+async function refuseIncludesLeaving(src: string, args: string[], roots: string[], tmp: string): Promise<void> {
+  const dep = `${tmp}.d`;
+  try {
+    await execa(CLANG, [...args, '-M', '-MG', '-MF', dep, src], { reject: false, timeout: COMPILE_TIMEOUT_MS });
+    const listed = existsSync(dep) ? ruleFiles(readFileSync(dep, 'utf8')) : [];
+    const allowed = [...roots, ...(await includeRootsOfSystem())];
+    const outside = listed.map((f) => resolve(f)).filter((f) => existsSync(f) && !allowed.some((root) => isInside(root, f)));
+    if (!outside.length) return;
+    const rel = relative(process.cwd(), src);
+    throw new BadInputError(`${rel}: reads ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}, outside the scenario's folder (or repository) and the include path, after symlinks: not compiled`, {
+      file: rel,
+      hint: 'copy the header into the scenario\'s folder and include it from there',
+    });
+  } finally {
+    rmSync(dep, { force: true });
+  }
 }
 
 /** The object buildProgram would return, when it is compiled already; nothing is compiled. */
@@ -95,7 +145,10 @@ export async function buildProgram(src: string, includeDirs: string[] = [], opts
   if (existsSync(obj)) return obj;
   mkdirSync(dirname(obj), { recursive: true });
   const tmp = `${obj}.${process.pid}.tmp`;
-  const r = await execa(CLANG, [...flags, '-I', dirname(src), ...includes, '-c', src, '-o', tmp], { reject: false, all: true });
+  const args = [...flags, '-I', dirname(src), ...includes];
+  if (opts.sandbox) await refuseIncludesLeaving(src, args, [opts.sandbox, ...includeDirs, ...(opts.fixed?.dirs ?? [])], tmp);
+  const r = await execa(CLANG, [...args, '-c', src, '-o', tmp], { reject: false, all: true, timeout: COMPILE_TIMEOUT_MS });
+  if (r.timedOut) throw new BadInputError(`${relative(process.cwd(), src)}: ${CLANG} did not finish in ${COMPILE_TIMEOUT_MS / 60000} minutes`, { file: relative(process.cwd(), src), hint: 'check what the program includes (a device or FIFO never ends)' });
   if (r.exitCode !== 0) {
     const rel = relative(process.cwd(), src);
     const first = /^(.*?):(\d+):(\d+): error: (.*)$/m.exec(r.all ?? '');

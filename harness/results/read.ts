@@ -1,6 +1,7 @@
 // Read a results.json back (report merge): any problem is bad input naming the file,
 // with line:col for JSON syntax errors and for values of the wrong shape.
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { InputFileError, INPUT_LIMITS, readInputText } from '../../common/input-file.js';
 import path from 'node:path';
 import type { z } from 'zod';
 import { BadInputError, type Problem } from '../../common/errors.js';
@@ -52,16 +53,19 @@ function syntaxErrorOffset(message: string, doc: Document, src: string): number 
   return bare ?? src.length;
 }
 
+const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
 function readText(abs: string): string {
   try {
     // A byte order mark is not JSON, but an editor may have added one.
-    return readFileSync(abs, 'utf8').replace(/^\ufeff/, '');
+    return readInputText(abs, INPUT_LIMITS.results).replace(/^\ufeff/, '');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof InputFileError)) throw e;
     const [message, hint] =
-      code === 'ENOENT' ? ['no such file', RESULTS_HINT]
-      : code === 'EISDIR' ? ['is a directory', `pass ${path.join(abs, 'results.json')}`]
-      : [`cannot read the file (${code ?? String(e)})`, RESULTS_HINT];
+      e.fault === 'missing' ? ['no such file', RESULTS_HINT]
+      : isDir(abs) ? ['is a directory', `pass ${path.join(abs, 'results.json')}`]
+      : e.fault === 'unreadable' ? [`cannot read the file ${/\(.*\)/.exec(e.message)?.[0] ?? ''}`.trim(), RESULTS_HINT]
+      : [`the file ${e.message}`, RESULTS_HINT];
     throw BadInputError.fromProblems([{ file: abs, line: 0, col: 0, message, hint }]);
   }
 }

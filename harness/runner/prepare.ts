@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
+import { scenarioSandbox } from '../../common/contained.js';
 import { treeFile } from '../programs/tree-files.js';
 import { progress } from '../../common/progress.js';
 import type { ScenarioResult } from '../results/model.js';
@@ -57,7 +58,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
     const objs = new Map<string, string>();
     for (const [name, src] of Object.entries(scenario.programs)) {
       const file = typeof src === 'string' ? src : await treeFile(k, src.tree, scenario.file);
-      objs.set(name, await buildProgram(file, k.includeDirs));
+      objs.set(name, await buildProgram(file, k.includeDirs, typeof src === 'string' ? { sandbox: scenarioSandbox(scenario.file) } : {}));
     }
     built.objects.set(scenario.file, objs);
     if (!scenario.selftests.length) continue;
@@ -76,7 +77,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
     const compiled: Compiled[] = new Array(files.length);
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(cpus().length, files.length) }, async () => {
-      for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, k, tree);
+      for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, k, tree, scenarioSandbox(scenario.file));
     }));
     built.selftests.set(scenario.file, {
       files: compiled, rules: tree.rules, loader: await pool.selftestLoader(), runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),

@@ -1,6 +1,6 @@
 // The step kinds: load (bpftool prog loadall over SSH) and run (a shell command).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseLoadallOutput } from '../bpftool/loadall-output.js';
 import { checkDmesg, checkLoad, checkRun, parseStats, programStats, verificationUs } from '../expect/check.js';
 import { tail } from '../expect/excerpt.js';
@@ -95,7 +95,7 @@ export async function runLoadStep(ctx: ScenarioContext, step: LoadStep, expect: 
   // what they printed is the explanation.
   if (!log.trim()) for (const f of failures) f.diff ??= tail(r.stdout, 15);
   if (step.log_file) {
-    const f = judgeGolden(goldenPath(ctx.scenario.file, ctx.kernel, step.log_file), log, ctx.update);
+    const f = judgeGolden(goldenPath(ctx.scenario.file, ctx.kernel, step.log_file), log, ctx.update, dirname(ctx.scenario.file));
     if (f) failures.push(f);
   }
   return {

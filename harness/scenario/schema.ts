@@ -3,12 +3,14 @@
 // (common/yaml-file.ts).
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { braceExpand } from 'minimatch';
 import { z } from 'zod';
+import { isInside, realPathOf, scenarioSandbox } from '../../common/contained.js';
 import { displayPath } from '../../common/errors.js';
 import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from '../expect/comparison.js';
 import { NORMALIZE_FLAGS } from '../expect/normalize.js';
 import { parsePattern } from '../expect/pattern-grammar.js';
-import { regexProblem } from '../../common/regex-guard.js';
+import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
 import type { Expect, Scenario, Step } from './types.js';
 import { strict, type IssueParams, type Locate, type Path } from '../../common/yaml-file.js';
 import { kernelName, KERNEL_MSG } from '../../kernels/recipe-schema.js';
@@ -39,8 +41,9 @@ export function parseDuration(v: number | string): number {
 }
 
 // Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once past that; no step
-// should wait anywhere near a day.
+// should wait anywhere near a day. Zero would switch a watchdog off: every step has one.
 const MAX_DURATION_MS = 24 * 3_600_000;
+const MIN_DURATION_MS = 100;
 
 export const duration = z
   .union([z.number().nonnegative({ error: DURATION_MSG }), z.string().regex(DURATION_RE, { error: DURATION_MSG })], {
@@ -50,9 +53,11 @@ export const duration = z
     const ms = parseDuration(v);
     if (ms > MAX_DURATION_MS)
       ctx.addIssue({ code: 'custom', message: `expected a duration of at most 24h, got ${JSON.stringify(v)}`, params: { hint: 'write e.g. 30s or 10m' } });
+    else if (ms < MIN_DURATION_MS)
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at least 100ms, got ${JSON.stringify(v)}: a step's time limit cannot be switched off`, params: { hint: 'write the longest the step may take, e.g. 30s or 10m' } });
     return ms;
   })
-  .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds (at most 24h).');
+  .describe('A duration: "5s", "500ms", "2m", or a bare number of seconds (from 100ms to 24h).');
 
 /** Hints for format messages (zod's format issues carry no params). */
 export const FORMAT_HINTS: Record<string, string> = {
@@ -88,8 +93,8 @@ const patterns = (what: string) =>
   z.array(pattern).describe(`${what} Plain text matches as a substring; {{...}} parts are extended regexes (kernel selftests' __msg rules).`);
 
 const regexSource = z.string().superRefine((s, ctx) => {
-  const problem = regexProblem(s, NORMALIZE_FLAGS);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { hint: problem.hint } });
+  const r = linearRegex(s, NORMALIZE_FLAGS);
+  if (r instanceof Error) ctx.addIssue({ code: 'custom', message: r.message, params: { hint: LINEAR_REGEX_HINT } });
 });
 
 // --- expect ------------------------------------------------------------------
@@ -203,6 +208,40 @@ function insideScenarioDir(file: string, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', message: `expected a path relative to the scenario file, got the absolute path ${JSON.stringify(file)}`, params: { hint } });
   else if (path.normalize(file).split('/')[0] === '..')
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(file)} leaves the scenario's directory`, params: { hint } });
+}
+
+/**
+ * The same after symlinks: a link inside the scenario's directory (`outside -> /etc`)
+ * would let log_file read a host file into a report and --update overwrite it. The part
+ * after `{kernel}` may not exist yet: the runner checks it again for each kernel.
+ */
+function goldensStayInDir(steps: { log_file?: string }[], dir: string | undefined, ctx: z.RefinementCtx): void {
+  if (!dir) return;
+  steps.forEach((s, i) => {
+    if (!s.log_file || path.isAbsolute(s.log_file)) return;
+    const golden = path.resolve(dir, s.log_file.replaceAll('{kernel}', 'kernel'));
+    if (isInside(dir, golden)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['steps', i, 'log_file'],
+      message: `${JSON.stringify(s.log_file)} leads to ${realPathOf(golden)}, outside the scenario's directory, through a symlink`,
+      params: { hint: 'name a file under the scenario\'s directory that no symlink leads out of' },
+    });
+  });
+}
+
+/** A relative path in the kernel tree that does not climb out of it with "..". */
+const TREE_PATH_RE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/;
+
+/** A glob's braces expand before matching: `{..,a}/x/*.c` and `{/abs,x}/*.c` leave the tree though their text passes TREE_PATH_RE. */
+function bracesStayInTree(pattern: string, ctx: z.RefinementCtx): void {
+  const out = braceExpand(pattern).find((p) => !TREE_PATH_RE.test(p));
+  if (out !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      message: `the glob's braces expand to ${JSON.stringify(out)}, which leaves the kernel tree`,
+      params: { hint: 'braces may only choose among names inside the tree, e.g. progs/verifier_{and,or}.c' },
+    });
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -393,17 +432,19 @@ export interface ScenarioSchemaOptions {
 /** The scenario schema; without options (JSON Schema generation) program files are not checked. */
 export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
   const dir = opts.file ? path.dirname(opts.file) : undefined;
+  const sandbox = opts.file ? scenarioSandbox(opts.file) : undefined;
   const locate: Locate = opts.locate ?? (() => ({ line: 0, col: 0 }));
   const tree = strict({
     tree: z
       .string()
-      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path to a .c file in the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c' })
+      .regex(TREE_PATH_RE, { error: 'expected a relative path to a .c file in the kernel tree, e.g. tools/sched_ext/scx_simple.bpf.c' })
       .describe("A file of the kernel's own source tree, e.g. tools/sched_ext/scx_simple.bpf.c (kernels the harness built or whose Debian source it imported)."),
   });
   const treeGlob = strict({
     tree: z
       .string()
-      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+\.c$/, { error: 'expected a relative path or glob of .c files in the kernel tree, e.g. tools/testing/selftests/bpf/progs/verifier_*.c' })
+      .regex(TREE_PATH_RE, { error: 'expected a relative path or glob of .c files in the kernel tree, e.g. tools/testing/selftests/bpf/progs/verifier_*.c' })
+      .superRefine(bracesStayInTree)
       .describe("Files of the kernel's own source tree, a glob allowed, e.g. tools/testing/selftests/bpf/progs/verifier_*.c."),
   });
   /**
@@ -424,6 +465,12 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
         });
       else if (!isFile(abs))
         ctx.addIssue({ code: 'custom', message: `no such file: ${displayPath(abs)}`, params: { hint: `${key}: paths are relative to the scenario file` } });
+      else if (sandbox && !isInside(sandbox, abs))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(p)} leads to ${realPathOf(abs)}, outside ${sandbox} (the scenario's repository, or its folder when it has none), after symlinks`,
+          params: { hint: 'keep the scenario\'s sources inside its repository or folder; copy the file in rather than link to it' },
+        });
       return abs;
     });
   const program = sourceOrTree('programs', 'Path of a BPF C source, relative to this file.', tree);
@@ -471,6 +518,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       anyOf: [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['skip'] }],
     })
     .superRefine(crossCheck, { when: () => true })
+    .superRefine((d, ctx) => goldensStayInDir(d.steps, dir, ctx))
     .transform((d): Scenario => ({
       file: opts.file ?? '',
       name: d.name,

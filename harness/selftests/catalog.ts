@@ -5,6 +5,7 @@ import { BadInputError, InfraError } from '../../common/errors.js';
 import { cachedKernelArtifacts } from '../../kernels/resolve.js';
 import type { PlanEntry } from '../plan.js';
 import { compiledSelftest, selftestFiles, selftestTree, SELFTESTS_DIR } from './compile.js';
+import { scenarioSandbox } from '../../common/contained.js';
 import { readObject } from './object.js';
 import { casesFor, scenarioDecision, specsOf } from './run.js';
 import type { Mode } from './spec.js';
@@ -40,7 +41,7 @@ export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
   const programs: ListedProgram[] = [];
   const uncompiled: string[] = [];
   for (const file of files) {
-    const obj = await compiledSelftest(file, art, tree);
+    const obj = await compiledSelftest(file, art, tree, scenarioSandbox(entry.scenario.file));
     if (!obj) {
       uncompiled.push(file.name);
       continue;

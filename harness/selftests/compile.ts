@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { glob } from 'glob';
 import { BadInputError } from '../../common/errors.js';
+import { isInside, realPathOf } from '../../common/contained.js';
 import { buildProgram, compiledObject, type BuildOptions } from '../programs/build.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import type { KernelArtifacts } from '../../kernels/artifacts.js';
@@ -71,8 +72,11 @@ export async function selftestFiles(sources: SelftestSource[], tree: SelftestTre
     }
     // test_loader runs only what prog_tests hand it, and those files carry test tags: a
     // glob takes the files that use bpf_misc.h's verdict tags, as the tree counts them.
-    const found = (await glob(src.tree, { cwd: tree.root, nodir: true, posix: true })).sort()
-      .filter((f) => !isGlob(src.tree) || TAGGED.test(readFileSync(join(tree.root, f), 'utf8')));
+    const matched = (await glob(src.tree, { cwd: tree.root, nodir: true, posix: true })).sort();
+    // Validation refused patterns whose text or braces leave the tree; a symlink in it may still.
+    const out = matched.find((f) => !isInside(tree.root, join(tree.root, f)));
+    if (out) throw new BadInputError(`selftests {tree: ${src.tree}}: ${out} leads to ${realPathOf(join(tree.root, out))}, outside the kernel tree`, { hint: 'name files of the tree itself' });
+    const found = matched.filter((f) => !isGlob(src.tree) || TAGGED.test(readFileSync(join(tree.root, f), 'utf8')));
     // One kernel's tree may lack what another's has (6.1 has no verifier_*.c): the
     // scenario is then skipped on that kernel, with this as the reason.
     if (!found.length) return `selftests {tree: ${src.tree}} matches no ${isGlob(src.tree) ? 'tagged (__success/__failure) ' : ''}file in this kernel's tree (${tree.commit.slice(0, 12)})`;
@@ -90,16 +94,22 @@ function treeIncludes(tree: SelftestTree): string[] {
 const buildOptions = (tree: SelftestTree): BuildOptions => ({ flags: FLAGS, fixed: { dirs: treeIncludes(tree), identity: tree.commit } });
 
 /** The object compileSelftest would give, when a run compiled it already; nothing is compiled. */
-export function compiledSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<string | undefined> {
-  return compiledObject(file.path, art.includeDirs ?? [], buildOptions(tree));
+export function compiledSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree, sandbox?: string): Promise<string | undefined> {
+  return compiledObject(file.path, art.includeDirs ?? [], { ...buildOptions(tree), ...ownFile(file, tree, sandbox) });
 }
+
+/** A user's own file (not the tree's) may include only what the scenario's sandbox and the include path hold. */
+const ownFile = (file: SelftestFile, tree: SelftestTree, sandbox?: string) => (sandbox && !file.path.startsWith(tree.root) ? { sandbox } : {});
 
 export type Compiled = { file: SelftestFile; object: string } | { file: SelftestFile; error: string };
 
-/** A tree file that does not build fails its file in the results (the corpus goes on); a user's own file is bad input. */
-export async function compileSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree): Promise<Compiled> {
+/**
+ * A tree file that does not build fails its file in the results (the corpus goes on); a
+ * user's own file is bad input, and with `sandbox` is held to the include rule (programs/build.ts).
+ */
+export async function compileSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree, sandbox?: string): Promise<Compiled> {
   try {
-    return { file, object: await buildProgram(file.path, art.includeDirs ?? [], buildOptions(tree)) };
+    return { file, object: await buildProgram(file.path, art.includeDirs ?? [], { ...buildOptions(tree), ...ownFile(file, tree, sandbox) }) };
   } catch (e) {
     if (!(e instanceof BadInputError) || !file.path.startsWith(tree.root)) throw e;
     return { file, error: e.message };

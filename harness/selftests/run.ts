@@ -14,6 +14,7 @@ import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } fr
 import { readObject, type ObjectPrograms } from './object.js';
 import type { RunnerOptions } from './runner-options.js';
 import { HOST_ARCH, parseSpec, runsProgram, type LoaderRules, type Mode, type ProgramSpec } from './spec.js';
+import type { LinearRegex } from '../../common/linear-regex.js';
 
 /** What the runner prepared on the host for one scenario on one kernel. */
 export interface SelftestPlan {
@@ -25,9 +26,9 @@ export interface SelftestPlan {
   /** object name -> what the tree's prog_tests runner does around it. */
   runnerOptions: RunnerOptions;
   /** --grep, when it selected programs rather than the scenario: FILE/PROG or the description must match. */
-  programGrep?: RegExp;
+  programGrep?: LinearRegex;
   /** --exclude: programs whose FILE/PROG or description matches are left out, as test_progs' -d deny list. */
-  programExclude?: RegExp;
+  programExclude?: LinearRegex;
   /** __btf_path NAME.bpf.o: the tree's progs/NAME.c built like the rest, or why not. */
   btfFile(name: string): Promise<{ object: string } | { error: string }>;
 }
@@ -96,10 +97,10 @@ export const specsOf = (obj: ObjectPrograms, rules: LoaderRules): ProgramSpec[] 
  * test_loader's order: each program that is not auxiliary, its privileged mode then its
  * unprivileged one; a case for the loader unless something decided it on the host.
  */
-export function casesFor(file: string, specs: ProgramSpec[], decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: RegExp, exclude?: RegExp): { cases: LoaderCase[]; pending: Pending[] } {
+export function casesFor(file: string, specs: ProgramSpec[], decide: (spec: ProgramSpec, mode: Mode) => ProgramResult | undefined = () => undefined, grep?: LinearRegex, exclude?: LinearRegex): { cases: LoaderCase[]; pending: Pending[] } {
   const cases: LoaderCase[] = [];
   const pending: Pending[] = [];
-  const matches = (re: RegExp, s: ProgramSpec) => re.test(`${file}/${s.name}`) || re.test(s.description);
+  const matches = (re: LinearRegex, s: ProgramSpec) => re.test(`${file}/${s.name}`) || re.test(s.description);
   const selected = (s: ProgramSpec) => (!grep || matches(grep, s)) && !(exclude && matches(exclude, s));
   for (const spec of specs.filter((s) => !s.auxiliary && selected(s))) {
     for (const mode of spec.modes) {

@@ -11,6 +11,7 @@ import { startSession, type TargetDirs, type TargetSession } from '../target-ses
 import { shellQuote, SshConnection, type ExecOptions, type ExecResult } from '../transport/ssh.js';
 import { knownHostsName, type SshAddress } from './address.js';
 import { algorithmsFor, hostKeyCheck, knownKeys } from './known-hosts.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 export interface SshHostOptions {
   address: SshAddress;
@@ -31,7 +32,7 @@ const CONNECT_RETRY_MS = 1500;
 function credentials(opts: SshHostOptions): { privateKey?: string; agent?: string } {
   if (opts.identity) {
     if (!existsSync(opts.identity)) throw new BadInputError(`--identity ${opts.identity}: no such file`, { hint: 'name the private key file, e.g. ~/.ssh/id_ed25519' });
-    const text = readFileSync(opts.identity, 'utf8');
+    const text = readUserFile(opts.identity, INPUT_LIMITS.key, 'name the private key file').toString('utf8');
     // ssh2 cannot prompt for a passphrase; its parser says so (or what else is wrong).
     const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {

@@ -153,14 +153,14 @@ export class SshConnection {
           reject(new SshLostError(`SSH connection to ${this.describe} lost while running: ${cmd}`));
         };
         this.client.once('close', onClientClose);
-        if (opts.timeoutMs) {
-          timer = setTimeout(() => {
-            this.client.removeListener('close', onClientClose);
-            ch.signal('KILL');
-            ch.close();
-            reject(new SshTimeoutError(`command timed out after ${opts.timeoutMs} ms: ${cmd}`));
-          }, opts.timeoutMs);
-        }
+        // Every command has a watchdog: one not given a limit gets the default.
+        const limit = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_EXEC_TIMEOUT_MS;
+        timer = setTimeout(() => {
+          this.client.removeListener('close', onClientClose);
+          ch.signal('KILL');
+          ch.close();
+          reject(new SshTimeoutError(`command timed out after ${limit} ms: ${cmd}`));
+        }, limit);
         ch.on('data', (d: Buffer) => out.push(d));
         ch.stderr.on('data', (d: Buffer) => errb.push(d));
         ch.on('exit', (code: number | null, signal?: string) => {
@@ -218,6 +218,9 @@ export class SshConnection {
     this.client.end();
   }
 }
+
+/** The limit of a command that names none: no command of ours runs this long. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** How long exec waits before asking again, each time the server refuses to start a command. */
 const EXEC_RETRY_MS = [100, 500, 2000];

@@ -3,9 +3,9 @@
 // inputs keys it without running kconfig first, and a cache hit stays cheap.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { CLANG } from '../../common/host-commands.js';
 import type { ConfigBase, FragmentRef } from '../recipe.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 const TOOLCHAIN = [['gcc', '--version'], ['ld', '--version'], ['pahole', '--version'], ['make', '--version'], [CLANG, '--version']];
 
@@ -41,8 +41,8 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 /** A tree's fragment is named by its path: its bytes are part of the source's identity. */
 export function configHash(base: ConfigBase, fragments: FragmentRef[], drop: Record<string, string> = {}): string {
   const h = createHash('sha256');
-  h.update(base.kind === 'file' ? `file:${sha(readFileSync(base.file))}` : base.kind);
-  for (const f of fragments) h.update(`\0${typeof f === 'string' ? sha(readFileSync(f)) : `tree:${f.tree}`}`);
+  h.update(base.kind === 'file' ? `file:${sha(readUserFile(base.file, INPUT_LIMITS.patch))}` : base.kind);
+  for (const f of fragments) h.update(`\0${typeof f === 'string' ? sha(readUserFile(f, INPUT_LIMITS.patch)) : `tree:${f.tree}`}`);
   // Only when set, so hashes made before drop: existed stay valid.
   const dropped = Object.keys(drop).sort();
   if (dropped.length) h.update(`\0drop:${dropped.join(',')}`);

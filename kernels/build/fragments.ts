@@ -1,7 +1,7 @@
 // Config fragments: what each asks for, and which of those the final .config dropped
 // (an option whose dependencies are not met is silently removed by olddefconfig).
-import { readFileSync } from 'node:fs';
 import type { Problem } from '../../common/errors.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 export interface Request {
   option: string;
@@ -13,7 +13,7 @@ export interface Request {
 
 export function parseFragment(file: string): Request[] {
   const out: Request[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
+  readUserFile(file, INPUT_LIMITS.patch).toString('utf8').split('\n').forEach((text, i) => {
     const set = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(text.trim());
     const unset = /^# (CONFIG_[A-Za-z0-9_]+) is not set$/.exec(text.trim());
     if (set) out.push({ option: set[1]!, value: set[2]!, file, line: i + 1 });

@@ -53,6 +53,9 @@ export function progressLine(label: string, steps: number, expected: number | un
   return `${label}: ${steps}${expected ? `/~${expected}` : ''} steps${pct !== undefined ? ` (${pct}%)` : ''}, ${fmtTime(elapsedMs)}${left}`;
 }
 
+/** A build past this is stuck, not slow (a defconfig build on 2 cores takes about 1 hour). */
+const MAKE_LIMIT_MS = 6 * 3_600_000;
+
 /** Run make; returns the number of build steps it printed. */
 export async function runMake(args: string[], opts: MakeOptions): Promise<number> {
   const log = createWriteStream(opts.log, { flags: 'a' });
@@ -63,7 +66,7 @@ export async function runMake(args: string[], opts: MakeOptions): Promise<number
   let partial = '';
   const tail: string[] = [];
   // make dies with the harness, and on SIGTERM stops the jobs it started.
-  const p = spawnGuarded('make', args, 'TERM', { cwd: opts.cwd, env: buildEnv(), reject: false, all: true, buffer: false, stdin: 'ignore' } as const);
+  const p = spawnGuarded('make', args, 'TERM', { cwd: opts.cwd, env: buildEnv(), reject: false, all: true, buffer: false, stdin: 'ignore', timeout: MAKE_LIMIT_MS, killSignal: 'SIGTERM' } as const);
   p.all!.on('data', (d: Buffer) => {
     log.write(d);
     const lines = (partial + d.toString()).split('\n');
@@ -80,7 +83,8 @@ export async function runMake(args: string[], opts: MakeOptions): Promise<number
   await new Promise<void>((res) => log.end(res));
   if (r.exitCode !== 0) {
     const last = [...tail, partial].filter(Boolean).slice(-30).join('\n');
-    throw new InfraError(`${opts.label}: make ${args.join(' ')} failed (exit ${r.exitCode ?? r.signal})\n--- last lines of the log ---\n${last}\n--- whole log: ${opts.log}`);
+    const why = r.timedOut ? `did not finish in ${MAKE_LIMIT_MS / 3_600_000} hours and was stopped` : `failed (exit ${r.exitCode ?? r.signal})`;
+    throw new InfraError(`${opts.label}: make ${args.join(' ')} ${why}\n--- last lines of the log ---\n${last}\n--- whole log: ${opts.log}`);
   }
   if (opts.stepsFile && steps > 0) writeFileSync(opts.stepsFile, String(steps));
   return steps;

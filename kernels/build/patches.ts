@@ -1,12 +1,13 @@
 // Patch series: directories of *.patch files or mbox files (b4 and patchwork write
 // several patches, and often a cover letter, into one file), applied in order with
 // `git am --3way`. A cover letter has no diff and is dropped.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
 import type { PatchSource } from '../recipe.js';
 import { git, type SourceTree } from '../source/tree.js';
 import { cachedLoreSeries, loreSeries } from './lore.js';
+import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 const PATCH_FILE = /\.(patch|diff|mbox|mbx|eml)$/;
 
@@ -39,12 +40,12 @@ export async function seriesFiles(entries: PatchSource[], fetch = true): Promise
 
 /** The bytes of the series, in order, for the cache key. */
 export function seriesBytes(files: string[]): Buffer[] {
-  return files.map((f) => readFileSync(f));
+  return files.map((f) => readUserFile(f, INPUT_LIMITS.patch));
 }
 
 /** The first Subject: header, unfolded, without its [PATCH ...] prefix. */
 export function firstSubject(file: string): string {
-  const m = /^Subject: (.*(?:\n[ \t].*)*)/m.exec(readFileSync(file, 'utf8'));
+  const m = /^Subject: (.*(?:\n[ \t].*)*)/m.exec(readUserFile(file, INPUT_LIMITS.patch).toString('utf8'));
   return m ? m[1]!.replace(/\n[ \t]+/g, ' ').replace(/^\[[^\]]*\]\s*/, '').trim() : '(no subject)';
 }
 

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../../common/yaml-file.js';
 import { repoRoot } from '../../common/paths.js';
-import { regexProblem } from '../../common/regex-guard.js';
+import { compileLinear, LINEAR_REGEX_HINT, linearRegex, type LinearRegex } from '../../common/linear-regex.js';
 
 export const DEFAULT_POLICY_FILE = join(repoRoot, 'vm', 'crash', 'policy.yaml');
 
-/** A regex source that compiles and cannot backtrack exponentially (it runs on every kernel message line). */
+/** A regex source RE2 takes (it runs on every kernel message line, in linear time). */
 const regex = z.string().min(1).superRefine((s, ctx) => {
-  const problem = regexProblem(s);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem.kind === 'syntax' ? `not a valid regular expression: ${problem.message}` : problem.message, params: { hint: problem.hint } });
+  const r = linearRegex(s);
+  if (r instanceof Error) ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${r.message}`, params: { hint: LINEAR_REGEX_HINT } });
 });
 
 const policySchema = z.strictObject({
@@ -29,14 +29,14 @@ const policySchema = z.strictObject({
 
 export interface CrashRule {
   kind: string;
-  match: RegExp;
+  match: LinearRegex;
   title: string;
 }
 
 export interface CrashPolicy {
   file: string;
   crashes: CrashRule[];
-  allow: RegExp[];
+  allow: LinearRegex[];
   excerpt: { before: number; after: number };
 }
 
@@ -49,8 +49,8 @@ export function loadCrashPolicy(file = DEFAULT_POLICY_FILE): CrashPolicy {
   const p = loadYamlFile(file, () => policySchema, { schemaRef: 'vm/crash/policy.yaml (the shipped policy)' });
   const policy: CrashPolicy = {
     file,
-    crashes: p.crashes.map((c) => ({ kind: c.kind, match: new RegExp(c.match), title: c.title })),
-    allow: p.allow.map((a) => new RegExp(a)),
+    crashes: p.crashes.map((c) => ({ kind: c.kind, match: compileLinear(c.match), title: c.title })),
+    allow: p.allow.map((a) => compileLinear(a)),
     excerpt: p.excerpt,
   };
   loaded.set(file, policy);

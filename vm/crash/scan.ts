@@ -26,7 +26,7 @@ export function findCrash(lines: readonly string[], policy: CrashPolicy, source:
     for (const rule of policy.crashes) {
       const m = rule.match.exec(line);
       if (!m) continue;
-      const title = rule.title.replace(/\$(\d)/g, (_, n: string) => m[Number(n)] ?? '');
+      const title = rule.title.replace(/\$(\d)/g, (_, n: string) => m.groups[Number(n)] ?? '');
       const excerpt = lines.slice(Math.max(0, i - policy.excerpt.before), i + policy.excerpt.after + 1).join('\n');
       return { kind: rule.kind, title, source, line, excerpt };
     }
