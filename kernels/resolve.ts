@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { BadInputError } from '../common/errors.js';
-import { readInputText } from '../common/input-file.js';
+import { InputFileError, readInputText } from '../common/input-file.js';
 import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './artifacts.js';
 import { cachedDebianImage, fetchDebianImage } from './fetch/debian-image.js';
@@ -17,6 +17,8 @@ const found = new Map<string, string>();
 
 const dirRecipes = new Map<string, string[]>();
 const recipeFiles = new Map<string, boolean>();
+/** Files where recipes are looked for that were not read (not regular, over 1 MiB), with why. */
+const unread = new Map<string, string>();
 /** The recipe files of a folder, read once per process (scenarios share folders). */
 function recipesIn(dir: string): string[] {
   let r = dirRecipes.get(dir);
@@ -45,7 +47,8 @@ export function isRecipeFile(file: string): boolean {
       // before opening it: a FIFO here hung the run, a 50 MB file took 2.6 GB).
       const doc: unknown = parse(readInputText(file), { logLevel: 'silent' });
       r = !!doc && typeof doc === 'object' && !Array.isArray(doc) && ('source' in doc || 'extends' in doc);
-    } catch {
+    } catch (e) {
+      if (e instanceof InputFileError) unread.set(file, e.message);
       r = false;
     }
     // The scenario walk and the recipe search look at the same files: each is read once.
@@ -97,6 +100,16 @@ export function useRecipesOf(scenarioFiles: string[], env: NodeJS.ProcessEnv = p
     }
   }
   for (const [name, { file }] of seen) found.set(name, file);
+}
+
+/** The recipes found for this run's scenarios (name -> file), for validate. */
+export function foundRecipes(): [string, string][] {
+  return [...found];
+}
+
+/** Files where recipes were looked for that were not read, and why (for validate; a run goes on without them). */
+export function unreadRecipeFiles(): [string, string][] {
+  return [...unread];
 }
 
 /** Every recipe name: the shipped ones, and those found for this run's scenarios. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { COMPARE_REPORTERS } from '../harness/cli/commands/compare.js';
+import { FLAG_MAX } from '../harness/cli/flags.js';
 import { REPORTERS } from '../harness/reporters/reporter.js';
 import { ACCEL_CHOICES } from '../vm/qemu/accel.js';
 import { cli } from './helpers/cli.js';
@@ -24,18 +25,18 @@ const COMMANDS: Record<string, string[]> = {
   'report merge': ['report', 'merge', join(dir, 'results.json')],
 };
 
-/** Each numeric flag of each subcommand, the smallest value it takes, and whether it is a whole number. */
-const NUMERIC: [string, string, number, 'int' | 'percent'][] = [
-  ['run', '--jobs', 1, 'int'],
-  ['run', '--memory', 64, 'int'],
-  ['run', '--cpus', 1, 'int'],
-  ['run', '--kernel-jobs', 1, 'int'],
-  ['compare', '--jobs', 1, 'int'],
-  ['compare', '--kernel-jobs', 1, 'int'],
+/** Each numeric flag of each subcommand, the range it takes (whole numbers), or a percentage. */
+const NUMERIC: [string, string, number, number | 'percent'][] = [
+  ['run', '--jobs', 1, FLAG_MAX.jobs],
+  ['run', '--memory', 64, FLAG_MAX.memoryMiB],
+  ['run', '--cpus', 1, FLAG_MAX.cpus],
+  ['run', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
+  ['compare', '--jobs', 1, FLAG_MAX.jobs],
+  ['compare', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['compare', '--threshold', 0, 'percent'],
-  ['reproduce', '--kernel-jobs', 1, 'int'],
+  ['reproduce', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['reproduce', '--threshold', 0, 'percent'],
-  ['vm up', '--memory', 64, 'int'],
+  ['vm up', '--memory', 64, FLAG_MAX.memoryMiB],
 ];
 
 const CHOICES: [string, string, readonly string[]][] = [
@@ -59,10 +60,11 @@ async function refused(t: T, command: string, flag: string, value: string, why: 
   t.equal(r.stdout, '', `${what}: nothing on stdout`);
 }
 
-t.test('numeric flags refuse what is not a whole number, or under the minimum', async (t) => {
-  for (const [command, flag, min, kind] of NUMERIC) {
-    const why = kind === 'int' ? new RegExp(`expected a whole number of at least ${min}`) : /expected a percentage, e.g. 5 or 2\.5/;
-    const bad = kind === 'int' ? ['abc', String(min - 1), '1.5', '1e3', '-2', ''] : ['abc', '-1', '5%', ''];
+t.test('numeric flags refuse what is not a whole number, or out of their range', async (t) => {
+  for (const [command, flag, min, max] of NUMERIC) {
+    const int = max !== 'percent';
+    const why = int ? new RegExp(`expected a whole number from ${min} to ${max}`) : /expected a percentage, e.g. 5 or 2\.5/;
+    const bad = int ? ['abc', String(min - 1), String(max + 1), '1.5', '1e3', '-2', ''] : ['abc', '-1', '5%', ''];
     for (const value of bad) await refused(t, command, flag, value, why);
   }
   t.notOk(existsSync(cache), 'no cache made');

@@ -1,12 +1,13 @@
 // The crash policy (vm/crash/policy.yaml) and the scanner, on a recorded console log
 // and on single lines in the formats the kernel prints them (see each case).
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { findCrash } from '../vm/crash/scan.js';
-import { LineLog } from '../vm/crash/line-log.js';
+import { LineLog, MAX_LINE } from '../vm/crash/line-log.js';
+import { ConsoleLog } from '../vm/qemu/console.js';
 import { kmsgText } from '../harness/transport/kernel-log.js';
 import { BadInputError } from '../common/errors.js';
 import { fixture } from './helpers/cli.js';
@@ -85,4 +86,37 @@ t.test('a bad policy file is bad input with its position', async (t) => {
   }
   t.ok(err instanceof BadInputError, 'BadInputError');
   t.match((err as Error).message, /policy\.yaml:3:12: error: .*not a valid regular expression/);
+});
+
+// Issue 21: 32 MiB with no newline took 46 s (the unfinished line was joined and split
+// again on every chunk) and was kept whole. Now each write is linear in its own length
+// and a line is kept to MAX_LINE characters, saying what was cut.
+t.test('LineLog: a line with no end is cut at MAX_LINE, saying so; what follows is read as usual', async (t) => {
+  const log = new LineLog();
+  const chunk = 'x'.repeat(64 * 1024);
+  for (let i = 0; i < 512; i++) log.write(chunk); // 32 MiB, no newline
+  const [open] = log.since(0);
+  t.equal(open, `${'x'.repeat(MAX_LINE)} [line cut: ${32 * 1024 * 1024 - MAX_LINE} more characters dropped]`, 'the unfinished line, cut');
+  log.write('y\r\nWARNING: CPU: 0 PID: 1 at kernel/bpf/x.c:1 f+0x1/0x2\n');
+  const lines = log.since(0);
+  t.equal(lines.length, 2);
+  t.match(lines[0], ` [line cut: ${32 * 1024 * 1024 - MAX_LINE + 1} more characters dropped]`, 'its newline ends it (the "y" before it dropped too)');
+  t.equal(findCrash(lines, loadCrashPolicy(), 'console')?.title, 'WARNING in f (kernel/bpf/x.c:1)', 'a crash after it is still found');
+});
+
+t.test('ConsoleLog: the file stops at its limit and ends with a note of what was dropped; lines stay bounded', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'console-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const cons = new ConsoleLog(join(dir, 'console.log'), 1000);
+  cons.write(Buffer.from(`boot\n${'z'.repeat(3000)}`));
+  // A UTF-8 character split over two chunks is one character in the lines.
+  const euro = Buffer.from('\n€\n');
+  cons.write(euro.subarray(0, 2));
+  cons.write(euro.subarray(2));
+  t.equal(cons.droppedBytes, 3005 + 5 - 1000);
+  await cons.close();
+  const text = readFileSync(join(dir, 'console.log'), 'utf8');
+  t.equal(text.length, 1000 + `\n[bpf-harness: console output past 1000 bytes dropped: ${3010 - 1000} bytes]\n`.length);
+  t.match(text, /\n\[bpf-harness: console output past 1000 bytes dropped: 2010 bytes\]\n$/);
+  t.same(cons.lines.since(0), ['boot', 'z'.repeat(3000), '€'], 'the lines are not cut by the file limit');
 });

@@ -279,7 +279,8 @@ const STALLING: [string, string, boolean][] = [
 t.test('user regexes run on RE2: the patterns that stall a backtracking engine answer, and correctly', async (t) => {
   for (const [re, line, want] of STALLING) {
     t.equal(new LinearRegex(re).test(line), want, `${re} on ${line.length} characters`);
-    t.equal(checkPatterns('log', [`{{${re}}}`], `${line}\n`).length === 0, want, `${re} as a log pattern`);
+    // In (?:...): a part ends at the first "}}", and "a{25}}}" would end it too soon.
+    t.equal(checkPatterns('log', [`{{(?:${re})}}`], `${line}\n`).length === 0, want, `${re} as a log pattern`);
   }
   t.equal(normalizeLog(`${'a'.repeat(20000)}!`, [{ match: '(a|aa)+!', replace: '<$1>' }]), '<a>', 'normalize: with its groups');
   t.equal(new LinearRegex('(?<n>[0-9]+) (x)').replaceAll('1 x, 22 x', '[$<n>|$2|$&|$$]'), '[1|x|1 x|$], [22|x|22 x|$]', "String.prototype.replace's syntax");

@@ -1,6 +1,8 @@
 // Limits on what users hand the harness: scenario and recipe files over 1 MiB are refused
-// before parsing, naming the file; at most 50 problems of one file are listed.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// before parsing, naming the file; at most 50 problems of one file are listed; files that
+// are not regular (FIFOs, devices) are never opened.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -10,7 +12,9 @@ import { loadYamlFile, MAX_INPUT_BYTES } from '../common/yaml-file.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import { loadRecipeFile } from '../kernels/recipe-load.js';
 import { badInput } from './helpers/bad-input.js';
-import { cli } from './helpers/cli.js';
+import { CLI, cli } from './helpers/cli.js';
+import { repoRoot } from '../common/paths.js';
+import { readInputFile } from '../common/input-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'input-limits-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,9 +44,9 @@ t.test('a file of exactly 1 MiB loads; one byte more is refused, naming the file
   }
 });
 
-t.test('a file with no end (a device) is read no further than the limit', async (t) => {
+t.test('a file with no end (a device) is refused before it is opened', async (t) => {
   const e = badInput(() => loadYamlFile('/dev/zero', () => scenarioSchema(), { schemaRef: 'scenarios/schema.json' }));
-  t.match(e.message, '/dev/zero: error: the file is more than 1 MiB, over the limit');
+  t.match(e.message, '/dev/zero: error: the file is a character device, not a regular file');
 });
 
 t.test(`at most ${MAX_PROBLEMS_PER_FILE} problems of a file are listed, and how many more there are`, async (t) => {
@@ -72,4 +76,48 @@ t.test('through the CLI: exit 2 naming the file, before anything is built or boo
   t.equal(build.exitCode, 2, 'kernel build: exit 2', { stderr: build.stderr });
   t.match(build.stderr, `${recipe}: error: the file is ${2 * MAX_INPUT_BYTES} bytes, over the limit of 1 MiB`);
   t.same(readdirSync(dir).filter((f) => f === 'cache' || f === 'out'), [], 'no cache and no out/ made');
+});
+
+// Issue 21: files where recipes are looked for (beside a scenario, kernels/ folders) were
+// read whole, with no type or size check: a FIFO hung validate, list and run (SIGTERM
+// too), /dev/zero grew past 4 GB, a 50 MB neighbour took 41 s and 2.6 GB.
+t.test('neighbours that are FIFOs, devices or over 1 MiB are not opened: validate names them, list and run go on', async (t) => {
+  const suite = join(dir, 'neighbours');
+  mkdirSync(join(suite, 'kernels'), { recursive: true });
+  writeFileSync(join(suite, 'a.yaml'), SCENARIO);
+  await execa('mkfifo', [join(suite, 'kernels', 'fifo.yaml')]);
+  symlinkSync('/dev/zero', join(suite, 'kernels', 'zero.yaml'));
+  yamlOfSize('neighbours/kernels/big.yaml', RECIPE, 50 * MAX_INPUT_BYTES);
+  // A hang would end here, as a failure, not in tap's timeout.
+  const run = (args: string[]) => execa('node', [CLI, ...args], { cwd: repoRoot, reject: false, timeout: 120_000, env: { BPF_HARNESS_CACHE: join(dir, 'cache-n') } });
+  const v = await run(['validate', join(suite, 'a.yaml')]);
+  t.notOk(v.timedOut, 'validate ends');
+  t.equal(v.exitCode, 2, 'validate: exit 2', { stderr: v.stderr });
+  t.match(v.stderr, `${join(suite, 'kernels', 'fifo.yaml')}: error: not read as a recipe: the file is a FIFO, not a regular file`);
+  t.match(v.stderr, `${join(suite, 'kernels', 'zero.yaml')}: error: not read as a recipe: the file is a character device, not a regular file`);
+  t.match(v.stderr, `${join(suite, 'kernels', 'big.yaml')}: error: not read as a recipe: the file is ${50 * MAX_INPUT_BYTES} bytes, over the limit of 1 MiB`);
+  t.match(v.stdout, /^1 scenario files: all valid; 0 recipe files found beside them, 3 with errors$/m);
+  const l = await run(['list', join(suite, 'a.yaml')]);
+  t.notOk(l.timedOut, 'list ends');
+  t.equal(l.exitCode, 0, 'list: exit 0, the neighbours left unread', { stderr: l.stderr });
+  const whole = await run(['validate', suite]);
+  t.notOk(whole.timedOut, 'validate of the folder ends');
+  t.equal(whole.exitCode, 2);
+  t.equal(whole.stderr.split('\n').filter((x) => x.includes('fifo.yaml: error')).length, 1, 'walked as a scenario, the FIFO is named once');
+  t.match(whole.stderr, `${join(suite, 'kernels', 'fifo.yaml')}: error: the file is a FIFO, not a regular file`);
+});
+
+t.test('readInputFile: regular files only, checked before opening, and no further than the limit', async (t) => {
+  const fifo = join(dir, 'pipe');
+  await execa('mkfifo', [fifo]);
+  t.throws(() => readInputFile(fifo), { fault: 'not-regular', message: 'is a FIFO, not a regular file' }, 'a FIFO: no open, which would block');
+  t.throws(() => readInputFile('/dev/zero'), { fault: 'not-regular', message: 'is a character device, not a regular file' });
+  t.throws(() => readInputFile(dir), { fault: 'not-regular', message: 'is a directory, not a regular file' });
+  t.throws(() => readInputFile(join(dir, 'nope')), { fault: 'missing', message: 'cannot be read (ENOENT)' });
+  const small = yamlOfSize('limit.txt', '', 100);
+  t.equal(readInputFile(small, 100).length, 100, 'exactly at the limit');
+  t.throws(() => readInputFile(small, 99), { fault: 'too-big', message: 'is 100 bytes, over the limit of 99 bytes (99 bytes)' });
+  const linked = join(dir, 'linked.yaml');
+  symlinkSync(fifo, linked);
+  t.throws(() => readInputFile(linked), { fault: 'not-regular', message: 'is a FIFO, not a regular file' }, 'through a symlink too');
 });

@@ -3,11 +3,11 @@
 // the flag and the value ("option '-j, --jobs <n>' argument 'abc' is invalid. ...").
 import { InvalidArgumentError, Option } from 'commander';
 
-/** A whole number of at least `min`, written in decimal digits (no sign, no exponent). */
-export function parseIntFlag(min: number): (v: string) => number {
+/** A whole number from `min` to `max`, written in decimal digits (no sign, no exponent). */
+export function parseIntFlag(min: number, max: number): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -42,10 +42,16 @@ export function parseShard(v: string): Shard {
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
-/** An option taking a whole number of at least `min`. */
-export function intOption(flags: string, description: string, min: number, dflt: number): Option {
-  return new Option(flags, `${description} (at least ${min})`).argParser(parseIntFlag(min)).default(dflt);
+/**
+ * An option taking a whole number from `min` to `max`: an absurd value (--jobs 100000,
+ * --memory past any host) is bad input before anything is fetched or booted.
+ */
+export function intOption(flags: string, description: string, min: number, max: number, dflt: number): Option {
+  return new Option(flags, `${description} (${min} to ${max})`).argParser(parseIntFlag(min, max)).default(dflt);
 }
+
+/** The upper limits of the numeric flags. */
+export const FLAG_MAX = { jobs: 64, kernelJobs: 16, cpus: 64, memoryMiB: 256 * 1024 } as const;
 
 /** An option taking one of `choices` (commander checks them and --help lists them). */
 export function choiceOption<T extends string>(flags: string, description: string, choices: readonly T[], dflt: T): Option {

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { parseReporter } from '../reporters/outputs.js';
 import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
-import { choiceOption, collectQemuArg, intOption, parseAppend, parsePercentFlag, parseShard } from './flags.js';
+import { choiceOption, collectQemuArg, FLAG_MAX, intOption, parseAppend, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
 import { EXIT } from './exit-codes.js';
@@ -38,7 +38,7 @@ const thresholdOption = () =>
 // Under TCG a guest leaves the host idle while it waits on SSH, sleeps and timers: two
 // kernels at once ran the kfunc matrix 1.55x faster than one after the other on 2 cores.
 const kernelJobsOption = () =>
-  intOption('--kernel-jobs <n>', 'kernels to run at once, each on its own --jobs guests (1: one kernel after the other)', 1, 2);
+  intOption('--kernel-jobs <n>', 'kernels to run at once, each on its own --jobs guests (1: one kernel after the other)', 1, FLAG_MAX.kernelJobs, 2);
 
 /** --reporter NAME[=FILE], repeatable: several reporters at once, one of them on stdout. */
 function reporterOption(dflt: string): Option {
@@ -72,14 +72,14 @@ function program(setExit: (n: number) => void): Command {
     .addOption(reporterOption('default: spec on stdout, and junit.xml and report.html under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)
-    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, 1))
+    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, FLAG_MAX.jobs, 1))
     .addOption(kernelJobsOption())
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)', parseShard)
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
-    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
-    .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, 2))
+    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, FLAG_MAX.memoryMiB, 256))
+    .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, FLAG_MAX.cpus, 2))
     .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"', parseAppend)
     .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collectQemuArg)
     .option('--keep-failed', 'keep the guest of the first failing scenario up after the run, as the scenario left it (its cleanup not run), and print how to ssh into it; Ctrl-C stops it')
@@ -101,7 +101,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel (veristat\'s columns, then kernel,mode,outcome,reason,scenario,step)')
     .option('-o, --out <dir>', 'artifacts directory, new or empty (both runs, results.json, comparison.json)')
     .option('--force', FORCE)
-    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, 1))
+    .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, FLAG_MAX.jobs, 1))
     .addOption(kernelJobsOption())
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
@@ -186,7 +186,7 @@ function program(setExit: (n: number) => void): Command {
     .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C or `vm down`')
     .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
-    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, 256))
+    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, FLAG_MAX.memoryMiB, 256))
     .option('--append <args>', 'more kernel command line for the guest', parseAppend)
     .option('--qemu-arg <arg>', 'one more argument for QEMU (repeatable, one argument each)', collectQemuArg)
     .option('--cold-boot', 'boot the kernel instead of restoring the guest from its snapshot')

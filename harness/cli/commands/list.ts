@@ -1,10 +1,11 @@
 // bpf-harness list [PATH...] and bpf-harness validate [PATH...]: the plan and the files,
 // read and checked without fetching, building or booting anything.
 import { relative } from 'node:path';
-import { BadInputError } from '../../../common/errors.js';
+import { BadInputError, displayPath } from '../../../common/errors.js';
 import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
-import { checkKernels, knownRecipes, useRecipesOf } from '../../../kernels/resolve.js';
+import { checkKernels, foundRecipes, knownRecipes, unreadRecipeFiles, useRecipesOf } from '../../../kernels/resolve.js';
+import { resolveRecipe } from '../../../kernels/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { catalogOf, type Catalog, type ListedMode } from '../../selftests/catalog.js';
 
@@ -91,11 +92,28 @@ export function validateCommand(paths: string[]): number {
       problems.push(e.message);
     }
   }
-  if (problems.length) {
-    process.stderr.write(`${problems.join('\n')}\n`);
-    process.stdout.write(`${files.length} scenario files: ${files.length - problems.length} valid, ${problems.length} with errors\n`);
+  // The recipes the scenarios would find (beside them, in kernels/ folders, BPF_HARNESS_KERNELS), checked as a run resolves them.
+  const recipeProblems: string[] = [];
+  const recipes = foundRecipes();
+  for (const [, file] of recipes) {
+    try {
+      resolveRecipe(file);
+    } catch (e) {
+      if (!(e instanceof BadInputError)) throw e;
+      recipeProblems.push(e.message);
+    }
+  }
+  // One the walk took for a scenario has its problem reported above already.
+  const walked = new Set(files);
+  for (const [file, why] of unreadRecipeFiles().filter(([f]) => !walked.has(f))) {
+    recipeProblems.push(`${displayPath(file)}: error: not read as a recipe: the file ${why}\n  hint: a recipe is a regular file of at most 1 MiB; move this one out of where recipes are looked for`);
+  }
+  const recipeLine = recipes.length || recipeProblems.length ? `; ${recipes.length} recipe file${recipes.length === 1 ? '' : 's'} found beside them, ${recipeProblems.length ? `${recipeProblems.length} with errors` : 'all valid'}` : '';
+  if (problems.length || recipeProblems.length) {
+    process.stderr.write(`${[...problems, ...recipeProblems].join('\n')}\n`);
+    process.stdout.write(`${files.length} scenario files: ${problems.length ? `${files.length - problems.length} valid, ${problems.length} with errors` : 'all valid'}${recipeLine}\n`);
     return EXIT.badInput;
   }
-  process.stdout.write(`${files.length} scenario files: all valid\n`);
+  process.stdout.write(`${files.length} scenario files: all valid${recipeLine}\n`);
   return EXIT.ok;
 }
