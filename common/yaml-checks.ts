@@ -1,6 +1,6 @@
 // Checks of a YAML file that neither the yaml parser's errors nor zod make, each with an
 // offset for file:line:col: binary input, parser warnings (unknown tags), keys that are
-// not names, and aliases that cannot be expanded.
+// not names (or __proto__), and aliases that cannot be expanded.
 import { isAlias, isCollection, isScalar, visit, type Alias, type Document, type Node } from 'yaml';
 
 export interface Found {
@@ -27,12 +27,19 @@ export function binaryProblem(src: string): Found | undefined {
 
 const KEY_HINT = 'write keys as plain names (key: value); quote a name that YAML reads as null';
 
-/** Mapping keys that are null, lists or mappings (JS objects cannot hold them as keys). */
+/**
+ * Mapping keys that are null, lists or mappings (JS objects cannot hold them as keys), and
+ * "__proto__", which a JS object takes as its prototype: the entry would vanish unseen.
+ */
 export function keyProblems(doc: Document): Found[] {
   const found: Found[] = [];
   visit(doc, {
     Pair(_, pair, ancestors) {
       const key = pair.key as Node | null;
+      if (isScalar(key) && key.value === '__proto__') {
+        found.push({ offset: key.range?.[0] ?? 0, message: 'the key "__proto__" cannot be used (it names no entry in a JavaScript object, so it would be dropped)', hint: 'rename it' });
+        return;
+      }
       const what = key === null || (isScalar(key) && key.value === null) ? 'null' : isCollection(key) ? 'a list or mapping' : undefined;
       if (!what) return;
       // An empty key has no range of its own: fall back to its value, then the mapping.

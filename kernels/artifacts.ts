@@ -1,6 +1,6 @@
 // What a kernel recipe turns into: everything needed to boot it and to build programs for
 // it, and its artifacts.json in the cache.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { progress } from '../common/progress.js';
 
 export interface KernelArtifacts {
@@ -37,16 +37,17 @@ const noted = new Set<string>();
  * entry counts as absent, so it is made again, and the run says so once.
  */
 export function readArtifacts<T extends KernelArtifacts>(file: string, fields: string[] = []): T | undefined {
-  if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st) return undefined;
   let why: string;
   try {
-    const data = JSON.parse(text) as Record<string, unknown> | null;
+    if (!st.isFile()) throw new Error('not a regular file');
+    const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
     const missing = ['release', 'bzImage', 'config', ...fields].filter((f) => typeof data?.[f] !== 'string');
     if (!missing.length) return data as T;
     why = `no ${missing.join(', ')} in it`;
   } catch (e) {
-    why = `not JSON: ${(e as Error).message}`;
+    why = e instanceof SyntaxError ? `not JSON: ${e.message}` : (e as Error).message;
   }
   if (!noted.has(file)) {
     noted.add(file);

@@ -65,6 +65,13 @@ t.test('readArtifacts: absent and valid entries as they are, corrupt ones absent
     t.notMatch(note, /^\s+at /m, `${name}: no stack trace`);
     t.equal(await stderrOf(() => readArtifacts(file)), '', `${name}: the note comes once`);
   }
+  // A directory where the file should be: absent too, not EISDIR's stack trace.
+  const dir = join(cache, 'entries', 'a-directory', 'artifacts.json');
+  mkdirSync(dir, { recursive: true });
+  let got: KernelArtifacts | undefined = ART;
+  const note = await stderrOf(() => (got = readArtifacts(dir)));
+  t.equal(got, undefined, 'a directory: absent');
+  t.match(note, `bpf-harness: cache entry ${dir} is corrupt (not a regular file); treating it as absent and making it again`);
 });
 
 t.test('readBuiltKernel: a corrupt built kernel is not built', async (t) => {
@@ -113,4 +120,12 @@ t.test('kernel list over a corrupt built kernel: listed as not built, a note, no
   t.match(r.stdout, new RegExp(`^scx-6\\.12 +debian-source +not built \\(${key}\\)$`, 'm'));
   t.match(r.stderr, `bpf-harness: cache entry ${join(builtDir(key), 'artifacts.json')} is corrupt (not JSON: `);
   t.notMatch(r.all, /^\s+at |internal error/m, 'no stack trace');
+  // artifacts.json a directory: not built as well.
+  rmSync(join(builtDir(key), 'artifacts.json'));
+  mkdirSync(join(builtDir(key), 'artifacts.json'));
+  const d = await cli(['kernel', 'list'], { BPF_HARNESS_CACHE: cache });
+  t.equal(d.exitCode, 0, 'a directory: exit 0', { output: d.all });
+  t.match(d.stdout, new RegExp(`^scx-6\\.12 +debian-source +not built \\(${key}\\)$`, 'm'));
+  t.match(d.stderr, 'is corrupt (not a regular file)');
+  t.notMatch(d.all, /^\s+at |internal error/m, 'a directory: no stack trace');
 });

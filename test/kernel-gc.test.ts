@@ -2,9 +2,9 @@
 // being published (its lock held), and removes the rest, scratch of dead runs included.
 import t from 'tap';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { repoRoot } from '../common/paths.js';
 import { cli } from './helpers/cli.js';
@@ -151,4 +151,34 @@ t.test('Debian source trees no recipe uses go, with their .deb, build dirs and t
   t.match(r.stdout, `kept ${leased[0]}: a running harness uses it`);
   t.ok(existsSync(importing), 'an import in progress stays');
   t.match(r.stdout, `removed ${old[0]}`);
+});
+
+t.test('a run that leases a tree while gc is looking up apt keeps it (the leases are read once gc holds the lock)', async (t) => {
+  const cache = ownCache(t);
+  const { importPlace } = await import('../kernels/source/debian-source.js');
+  const PKG = 'linux-source-6.12';
+  const { dir, stamp } = importPlace(PKG, '6.12.0-0~old9');
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  writeFileSync(stamp, `${PKG}=6.12.0-0~old9\n`);
+  // apt-cache, slowed down: gc's look-ups (which tree the recipes use) take 3 s, as on a cold apt cache.
+  const bin = mkdtempSync(join(tmpdir(), 'slow-apt-'));
+  t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+  const asked = join(bin, 'asked');
+  writeFileSync(join(bin, 'apt-cache'), `#!/bin/sh\ntouch ${asked}\nsleep 3\nexec /usr/bin/apt-cache "$@"\n`, { mode: 0o755 });
+  const gc = cli(['kernel', 'gc', '--all'], { BPF_HARNESS_CACHE: cache, PATH: `${bin}:${process.env.PATH}` });
+  while (!existsSync(asked)) await sleep(50);
+  // A run starts meanwhile and takes the tree, as debianSource does.
+  const holder = execa('node', ['--input-type=module', '-e', `
+    import { lease } from ${JSON.stringify(join(repoRoot, 'dist', 'common', 'lease.js'))};
+    lease(${JSON.stringify(dir)});
+    console.log('leased');
+    setInterval(() => {}, 1000);
+  `], { env: { BPF_HARNESS_CACHE: cache }, reject: false });
+  t.teardown(() => void holder.kill('SIGKILL'));
+  await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+  const r = await gc;
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  t.ok(existsSync(stamp), 'the tree the run took is there');
+  t.match(r.stdout, `kept ${dir}: a running harness uses it`);
+  t.same(readdirSync(join(cache, 'sources', 'debian-source')), [basename(dir)], 'nothing of it left aside');
 });

@@ -78,3 +78,22 @@ t.test('the CLI: a used --out is exit 2 naming the flag, for every command that 
   }
   t.same(readdirSync(used), ['results.json'], 'nothing written there');
 });
+
+t.test("a refused run leaves the user's report files as they were", async (t) => {
+  const used = join(root, 'report-used');
+  mkdirSync(used);
+  writeFileSync(join(used, 'results.json'), '{}\n');
+  const junit = join(root, 'previous-junit.xml');
+  writeFileSync(junit, '<testsuites/>\n');
+  const fresh = join(root, 'new-report.tap');
+  const r = await cli(['run', 'scenarios/basics/loops.yaml', '--kernel', 'debian-6.12', '--out', used, '--reporter', `junit=${junit}`, '--reporter', `tap=${fresh}`], { BPF_HARNESS_CACHE: join(root, 'cache') });
+  t.equal(r.exitCode, 2, 'exit 2', { output: r.all });
+  t.match(r.stderr, /already holds files/);
+  t.equal(readFileSync(junit, 'utf8'), '<testsuites/>\n', 'the previous report is not emptied');
+  t.notOk(existsSync(fresh), 'no new report file made');
+  // A report file that cannot be written is still refused before anything else is made.
+  const bad = await cli(['run', 'scenarios/basics/loops.yaml', '--kernel', 'debian-6.12', '--out', join(root, 'not-made'), '--reporter', `junit=${root}`], { BPF_HARNESS_CACHE: join(root, 'cache') });
+  t.equal(bad.exitCode, 2, 'a directory as the report file: exit 2');
+  t.match(bad.stderr, `--reporter junit=${root}: cannot write ${root}: EISDIR`);
+  t.notOk(existsSync(join(root, 'not-made')), 'no --out directory made');
+});

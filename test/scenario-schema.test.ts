@@ -87,6 +87,9 @@ const badScenarios: Bad[] = [
   { name: 'bad token key', yaml: `${HEAD}  - load: cap\n    as: {token: {cmd: [prog_load]}}\n`, at: '6:18', message: 'unknown key "cmd" in step "step-1" as.token (known: cmds, maps, progs, attachs)' },
   { name: 'unknown capability', yaml: `${HEAD}  - load: cap\n    as: {caps: [bpf, CAP_PERFMON, cap_foo]}\n`, at: '6:35', message: 'step "step-1" as.caps[2]: unknown capability "cap_foo"' },
   { name: 'empty steps', yaml: 'name: t\nsteps: []\n', at: '2:8', message: 'steps: a scenario needs at least one step' },
+  // A JS object takes __proto__ as its prototype: the program would vanish unseen.
+  { name: '__proto__ as a program name', yaml: 'name: t\nprograms:\n  __proto__: progs/cap.bpf.c\nsteps:\n  - run: "true"\n', at: '3:3', message: 'the key "__proto__" cannot be used' },
+  { name: 'quoted "__proto__" anywhere', yaml: `${HEAD}  - load: cap\n    expect: {"__proto__": {loaded: true}}\n`, at: '6:14', message: 'the key "__proto__" cannot be used' },
   { name: 'normalize bad regex', yaml: `${HEAD}  - load: cap\nnormalize:\n  - {match: "(", replace: x}\n`, at: '7:13', message: 'normalize[0].match: missing closing ): `(`' },
   { name: 'tab indentation', yaml: 'name: t\n\tseed: x\nsteps:\n  - run: ls\n', at: '2:1', message: 'invalid YAML: Tabs are not allowed as indentation' },
   { name: 'bad indentation in a step', yaml: 'name: t\nsteps:\n  - run: ls\n   expect: {}\n', at: '4:1', message: 'invalid YAML: Sequence item without - indicator' },

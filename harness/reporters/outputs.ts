@@ -1,9 +1,10 @@
 // Several reporters at once: `--reporter spec --reporter junit=FILE --reporter tap=FILE`.
 // Each takes every event; one may write to stdout, the others to their files, which are
-// opened before anything runs (a path that cannot be written is bad input, not a lost
-// report at the end of a long run).
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+// checked first among the run's refusals (a path that cannot be written is bad input, not
+// a lost report at the end of a long run) and opened, so emptied, only after the last of
+// them: a refused run leaves the user's previous report as it was.
+import { accessSync, constants, createWriteStream, openSync, statSync, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
@@ -36,13 +37,28 @@ interface Output {
 export class ReporterSet implements Reporter {
   private constructor(private readonly outputs: Output[]) {}
 
-  /** Opens the files (created or truncated) now, so that a bad path stops the run before it starts. */
-  static open(specs: ReporterSpec[], stdout: NodeJS.WritableStream, flag = '--reporter'): ReporterSet {
+  /**
+   * Refuses what cannot work, before anything is written: two reporters on stdout, two on
+   * one file, a file that cannot be written (its directory missing, not ours, or not a
+   * file). Neither creates nor empties a file.
+   */
+  static check(specs: ReporterSpec[], flag = '--reporter'): void {
     const onStdout = specs.filter((s) => s.file === undefined);
     if (onStdout.length > 1) throw new BadInputError(`${flag}: ${onStdout.map((s) => s.name).join(' and ')} would both write to stdout`, { hint: `give all but one a file: ${flag} ${onStdout[1]!.name}=FILE` });
     const files = specs.filter((s) => s.file !== undefined).map((s) => resolve(s.file!));
     const twice = files.find((f, i) => files.indexOf(f) !== i);
     if (twice) throw new BadInputError(`${flag}: two reporters write ${twice}`, { hint: 'give each its own file' });
+    for (const s of specs) {
+      if (s.file === undefined) continue;
+      const file = resolve(s.file);
+      const why = unwritable(file);
+      if (why) throw cannotWrite(flag, s, file, why);
+    }
+  }
+
+  /** Checks (as check does), then opens the files, created or emptied. */
+  static open(specs: ReporterSpec[], stdout: NodeJS.WritableStream, flag = '--reporter'): ReporterSet {
+    ReporterSet.check(specs, flag);
     const outputs: Output[] = [];
     for (const s of specs) {
       if (s.file === undefined) {
@@ -55,7 +71,7 @@ export class ReporterSet implements Reporter {
         fd = openSync(file, 'w');
       } catch (e) {
         for (const o of outputs) if (o.file) (o.stream as WriteStream).destroy();
-        throw new BadInputError(`${flag} ${s.name}=${s.file}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'name a file in a directory that exists and that you can write' });
+        throw cannotWrite(flag, s, file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       }
       const stream = createWriteStream('', { fd });
       outputs.push({ reporter: makeReporter(s.name, stream, { color: false }), stream, file });
@@ -95,4 +111,21 @@ export class ReporterSet implements Reporter {
       else s.once('close', () => res());
     })));
   }
+}
+
+/** Why a report file could not be written, found without touching it; undefined when it can. */
+function unwritable(file: string): string | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory()) return 'EISDIR';
+  // A FIFO or a device (/dev/null, /dev/stdout) is the user's choice; writing it empties nothing.
+  try {
+    accessSync(st ? file : dirname(file), constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
+}
+
+function cannotWrite(flag: string, s: ReporterSpec, file: string, why: string): BadInputError {
+  return new BadInputError(`${flag} ${s.name}=${s.file}: cannot write ${file}: ${why}`, { hint: 'name a file in a directory that exists and that you can write' });
 }

@@ -62,9 +62,11 @@ async function treeAt(dir: string, pkg: string, identity: string, version: strin
 export async function debianSource(pkg: string, recipeFile: string, want?: WantedVersion): Promise<SourceTree> {
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
-  await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
-  // Held while this process lives: kernel gc leaves a tree alone that a running harness reads.
+  // Held while this process lives: kernel gc leaves a tree alone that a running harness
+  // reads. Leased before the tree is looked for, so that gc, which reads the leases after
+  // it has the tree's lock, either sees the lease or has removed the tree before we look.
   lease(dir);
+  await publishOnce(dir, stamp, `importing ${pkg}`, () => undefined, (tmp) => importTarball(pkg, version, tmp));
   return treeAt(dir, pkg, identity, version);
 }
 
@@ -85,6 +87,9 @@ export function importedTrees(): { dir: string; pkg: string; version: string }[]
 export async function importedDebianSource(pkg: string, recipeFile: string, want?: WantedVersion): Promise<SourceTree | undefined> {
   const { identity, version } = await debianSourceIdentity(pkg, recipeFile, want);
   const { dir, stamp } = importPlace(pkg, version);
+  if (!existsSync(stamp)) return undefined;
+  lease(dir);
+  // gc may have taken it between the look and the lease: looked for again, leased now.
   return existsSync(stamp) ? treeAt(dir, pkg, identity, version) : undefined;
 }
 

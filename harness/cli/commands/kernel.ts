@@ -1,5 +1,5 @@
 // bpf-harness kernel list | kernel build NAME|FILE | kernel gc
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../../common/errors.js';
 import { cacheDir } from '../../../common/paths.js';
@@ -83,7 +83,6 @@ export async function kernelGc(all: boolean): Promise<number> {
     }
   }
   let freed = 0;
-  const held = leasedPaths();
   const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const e of readdirSync(dir)) {
@@ -91,28 +90,43 @@ export async function kernelGc(all: boolean): Promise<number> {
       // A publish in progress, or a build's scratch whose process is gone (removed then).
       if (scratchOf !== undefined && alive(scratchOf)) continue;
       if (keep.has(e)) continue;
-      freed += await removeUnheld(join(dir, e), held, 'being written now');
+      freed += await removeUnheld(join(dir, e), 'being written now');
     }
   }
   freed += gcSnapshots(all);
-  freed += await gcSources(recipes, held);
+  freed += await gcSources(recipes);
   process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
 }
 
-/** p and the paths that go with it removed, unless a running harness leases p or holds its lock (the one publishOnce, imports and builds take); the bytes freed. */
-async function removeUnheld(p: string, held: Set<string>, busy: string, withIt: string[] = []): Promise<number> {
-  if (held.has(p)) {
-    process.stdout.write(`kept ${p}: a running harness uses it\n`);
+/**
+ * p and the paths that go with it removed, unless a running harness leases p or holds its
+ * lock (the one publishOnce, imports and builds take); the bytes freed. The leases are read
+ * only once the lock is ours (a list read before slow apt look-ups would miss a run that
+ * started meanwhile), and again once p is out of its place: a harness leases before it
+ * looks for p, so it either shows up here and p is put back, or it finds p gone and makes
+ * it again, waiting for this lock.
+ */
+async function removeUnheld(p: string, busy: string, withIt: string[] = []): Promise<number> {
+  const kept = (why: string) => {
+    process.stdout.write(`kept ${p}: ${why}\n`);
     return 0;
-  }
+  };
   const release = await tryLock(p);
-  if (!release) {
-    process.stdout.write(`kept ${p}: ${busy}\n`);
-    return 0;
-  }
+  if (!release) return kept(busy);
   try {
-    return [p, ...withIt.filter((w) => existsSync(w) && !held.has(w))].reduce((n, q) => n + removed(q), 0);
+    if (leasedPaths().has(p)) return kept('a running harness uses it');
+    const doomed = `${p}.gc-${process.pid}`;
+    if (existsSync(p)) renameSync(p, doomed);
+    const held = leasedPaths();
+    if (held.has(p)) {
+      if (existsSync(doomed)) renameSync(doomed, p);
+      return kept('a running harness uses it');
+    }
+    const bytes = existsSync(doomed) ? duBytes(doomed) : 0;
+    rmSync(doomed, { recursive: true, force: true });
+    process.stdout.write(`removed ${p}\n`);
+    return [...withIt.filter((w) => existsSync(w) && !held.has(w))].reduce((n, q) => n + removed(q), bytes);
   } finally {
     await release();
   }
@@ -148,7 +162,7 @@ async function sourcesInUse(recipes: () => Recipes): Promise<Set<string> | undef
  * newer one), each with its .deb, the O= dirs built from it and the tools built from it.
  * Not one a running harness reads (its lease) or builds on or imports (its lock).
  */
-async function gcSources(recipes: () => Recipes, held: Set<string>): Promise<number> {
+async function gcSources(recipes: () => Recipes): Promise<number> {
   const trees = importedTrees();
   if (!trees.length) return 0;
   const keep = await sourcesInUse(recipes);
@@ -160,7 +174,7 @@ async function gcSources(recipes: () => Recipes, held: Set<string>): Promise<num
   for (const t of trees.filter((t) => !keep.has(t.dir))) {
     const prefix = buildDirPrefix(t.dir);
     const builds = existsSync(cacheDir('build')) ? readdirSync(cacheDir('build')).filter((e) => e.startsWith(prefix)).map((e) => cacheDir('build', e)) : [];
-    freed += await removeUnheld(t.dir, held, 'being imported or built on now', [debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]);
+    freed += await removeUnheld(t.dir, 'being imported or built on now', [debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]);
   }
   return freed;
 }

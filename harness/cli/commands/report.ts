@@ -54,13 +54,15 @@ export async function reportMergeCommand(files: string[], flags: ReportMergeFlag
   const outFile = outDir && path.join(outDir, 'results.json');
   const inputs = readInputs(files, outFile);
   refuseUsedOutDir(flags);
+  const reporters = flags.reporter ?? [{ name: 'spec' as const }];
+  ReporterSet.check(reporters);
 
   const merged = mergeRuns(inputs, { outDir });
   if (outDir && outFile) {
     ensureOutDirWritable(outDir);
     writeFileSync(outFile, JSON.stringify(merged, null, 2));
   }
-  const reporter = ReporterSet.open(flags.reporter ?? [{ name: 'spec' }], process.stdout);
+  const reporter = ReporterSet.open(reporters, process.stdout);
   for (const s of merged.scenarios) reporter.scenarioFinished(s);
   process.stdout.write(reporter.runFinished(merged));
   await reporter.closed();

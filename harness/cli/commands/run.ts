@@ -77,13 +77,13 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel)) : undefined;
   if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });
   loadCrashPolicy(flags.crashPolicy);
-  // The user's report files are opened before the cache and the --out dir are made: a bad
-  // path changes nothing else.
-  const chosen = flags.reporter && ReporterSet.open(flags.reporter, process.stdout);
+  // The user's report files are checked before the cache and the --out dir are made (a bad
+  // path changes nothing else), and opened, so emptied, only once nothing else can refuse.
+  if (flags.reporter) ReporterSet.check(flags.reporter);
   ensureCacheWritable();
   const outDir = prepareOutDir('run', flags);
   if (flags.quiet) setQuiet(true);
-  const reporter = chosen || ReporterSet.open(defaultReporters(outDir), process.stdout);
+  const reporter = ReporterSet.open(flags.reporter ?? defaultReporters(outDir), process.stdout);
   // --keep-failed: the guest of the first scenario that fails is kept up once the run is over.
   let kept: { target: Target; file: string; kernel: string; slug: string } | undefined;
   const keep = (target: Target, scenario: { file: string; kernel: string; slug: string }) => {
