@@ -22,6 +22,7 @@ import { reproduceCommand, type ReproduceFlags } from './commands/reproduce.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../common/paths.js';
+import { DEFAULT_RETRIES } from '../runner/workers.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** package.json's version, as `bpf-harness --version` prints it. */
@@ -39,6 +40,9 @@ const thresholdOption = () =>
 // kernels at once ran the kfunc matrix 1.55x faster than one after the other on 2 cores.
 const kernelJobsOption = () =>
   intOption('--kernel-jobs <n>', 'kernels to run at once, each on its own --jobs guests (1: one kernel after the other)', 1, FLAG_MAX.kernelJobs, 2);
+
+const retriesOption = () =>
+  intOption('--retries <n>', 'run a scenario that fails again, each time on a fresh guest, up to this many more times: one that then passes is reported flaky (k of n), not failed', 0, 10, DEFAULT_RETRIES);
 
 /** --reporter NAME[=FILE], repeatable: several reporters at once, one of them on stdout. */
 function reporterOption(dflt: string): Option {
@@ -75,6 +79,7 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel (ssh targets: always 1)', 1, FLAG_MAX.jobs, 1))
     .addOption(kernelJobsOption())
     .option('--fresh', 'boot a guest for every scenario instead of reusing guests with a reset between (as if each said fresh: true)')
+    .addOption(retriesOption())
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)', parseShard)
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
@@ -103,6 +108,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--force', FORCE)
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, FLAG_MAX.jobs, 1))
     .addOption(kernelJobsOption())
+    .addOption(retriesOption())
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('-q, --quiet', 'no progress lines on stderr')
@@ -133,6 +139,7 @@ function program(setExit: (n: number) => void): Command {
     .option('-o, --out <dir>', 'artifacts directory, new or empty')
     .option('--force', FORCE)
     .addOption(kernelJobsOption())
+    .addOption(retriesOption())
     .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));

@@ -2,9 +2,12 @@
 // veristat's compare mode does: verdict (loaded or errno, exit code), normalized log
 // differences, verifier stats with deltas. A change is expected when the scenario
 // declares it (expect_by_kernel for the patched kernel names that step) and the patched
-// run passes; any other change is unexpected.
+// run passes; any other change is unexpected, but for two kinds that do not repeat: a
+// kernel log (dmesg step) that differs while both verdicts hold is shown and not counted,
+// unless the scenario says exact_logs: true; and a side that failed
+// was run again (--retries), so a failure that did not repeat is a flaky pass, no change.
 import { createTwoFilesPatch } from 'diff';
-import type { RunResult, ScenarioResult, StepResult } from '../results/model.js';
+import { isFlaky, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
 import { keepEnd, keepStart, textTable } from '../reporters/table.js';
@@ -32,6 +35,10 @@ export interface StepComparison {
   statesDelta?: number;
   /** Declared in expect_by_kernel for the patched kernel, and the patched step passed (or was skipped, as declared). */
   expected: boolean;
+  /** Only a dmesg step's log changed, both verdicts the same and the patched step passing: shown, not counted. */
+  logOnly?: boolean;
+  /** The scenario passed on one side only after failing on an earlier try. */
+  flaky?: boolean;
 }
 
 export interface Comparison {
@@ -128,12 +135,17 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
       const statesDelta = B.states !== undefined && P.states !== undefined ? P.states - B.states : undefined;
       const changed = verdictChanged || logChanged || !!insnsDelta || !!statesDelta;
       const declared = sc.expect_by_kernel[patched]?.[st.id] !== undefined;
+      // What else the kernel printed meanwhile (a scheduler's rounds, a message's timing) is
+      // not a verdict: only a scenario that asks for exact logs counts it.
+      const logOnly = logChanged && !verdictChanged && !insnsDelta && !statesDelta && st.kind === 'dmesg' && !sc.exact_logs && P.outcome === 'pass';
+      const flaky = [b, p].some((r) => r && isFlaky(r));
       steps.push({
         file, scenario: sc.name, step: st.id, base: B, patched: P, changed, verdictChanged, logChanged,
+        ...(logOnly ? { logOnly } : {}), ...(flaky ? { flaky } : {}),
         ...(logChanged ? { logDiff: logDiff(base, patched, asText(bl), asText(pl)) } : {}),
         ...(insnsDelta !== undefined ? { insnsDelta } : {}),
         ...(statesDelta !== undefined ? { statesDelta } : {}),
-        expected: changed ? declared && (P.outcome === 'pass' || P.outcome === 'skip') : P.outcome !== 'fail' && P.outcome !== 'error',
+        expected: changed && !logOnly ? declared && (P.outcome === 'pass' || P.outcome === 'skip') : P.outcome !== 'fail' && P.outcome !== 'error',
       });
     }
   }
@@ -151,7 +163,9 @@ const VERDICT_WIDTH = 32;
 export function changeLabel(s: StepComparison): string {
   if (!s.changed) return s.expected ? 'same' : 'same, patched FAILS';
   const what = [s.verdictChanged && 'verdict', s.logChanged && 'log', (s.insnsDelta || s.statesDelta) && 'stats'].filter(Boolean).join('+');
-  return `${what} ${s.expected ? '(expected)' : 'UNEXPECTED'}`;
+  const flaky = s.flaky ? ', flaky' : '';
+  if (s.logOnly) return `kernel log only (not counted${flaky})`;
+  return `${what} ${s.expected ? '(expected)' : 'UNEXPECTED'}${flaky}`;
 }
 
 /** The veristat-like table, then each changed log's diff under the name of its row. */

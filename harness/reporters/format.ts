@@ -4,6 +4,10 @@
 import { STEP_OUTPUT_LIMIT } from '../transport/capped-output.js';
 import type { Failure, Outcome, ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
 import { SOURCE_NAMES } from '../../vm/crash/scan.js';
+import { LABEL, failedTries, headline, programName, triesNote } from '../results/headline.js';
+import { isFlaky } from '../results/model.js';
+
+export { LABEL, headline, programName, triesNote };
 
 export interface Counts {
   pass: number;
@@ -26,7 +30,8 @@ export function summaryLine(run: RunResult): string {
   const c = countOutcomes(run.scenarios);
   const notRun = run.scenarios.filter((s) => s.notRun).length;
   const stopped = run.interrupted ? `; interrupted by ${run.interrupted}, ${notRun} not run` : '';
-  const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors (${seconds(run.durationMs)})${stopped}`;
+  const flaky = run.scenarios.filter(isFlaky).length;
+  const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors${flaky ? `, ${flaky} of the passed flaky` : ''} (${seconds(run.durationMs)})${stopped}`;
   const programs = run.scenarios.flatMap((r) => r.programs ?? []);
   return programs.length ? `selftest programs: ${programCounts(programs)}\n${line}` : line;
 }
@@ -39,7 +44,6 @@ export function programCounts(programs: ProgramResult[]): string {
 }
 
 /** FILE/PROG, with " @unpriv" for the unprivileged mode as test_progs names its subtests. */
-export const programName = (p: ProgramResult) => `${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`;
 
 /** selftests: a line per file with its counts; every failing program in full; skip reasons counted. */
 export function formatProgramDetails(programs: ProgramResult[], pad: string, style: Style = PLAIN): string[] {
@@ -66,7 +70,6 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)}s`;
 }
 
-export const LABEL: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
 
 /** Styles for spec's TTY output; identity functions when not coloring. */
 export interface Style {
@@ -97,6 +100,9 @@ export function formatFailure(f: Failure, pad: string, style: Style = PLAIN): st
 /** Every failed step of a scenario with its failures; the reason and console tail for errors. */
 export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Style = PLAIN): string[] {
   const out: string[] = [];
+  // A flaky pass shows why its other tries failed; a repeated failure, each try's.
+  const note = triesNote(r);
+  if (note) out.push(`${pad}${note}:`, ...failedTries(r).map((l) => `${pad}  ${l}`));
   if (r.outcome === 'error' || (r.outcome === 'fail' && r.reason)) {
     if (r.reason) out.push(`${pad}${r.reason}`);
     if (r.crash) out.push(`${pad}from the ${SOURCE_NAMES[r.crash.source]} (${r.crash.artifact}):`, ...indent(r.crash.excerpt, `${pad}  `, PLAIN));
@@ -113,17 +119,3 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
   return out;
 }
 
-/** The first failure's message, or the reason: one line for junit's message= and tap's message. */
-export function headline(r: ScenarioResult): string {
-  const failures = r.steps.flatMap((s) => s.failures.map((f) => ({ step: s.id, f })));
-  const first = failures[0];
-  if (r.crash) return r.reason ?? r.crash.title;
-  const failedPrograms = (r.programs ?? []).filter((p) => p.outcome === 'fail');
-  if (!first && failedPrograms.length) {
-    const more = failedPrograms.length > 1 ? ` (+${failedPrograms.length - 1} more)` : '';
-    return `${programName(failedPrograms[0]!)}: ${failedPrograms[0]!.reason}${more}`;
-  }
-  if (!first) return r.reason ?? LABEL[r.outcome];
-  const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : '';
-  return `step ${first.step}: ${first.f.message}${more}`;
-}

@@ -10,7 +10,7 @@ import { html as diffHtml } from 'diff2html';
 import type { Failure, ProgramResult, RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import { changeLabel, type Comparison } from '../compare/compare.js';
 import type { Reporter } from './reporter.js';
-import { countOutcomes, headline, LABEL, notPassed, seconds, summaryLine } from './format.js';
+import { countOutcomes, headline, LABEL, notPassed, seconds, summaryLine, triesNote } from './format.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -72,7 +72,7 @@ ${body}
 function resultsTable(run: RunResult): string {
   const rows = run.scenarios.map((r) => {
     const bad = notPassed(r);
-    const why = r.outcome === 'pass' ? '' : esc(r.outcome === 'skip' ? r.reason ?? '' : headline(r));
+    const why = r.outcome === 'pass' ? esc(triesNote(r) ?? '') : esc(r.outcome === 'skip' ? r.reason ?? '' : headline(r));
     return `<tr data-outcome="${r.outcome}" data-kernel="${esc(r.kernel)}"><td><span class="badge ${r.outcome}">${LABEL[r.outcome]}</span></td><td>${bad ? `<a href="#${anchor(r)}">${esc(r.file)}</a>` : esc(r.file)}</td><td>${esc(r.kernel)}</td><td>${esc(r.name)}</td><td class="num">${seconds(r.durationMs)}</td><td>${why}</td></tr>`;
   });
   return `<table class="results"><thead><tr><th>outcome</th><th>scenario</th><th>kernel</th><th>name</th><th>time</th><th>why</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;

@@ -3,7 +3,8 @@
 
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import type { ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
+import { isFlaky, type ProgramResult, type RunResult, type ScenarioResult } from '../results/model.js';
+import { failedTries, triesNote } from '../results/headline.js';
 import type { Reporter } from './reporter.js';
 import { countOutcomes, formatFailure, formatScenarioDetails, headline } from './format.js';
 
@@ -38,7 +39,9 @@ function addCase(suite: XMLBuilder, r: ScenarioResult): void {
   } else if (r.outcome === 'skip') {
     tc.ele('skipped', { message: clean(r.reason ?? '') });
   }
-  const logs = clean(stepLogs(r));
+  // A flaky pass says so where CI systems show a passed case's output.
+  const note = isFlaky(r) ? `${[`${triesNote(r)}:`, ...failedTries(r)].join('\n')}\n` : '';
+  const logs = clean(note + stepLogs(r));
   if (logs) tc.ele('system-out').txt(logs);
   for (const p of r.programs ?? []) addProgramCase(suite, r, p);
 }

@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import type { Outcome, RunResult, ScenarioResult } from '../results/model.js';
 import type { Reporter } from './reporter.js';
-import { LABEL, PLAIN, formatScenarioDetails, headline, notPassed, seconds, summaryLine, type Style } from './format.js';
+import { LABEL, PLAIN, formatScenarioDetails, headline, notPassed, seconds, summaryLine, triesNote, type Style } from './format.js';
 
 // node:util's styleText, so colours are the runtime's. Whether to use them is decided for
 // the reporter's own stream (colorEnabled), not styleText's check of process.stdout: a
@@ -57,7 +57,8 @@ export class SpecReporter implements Reporter {
 
 export function formatSpecScenario(r: ScenarioResult, style: Style = PLAIN): string[] {
   const label = style.label(r.outcome, LABEL[r.outcome].padEnd(5));
-  const tailText = r.outcome === 'skip' ? (r.reason ?? '') : seconds(r.durationMs);
+  const note = triesNote(r);
+  const tailText = r.outcome === 'skip' ? (r.reason ?? '') : `${seconds(r.durationMs)}${note ? `, ${note}` : ''}`;
   const head = `${label} ${r.file} [${r.kernel}]${r.network ? ' (network)' : ''}  ${style.dim(tailText)}`.trimEnd();
   return [head, ...formatScenarioDetails(r, '      ', style)];
 }

@@ -3,7 +3,8 @@
 // comes last (allowed by TAP 14), failures carry a YAML diagnostic block.
 
 import { stringify } from 'yaml';
-import type { Failure, ProgramResult, RunResult, ScenarioResult, StepResult } from '../results/model.js';
+import { isFlaky, type Failure, type ProgramResult, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
+import { failedTries, triesNote } from '../results/headline.js';
 import type { Reporter } from './reporter.js';
 import { headline, programCounts, summaryLine } from './format.js';
 
@@ -38,6 +39,7 @@ export function tapDiagnostics(r: ScenarioResult): Record<string, unknown> {
     ...(r.programs?.length ? { programs: programCounts(r.programs) } : {}),
     ...(r.consoleTail ? { console_tail: r.consoleTail } : {}),
     ...(r.network ? { network: true } : {}),
+    ...(r.tries ? { tries: r.tries.runs, failed_tries: failedTries(r) } : {}),
   };
 }
 
@@ -93,6 +95,8 @@ export function tapTestPoint(n: number, r: ScenarioResult): string {
 }
 
 function tapTestPoint0(desc: string, r: ScenarioResult): string {
+  // A flaky pass: ok, with its failed tries as the point's YAML diagnostics.
+  if (r.outcome === 'pass' && isFlaky(r)) return `ok ${desc}\n${yamlBlock({ flaky: triesNote(r), failed_tries: failedTries(r) })}`;
   if (r.outcome === 'pass') return `ok ${desc}\n`;
   if (r.outcome === 'skip') return `ok ${desc} # SKIP ${escapeDescription(r.reason ?? '')}`.trimEnd() + '\n';
   return `not ok ${desc}\n${yamlBlock(tapDiagnostics(r))}`;

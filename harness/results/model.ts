@@ -121,7 +121,21 @@ export interface ScenarioResult {
   bootFailed?: string;
   /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */
   crash?: CrashReport;
+  /**
+   * A scenario that failed was run again on fresh guests (--retries): how many times it
+   * ran, and each failed try. Failed on every try: the outcome is fail (a failure that
+   * repeats); passed on one: the outcome is pass and the scenario is flaky.
+   */
+  tries?: Tries;
 }
+
+export interface Tries {
+  runs: number;
+  failed: { try: number; reason: string; artifactDir: string }[];
+}
+
+/** Failed on some tries and passed on another. */
+export const isFlaky = (r: ScenarioResult): boolean => !!r.tries && r.outcome === 'pass' && r.tries.failed.length > 0;
 
 export interface CrashReport {
   kind: string;

@@ -73,6 +73,10 @@ const scenario = z.object({
   crash: z.object({
     kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
   }).optional(),
+  tries: z.object({
+    runs: count.min(1),
+    failed: z.array(z.object({ try: count.min(1), reason: z.string(), artifactDir: z.string() })),
+  }).optional(),
 });
 
 export const runResultSchema = z.object({

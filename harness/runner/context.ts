@@ -28,6 +28,8 @@ export interface ScenarioContext {
   crashPolicy: CrashPolicy;
   /** --update: rewrite log_file goldens from what the kernel printed. */
   update: boolean;
+  /** Which try of the scenario this is (1, then 2... when it failed and runs again); $BPF_HARNESS_ATTEMPT in run steps. */
+  attempt?: number;
 }
 
 /** struct_ops loads, and commands (which may start a user-space scheduler). */

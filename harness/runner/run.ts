@@ -23,6 +23,8 @@ export interface RunOptions extends PoolOptions {
   update: boolean;
   /** --fresh: every scenario on a guest of its own, as if each said fresh: true. */
   freshGuests?: boolean;
+  /** --retries: see WorkerOptions.retries. */
+  retries?: number;
   /** A crash policy file instead of vm/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;

@@ -116,7 +116,7 @@ export async function runRunStep(ctx: ScenarioContext, step: RunStep, expect: Ex
   // it inside a directory only root can write, so it is the one uid 1000 gets).
   const user = shellQuote(ctx.userDir);
   const mkUserDir = `mkdir -p -m 700 ${user} && chown ${GUEST_USER.uid}:${GUEST_USER.gid} ${user} || exit 1; `;
-  const env = `${mkUserDir}export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)} BPF_HARNESS_USER_DIR=${user}; `;
+  const env = `${mkUserDir}export BPF_HARNESS_PINS=${shellQuote(ctx.pinDir)} BPF_HARNESS_DIR=${shellQuote(ctx.guestDir)} BPF_HARNESS_USER_DIR=${user} BPF_HARNESS_ATTEMPT=${ctx.attempt ?? 1}; `;
   // The user's command runs in a subshell so that its own `exit` cannot skip the cleanup;
   // in another context, in a shell started by setpriv.
   const command = isRoot(step.as) ? step.run : `${privilegePrefix(step.as)}sh -c ${shellQuote(step.run)}`;

@@ -4,7 +4,9 @@
 // left it changed; fresh: true and network: true scenarios get one of their own, and
 // the target for the scenario after one of those is acquired while it runs. A target
 // that fails to come up is tried once more; then the scenarios left fail with what went
-// wrong, unless another worker's target is still up to take them.
+// wrong, unless another worker's target is still up to take them. A scenario that fails
+// is run again on a fresh target (--retries more times, 2 by default): a failure that
+// repeats stays a failure, one that does not is a pass marked flaky with its failed tries.
 import { join } from 'node:path';
 import type { CrashPolicy } from '../../vm/crash/policy.js';
 import { BootError, InfraError } from '../../common/errors.js';
@@ -12,7 +14,8 @@ import { interruptedBy } from '../../common/interrupt.js';
 import { slug } from '../../common/paths.js';
 import type { PlanEntry } from '../plan.js';
 import { progress } from '../../common/progress.js';
-import type { ScenarioResult } from '../results/model.js';
+import { headline } from '../results/headline.js';
+import type { ScenarioResult, Tries } from '../results/model.js';
 import type { Target } from '../target.js';
 import type { TargetPool } from '../targets/pool.js';
 import type { Prepared } from './prepare.js';
@@ -26,6 +29,8 @@ export interface WorkerOptions {
   /** --fresh: every scenario on a target of its own. */
   freshGuests?: boolean;
   crashPolicy: CrashPolicy;
+  /** How many more times a failed scenario runs, each on a fresh target (--retries; DEFAULT_RETRIES). */
+  retries?: number;
   started?(r: Pick<ScenarioResult, 'file' | 'name' | 'kernel'>): void;
   /** --keep-failed: offered the target of a failed scenario, before its cleanup; true when it took it (the worker then lets it be). */
   keep?(target: Target, scenario: { file: string; kernel: string; slug: string }): boolean;
@@ -38,6 +43,16 @@ export function errorResult(e: PlanEntry, kernel: string, reason: string, consol
 /** The kernel's fault, not the machine's: a failure of the scenario, named by what the boot showed. */
 export function bootFailedResult(e: PlanEntry, kernel: string, err: BootError): ScenarioResult {
   return unrunResult(e, kernel, { outcome: 'fail', reason: `boot failed: ${err.title}`, bootFailed: err.title, consoleTail: err.consoleTail });
+}
+
+/** Two more tries: a kernel race that shows one time in three shows on all three about once in 27 runs. */
+export const DEFAULT_RETRIES = 2;
+
+/** The result to report once a scenario's tries are over: the passing try's, or the first failure's, with every failed try. */
+function settled(last: ScenarioResult, lastDir: string, failed: Tries['failed'], first: ScenarioResult | undefined, runs: number): ScenarioResult {
+  if (!failed.length) return last;
+  if (last.outcome === 'fail' && first) return { ...first, tries: { runs, failed: [...failed, { try: runs, reason: headline(last), artifactDir: lastDir }] } };
+  return { ...last, tries: { runs, failed } };
 }
 
 /** Wakes whoever waits on it whenever the workers' state changes (a target came up, or gave up). */
@@ -59,8 +74,11 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
   let booting = 0;
   const changes = new Changes();
 
-  /** network: true also gets a target of its own: the others must stay unable to reach out. */
-  const ownTarget = (e: PlanEntry) => !!(e.scenario.fresh || e.scenario.network || opts.freshGuests);
+  const retries = opts.retries ?? DEFAULT_RETRIES;
+  /** Scenarios that failed and run again: the tries so far. */
+  const tries = new Map<PlanEntry, { runs: number; failed: Tries['failed']; first: ScenarioResult }>();
+  /** network: true also gets a target of its own (the others must stay unable to reach out), and so does a try after a failure. */
+  const ownTarget = (e: PlanEntry) => !!(e.scenario.fresh || e.scenario.network || opts.freshGuests || tries.has(e));
 
   const worker = async (n: number) => {
     let target: Target | undefined;
@@ -132,8 +150,10 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
           booted.catch(() => undefined);
           ahead = { network: next.scenario.network, target: booted };
         }
-        opts.started?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
-        const artifactRel = join(slug(name), slug(entry.relFile));
+        const before = tries.get(entry);
+        const attempt = (before?.runs ?? 0) + 1;
+        if (attempt === 1) opts.started?.({ file: entry.relFile, name: entry.scenario.name, kernel: name });
+        const artifactRel = join(slug(name), slug(entry.relFile) + (attempt > 1 ? `-try-${attempt}` : ''));
         used++;
         // The recipe's name, not the --kernel argument (which may be a path), keys expect_by_kernel.
         const t = target;
@@ -141,13 +161,20 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
           target, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
           selftests: selftests.get(entry.scenario.file),
-          slug: slug(entry.relFile),
+          slug: slug(entry.relFile), attempt,
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy: opts.crashPolicy,
           ...(opts.keep && t.loginInfo ? { keepIfFailed: () => opts.keep!(t, { file: entry.relFile, kernel: name, slug: slug(entry.relFile) }) } : {}),
         }, entry.relFile);
         // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
         if (interruptedBy()) return;
-        finish(result);
+        if (result.outcome === 'fail' && attempt <= retries && !kept) {
+          const reason = headline(result);
+          tries.set(entry, { runs: attempt, failed: [...(before?.failed ?? []), { try: attempt, reason, artifactDir: artifactRel }], first: before?.first ?? result });
+          progress(`${entry.relFile} [${name}] failed (${reason}); running it again on a fresh guest (try ${attempt + 1} of up to ${retries + 1})`);
+          queue.unshift(entry);
+        } else {
+          finish(settled(result, artifactRel, before?.failed ?? [], before?.first, attempt));
+        }
         // A failed scenario's guest, as the scenario left it, handed over to be kept up for a person (--keep-failed).
         if (kept) {
           target = undefined;

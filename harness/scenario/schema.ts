@@ -489,6 +489,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .describe('Why this scenario cannot run anywhere (e.g. a test whose checks need its C runner): it is reported as skipped with this reason, and nothing of it is built.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
+    exact_logs: z.boolean().default(false)
+      .describe('compare: a kernel log (dmesg step) that differs between the kernels is a change even when the step\'s verdict is the same on both (default: it is shown, and not counted).'),
     network: z.boolean().default(false)
       .describe('Give the guest a network (a guest of its own, booted without QEMU\'s restrict=on): its commands may reach the host and beyond. Default: the guest reaches nothing; only the harness\'s SSH comes in.'),
     steps: z.array(stepSchema).default([]).describe('What to do, in order.'),
@@ -529,6 +531,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       programs: d.programs,
       ...(d.skip !== undefined ? { skip: d.skip } : {}),
       fresh: d.fresh,
+      ...(d.exact_logs ? { exact_logs: true } : {}),
       network: d.network,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
       selftests: d.selftests,

@@ -35,6 +35,7 @@ export interface CompareFlags {
   force?: boolean;
   jobs: number;
   kernelJobs: number;
+  retries: number;
   accel: AccelChoice;
   coldBoot?: boolean;
   quiet?: boolean;
@@ -120,7 +121,7 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
-    outDir, jobs: flags.jobs, kernelJobs: flags.kernelJobs, accel: flags.accel, coldBoot: !!flags.coldBoot, update: false, reporter: makeReporter('spec', process.stderr),
+    outDir, jobs: flags.jobs, kernelJobs: flags.kernelJobs, retries: flags.retries, accel: flags.accel, coldBoot: !!flags.coldBoot, update: false, reporter: makeReporter('spec', process.stderr),
   });
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
   const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);

@@ -10,6 +10,7 @@ import { compareCommand, type CompareFlags } from './compare.js';
 export interface ReproduceFlags {
   base: string;
   kernelJobs: number;
+  retries: number;
   name?: string;
   reporter: CompareFlags['reporter'];
   out?: string;

@@ -51,6 +51,7 @@ export interface RunFlags {
   csv?: string;
   veristatCsv?: string;
   keepFailed?: boolean;
+  retries: number;
 }
 
 /** What a run writes without --reporter: spec on stdout; JUnit and the HTML report beside results.json. */
@@ -93,7 +94,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   };
   const run = await runPlan(entries, {
     ...(flags.keepFailed ? { keep } : {}),
-    outDir, target, jobs: flags.jobs, kernelJobs: flags.kernelJobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh,
+    outDir, target, jobs: flags.jobs, kernelJobs: flags.kernelJobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh, retries: flags.retries,
     coldBoot: !!flags.coldBoot,
   });
   const tail = reporter.runFinished(run);
