@@ -52,3 +52,21 @@ t.test('compare counts neither a flaky failure nor a kernel log that differs und
   t.equal(exact.exitCode, 1, 'exact_logs: exit 1', { output: exact.all });
   t.match(exact.stdout, /release-exact\.yaml logged +matched +matched .* log UNEXPECTED/);
 });
+
+t.test('known_crashes: a crash the scenario declares known on the kernel is reported, not failed; any other still fails it', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', fixture('scenarios', 'faults', 'known-warning.yaml'), '--out', out]);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  t.match(r.stdout, /^PASS +test\/fixtures\/scenarios\/faults\/known-warning\.yaml/m);
+  t.match(r.stdout, /known kernel issue \(not failed\): WARNING in bpf_harness_test_known \(kernel\/bpf\/harness_test\.c:9\) \(debian-6_12\/test_fixtures_scenarios_faults_known-warning\/known-crash\.txt\): a test's own line/);
+  const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+  t.equal(run.scenarios[0]!.knownCrashes?.[0]?.title, 'WARNING in bpf_harness_test_known (kernel/bpf/harness_test.c:9)');
+  t.match(readFileSync(join(out, 'debian-6_12', 'test_fixtures_scenarios_faults_known-warning', 'known-crash.txt'), 'utf8'), /bpf_harness_test_known\+0x0\/0x10/, 'its excerpt kept');
+  t.match(r.stderr, /replacing it \(known kernel issue: WARNING in bpf_harness_test_known/, 'the guest it tainted is replaced');
+
+  const other = await cli(['run', fixture('scenarios', 'faults', 'known-then-other.yaml'), '--retries', '0', '--out', outDir(), '--reporter', 'json', '-q']);
+  t.equal(other.exitCode, 1, 'exit 1', { output: other.all });
+  const failed = (JSON.parse(other.stdout) as RunResult).scenarios[0]!;
+  t.equal(failed.crash?.title, 'WARNING in bpf_harness_test_other (kernel/bpf/harness_test.c:12)', 'the undeclared one fails it');
+  t.equal(failed.knownCrashes?.[0]?.title, 'WARNING in bpf_harness_test_known (kernel/bpf/harness_test.c:9)', 'the known one is listed too');
+});

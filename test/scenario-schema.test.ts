@@ -37,7 +37,7 @@ interface Bad {
 }
 
 const badScenarios: Bad[] = [
-  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
   {
     name: 'unknown expect key',
     yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
@@ -90,6 +90,8 @@ const badScenarios: Bad[] = [
   // A JS object takes __proto__ as its prototype: the program would vanish unseen.
   { name: '__proto__ as a program name', yaml: 'name: t\nprograms:\n  __proto__: progs/cap.bpf.c\nsteps:\n  - run: "true"\n', at: '3:3', message: 'the key "__proto__" cannot be used' },
   { name: 'quoted "__proto__" anywhere', yaml: `${HEAD}  - load: cap\n    expect: {"__proto__": {loaded: true}}\n`, at: '6:14', message: 'the key "__proto__" cannot be used' },
+  { name: 'known_crashes: a title RE2 cannot take', yaml: `${HEAD}  - load: cap\nknown_crashes:\n  - {title: "(?=x)", why: w}\n`, at: '7:13', message: 'known_crashes[0].title: invalid or unsupported Perl syntax' },
+  { name: 'known_crashes: no why', yaml: `${HEAD}  - load: cap\nknown_crashes:\n  - {title: "WARNING in x"}\n`, at: '7:5', message: 'missing key "why" in known_crashes[0]' },
   { name: 'normalize bad regex', yaml: `${HEAD}  - load: cap\nnormalize:\n  - {match: "(", replace: x}\n`, at: '7:13', message: 'normalize[0].match: missing closing ): `(`' },
   { name: 'tab indentation', yaml: 'name: t\n\tseed: x\nsteps:\n  - run: ls\n', at: '2:1', message: 'invalid YAML: Tabs are not allowed as indentation' },
   { name: 'bad indentation in a step', yaml: 'name: t\nsteps:\n  - run: ls\n   expect: {}\n', at: '4:1', message: 'invalid YAML: Sequence item without - indicator' },
@@ -165,7 +167,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
       '6:5 step "step-1": "via" applies to load steps only, this is a run step',
       '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
       '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
-      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
     ],
   );
   t.equal(e.problems.length, 4);

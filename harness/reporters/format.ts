@@ -103,6 +103,7 @@ export function formatScenarioDetails(r: ScenarioResult, pad: string, style: Sty
   // A flaky pass shows why its other tries failed; a repeated failure, each try's.
   const note = triesNote(r);
   if (note) out.push(`${pad}${note}:`, ...failedTries(r).map((l) => `${pad}  ${l}`));
+  for (const k of r.knownCrashes ?? []) out.push(`${pad}known kernel issue (not failed): ${k.title} (${k.artifact}): ${k.why}`);
   if (r.outcome === 'error' || (r.outcome === 'fail' && r.reason)) {
     if (r.reason) out.push(`${pad}${r.reason}`);
     if (r.crash) out.push(`${pad}from the ${SOURCE_NAMES[r.crash.source]} (${r.crash.artifact}):`, ...indent(r.crash.excerpt, `${pad}  `, PLAIN));

@@ -121,6 +121,8 @@ export interface ScenarioResult {
   bootFailed?: string;
   /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */
   crash?: CrashReport;
+  /** Crashes the scenario declares known on this kernel (known_crashes), seen while it ran: reported, not failed. */
+  knownCrashes?: { title: string; why: string; artifact: string }[];
   /**
    * A scenario that failed was run again on fresh guests (--retries): how many times it
    * ran, and each failed try. Failed on every try: the outcome is fail (a failure that

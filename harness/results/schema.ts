@@ -73,6 +73,7 @@ const scenario = z.object({
   crash: z.object({
     kind: z.string(), title: z.string(), source: z.enum(['console', 'dmesg']), line: z.string(), excerpt: z.string(), artifact: z.string(),
   }).optional(),
+  knownCrashes: z.array(z.object({ title: z.string(), why: z.string(), artifact: z.string() })).optional(),
   tries: z.object({
     runs: count.min(1),
     failed: z.array(z.object({ try: count.min(1), reason: z.string(), artifactDir: z.string() })),

@@ -4,6 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../../common/errors.js';
+import { compileLinear } from '../../common/linear-regex.js';
+import type { Scenario } from '../scenario/types.js';
 import type { ProgramResult, ScenarioResult, StepResult } from '../results/model.js';
 import { runSelftests } from '../selftests/run.js';
 import type { Target } from '../target.js';
@@ -28,11 +30,29 @@ type Marks = { console?: number; dmesg: number };
 
 const markLogs = (t: Target): Marks => ({ console: t.kernelLogs.console?.mark(), dmesg: t.kernelLogs.dmesg.mark() });
 
-/** The first crash the kernel printed since the marks: the console first, since a dying kernel's last words reach only it. */
-function crashSince(t: Target, marks: Marks, policy: CrashPolicy): Crash | undefined {
+type Known = NonNullable<Scenario['known_crashes']>[number];
+
+/**
+ * The first crash the kernel printed since the marks that the scenario does not declare
+ * known on this kernel (the console first, since a dying kernel's last words reach only
+ * it), and the known ones met on the way.
+ */
+function crashSince(t: Target, marks: Marks, policy: CrashPolicy, known: Known[] = []): { crash?: Crash; known: { crash: Crash; why: string }[] } {
   const { console, dmesg } = t.kernelLogs;
-  return (console && marks.console !== undefined ? findCrash(console.since(marks.console), policy, 'console') : undefined)
-    ?? findCrash(dmesg.since(marks.dmesg), policy, 'dmesg');
+  const met: { crash: Crash; why: string }[] = [];
+  const scan = (lines: string[], source: Crash['source']): Crash | undefined => {
+    for (let rest = lines; ;) {
+      const c = findCrash(rest, policy, source);
+      const k = c && known.find((x) => compileLinear(x.title).test(c.title));
+      if (!c || !k) return c;
+      if (!met.some((m) => m.crash.title === c.title)) met.push({ crash: c, why: k.why });
+      const at = rest.findIndex((l) => l.includes(c.line));
+      if (at < 0) return undefined;
+      rest = rest.slice(at + 1);
+    }
+  };
+  const crash = (console && marks.console !== undefined ? scan(console.since(marks.console), 'console') : undefined) ?? scan(dmesg.since(marks.dmesg), 'dmesg');
+  return { ...(crash ? { crash } : {}), known: met };
 }
 
 /** Waits (briefly) until the kernel log stream has delivered the line the cleanup wrote last. */
@@ -90,7 +110,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
       if (result().outcome === 'fail' && replace === undefined) {
         await target.exec(`echo ${shellQuote(endMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
         await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
-        if (!crashSince(target, marks, setup.crashPolicy)) {
+        if (!crashSince(target, marks, setup.crashPolicy).crash) {
           if (keepIfFailed()) return { result: result(), kept: true };
           // Scanned up to here: the scan after the cleanup reads what the cleanup made the kernel print.
           marks = markLogs(target);
@@ -105,22 +125,32 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   // A crash explains whatever else went wrong (SSH lost, a step timing out), so it is looked for first.
   if (broke instanceof SshLostError) await target.settle();
   else if (marks && ctx) await untilLogged(target.kernelLogs.dmesg, marks.dmesg, endMarker(ctx));
-  const crash = marks && crashSince(target, marks, setup.crashPolicy);
+  const known = (scenario.known_crashes ?? []).filter((k) => !k.kernels || k.kernels.includes(kernel));
+  const found = marks ? crashSince(target, marks, setup.crashPolicy, known) : { known: [] };
+  // A known kernel issue is reported with its excerpt, and the guest it tainted replaced.
+  const knownCrashes = found.known.map(({ crash: c, why }, i) => {
+    const file = `known-crash${i ? `-${i + 1}` : ''}.txt`;
+    writeFileSync(join(setup.artifactDir, file), `${c.title}\n(from the ${SOURCE_NAMES[c.source]}; kind ${c.kind}; known: ${why})\n\n${c.excerpt}\n`);
+    return { title: c.title, why, artifact: join(setup.artifactRel, file) };
+  });
+  if (knownCrashes.length) replace ??= `known kernel issue: ${knownCrashes[0]!.title}`;
+  const withKnown = (r: ScenarioResult): ScenarioResult => (knownCrashes.length ? { ...r, knownCrashes } : r);
+  const crash = found.crash;
   if (crash) {
     writeFileSync(join(setup.artifactDir, 'crash.txt'), `${crash.title}\n(from the ${SOURCE_NAMES[crash.source]}; kind ${crash.kind})\n\n${crash.excerpt}\n`);
     return {
-      result: { ...result(), outcome: 'fail', crash: { ...crash, artifact: join(setup.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` },
+      result: withKnown({ ...result(), outcome: 'fail', crash: { ...crash, artifact: join(setup.artifactRel, 'crash.txt') }, reason: `kernel crash: ${crash.title}` }),
       replace: `kernel crash: ${crash.title}`,
     };
   }
-  if (broke === undefined) return { result: result(), replace };
+  if (broke === undefined) return { result: withKnown(result()), replace };
   const lost = broke instanceof SshLostError || broke instanceof SshTimeoutError || broke instanceof InfraError;
   return {
-    result: {
+    result: withKnown({
       ...result(), outcome: 'error',
       reason: lost ? (broke as Error).message : `internal error: ${(broke as Error).stack ?? broke}`,
       consoleTail: target.consoleTail(40),
-    },
+    }),
     replace: lost ? (broke as Error).message : 'internal error',
   };
 }

@@ -489,6 +489,12 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .describe('Why this scenario cannot run anywhere (e.g. a test whose checks need its C runner): it is reported as skipped with this reason, and nothing of it is built.'),
     fresh: z.boolean().default(false)
       .describe('Run on a guest of its own, booted for this scenario alone (default: guests are reused, with a reset between scenarios).'),
+    known_crashes: z.array(strict({
+      title: regexSource.describe('A regular expression (RE2) matched against the crash\'s title, as reports show it, e.g. "WARNING in sub_running_bw".'),
+      kernels: z.array(knownKernel(opts.knownKernels)).min(1).optional().describe('The kernels it is known on (default: every kernel).'),
+      why: z.string().min(1, { error: 'give the reason' }).describe('What is known of it: the kernel issue, how often it shows, where it is fixed.'),
+    })).default([])
+      .describe('Kernel crashes (the crash policy\'s findings) known to happen during this scenario on some kernels, that are not what it tests: one of them does not fail the scenario but is reported as a known kernel issue (the guest is still replaced). Any other crash fails it as always.'),
     exact_logs: z.boolean().default(false)
       .describe('compare: a kernel log (dmesg step) that differs between the kernels is a change even when the step\'s verdict is the same on both (default: it is shown, and not counted).'),
     network: z.boolean().default(false)
@@ -532,6 +538,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       ...(d.skip !== undefined ? { skip: d.skip } : {}),
       fresh: d.fresh,
       ...(d.exact_logs ? { exact_logs: true } : {}),
+      ...(d.known_crashes.length ? { known_crashes: d.known_crashes } : {}),
       network: d.network,
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
       selftests: d.selftests,

@@ -90,6 +90,8 @@ export interface Scenario {
   skip?: string;
   /** Runs on a guest booted for it alone (default false: guests are reused with a reset between). */
   fresh: boolean;
+  /** Crashes known on some kernels that do not fail this scenario (title: an RE2 source against the crash title). */
+  known_crashes?: { title: string; kernels?: string[]; why: string }[];
   /** compare counts a dmesg step's log that differs even when its verdict does not. */
   exact_logs?: boolean;
   /** The guest may reach the host and beyond (booted without restrict=on, for this scenario alone). */
