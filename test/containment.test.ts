@@ -11,6 +11,7 @@ import { buildProgram } from '../harness/programs/build.js';
 import { BadInputError } from '../common/errors.js';
 import { badInput } from './helpers/bad-input.js';
 import { cli } from './helpers/cli.js';
+import { ownCache } from './helpers/own-cache.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'containment-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -88,14 +89,7 @@ t.test('refused where the file is validated, with file:line:col', async (t) => {
 });
 
 t.test('a program may include its sandbox and the include path only (clang -M -MG first)', async (t) => {
-  const cache = mkdtempSync(path.join(os.tmpdir(), 'containment-cache-'));
-  const saved = process.env.BPF_HARNESS_CACHE;
-  process.env.BPF_HARNESS_CACHE = cache;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
-    else process.env.BPF_HARNESS_CACHE = saved;
-    rmSync(cache, { recursive: true, force: true });
-  });
+  const cache = ownCache(t);
   t.ok(existsSync(await buildProgram(path.join(repo, 'progs', 'ok.bpf.c'), [], { sandbox: repo })), 'a header beside it: compiled');
   for (const [name, include] of [
     ['an absolute path', '/etc/passwd'],

@@ -9,21 +9,7 @@ import lockfile from 'proper-lockfile';
 import { repoRoot } from '../common/paths.js';
 import { cli } from './helpers/cli.js';
 import { sleep } from './helpers/procs.js';
-
-type T = Parameters<Parameters<typeof t.test>[0]>[0];
-
-/** A cache of the test's own, for this process too (gc's functions are called in-process), until the test ends. */
-function ownCache(t: T): string {
-  const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
-  const saved = process.env.BPF_HARNESS_CACHE;
-  process.env.BPF_HARNESS_CACHE = cache;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.BPF_HARNESS_CACHE;
-    else process.env.BPF_HARNESS_CACHE = saved;
-    rmSync(cache, { recursive: true, force: true });
-  });
-  return cache;
-}
+import { ownCache } from './helpers/own-cache.js';
 
 t.test('gc --all keeps leased, locked and live scratch entries; removes the rest', async (t) => {
   const cache = mkdtempSync(join(tmpdir(), 'bpf-harness-gc-'));
