@@ -1,6 +1,6 @@
 // What a kernel recipe turns into: everything needed to boot it and to build programs for
 // it, and its artifacts.json in the cache.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { progress } from '../common/progress.js';
 
 export interface KernelArtifacts {
@@ -37,8 +37,13 @@ const noted = new Set<string>();
  * entry counts as absent, so it is made again, and the run says so once.
  */
 export function readArtifacts<T extends KernelArtifacts>(file: string, fields: string[] = []): T | undefined {
-  const st = statSync(file, { throwIfNoEntry: false });
-  if (!st) return undefined;
+  // Absent as existsSync says it (a missing parent, or a file where a folder should be).
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    return undefined;
+  }
   let why: string;
   try {
     if (!st.isFile()) throw new Error('not a regular file');

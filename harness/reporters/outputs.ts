@@ -3,7 +3,7 @@
 // checked first among the run's refusals (a path that cannot be written is bad input, not
 // a lost report at the end of a long run) and opened, so emptied, only after the last of
 // them: a refused run leaves the user's previous report as it was.
-import { accessSync, constants, createWriteStream, openSync, statSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, openSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors.js';
@@ -115,7 +115,13 @@ export class ReporterSet implements Reporter {
 
 /** Why a report file could not be written, found without touching it; undefined when it can. */
 function unwritable(file: string): string | undefined {
-  const st = statSync(file, { throwIfNoEntry: false });
+  let st: Stats | undefined;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    // Not there yet (its folder is checked below), or a file where a folder should be.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
   if (st?.isDirectory()) return 'EISDIR';
   // A FIFO or a device (/dev/null, /dev/stdout) is the user's choice; writing it empties nothing.
   try {

@@ -53,7 +53,13 @@ function syntaxErrorOffset(message: string, doc: Document, src: string): number 
   return bare ?? src.length;
 }
 
-const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+const isDir = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 function readText(abs: string): string {
   try {
