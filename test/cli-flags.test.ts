@@ -37,6 +37,9 @@ const NUMERIC: [string, string, number, number | 'percent'][] = [
   ['reproduce', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['reproduce', '--threshold', 0, 'percent'],
   ['vm up', '--memory', 64, FLAG_MAX.memoryMiB],
+  ['run', '--retries', 0, 10],
+  ['compare', '--retries', 0, 10],
+  ['reproduce', '--retries', 0, 10],
 ];
 
 const CHOICES: [string, string, readonly string[]][] = [
