@@ -43,8 +43,6 @@ export function programCounts(programs: ProgramResult[]): string {
   return `${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${denied ? ` (${denied} denied)` : ''}`;
 }
 
-/** FILE/PROG, with " @unpriv" for the unprivileged mode as test_progs names its subtests. */
-
 /** selftests: a line per file with its counts; every failing program in full; skip reasons counted. */
 export function formatProgramDetails(programs: ProgramResult[], pad: string, style: Style = PLAIN): string[] {
   const out: string[] = [];
@@ -69,7 +67,6 @@ export function formatProgramDetails(programs: ProgramResult[], pad: string, sty
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)}s`;
 }
-
 
 /** Styles for spec's TTY output; identity functions when not coloring. */
 export interface Style {

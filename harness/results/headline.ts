@@ -4,6 +4,7 @@ import { isFlaky, type Outcome, type ProgramResult, type ScenarioResult } from '
 
 export const LABEL: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
 
+/** FILE/PROG, with " @unpriv" for the unprivileged mode as test_progs names its subtests. */
 export const programName = (p: ProgramResult) => `${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`;
 
 /** The first failure's message, or the reason: one line for junit's message= and tap's message. */
