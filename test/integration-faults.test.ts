@@ -28,7 +28,11 @@ t.test('a panic (sysrq c) mid-scenario fails that scenario with the excerpt; the
   t.same(panicked?.steps.map((s) => [s.id, s.outcome]), [['before', 'pass']], 'the steps before the panic are kept');
   t.match(readFileSync(join(out, panicked!.crash!.artifact), 'utf8'), /sysrq: Trigger a crash/, 'crash.txt artifact');
   t.equal(after?.outcome, 'pass');
-  t.same(readdirSync(join(out, 'debian-6_12')).filter((d) => d.startsWith('guest-')).sort(), ['guest-1', 'guest-1-2'], 'a second guest was booted');
+  // A panic repeats: it ran again twice (--retries' default), each time on a new guest, then the next scenario on one more.
+  t.equal(panicked?.tries?.runs, 3, 'tried 3 times');
+  t.same(panicked?.tries?.failed.map((f) => f.reason), Array(3).fill('kernel crash: kernel panic: sysrq triggered crash'), 'a panic each time');
+  t.match(r.stdout, /FAIL .*1-panic\.yaml \[debian-6\.12\] .*failed on all 3 tries/);
+  t.same(readdirSync(join(out, 'debian-6_12')).filter((d) => d.startsWith('guest-')).sort(), ['guest-1', 'guest-1-2', 'guest-1-3', 'guest-1-4'], 'a new guest after each panic');
   t.match(readFileSync(join(out, 'debian-6_12', 'guest-1', 'console.log'), 'utf8'), /Kernel panic/, 'the console log is in the artifacts');
   t.same(qemuWithTag(tag), [], 'no QEMU left');
 });

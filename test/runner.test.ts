@@ -108,7 +108,22 @@ t.test('a crash in the kernel log fails that scenario and replaces its target', 
   t.equal(boom?.outcome, 'fail');
   t.equal(boom?.crash?.title, 'BUG: kernel NULL pointer dereference');
   t.equal(after?.outcome, 'pass');
-  t.same([log.commands.find(ran('echo boom'))!.target, log.commands.find(ran('echo after'))!.target], [1, 2], 'the next scenario ran on a new target');
+  // It ran again twice (--retries' default), each time on a new target, the crash each time.
+  t.same(log.commands.filter(ran('echo boom')).map((c) => c.target), [1, 2, 3], 'each try on a new target');
+  t.same(boom?.tries?.failed.map((f) => f.try), [1, 2, 3], 'failed on all 3 tries');
+  t.equal(log.commands.find(ran('echo after'))!.target, 4, 'the next scenario ran on a new target');
+});
+
+t.test('a crash that does not repeat: the scenario passes on its next try and is flaky (1 of 2)', async (t) => {
+  let crashes = 0;
+  const { result, log } = await run(suite([{ cmd: 'echo once' }]), {
+    answer: (cmd) => (cmd.includes('echo once') && crashes++ === 0 ? { kernel: ['BUG: kernel NULL pointer dereference, address: 0000000000000000'] } : {}),
+  });
+  const [once] = result.scenarios;
+  t.equal(once?.outcome, 'pass');
+  t.same(once?.tries, { runs: 2, failed: [{ try: 1, reason: 'kernel crash: BUG: kernel NULL pointer dereference', artifactDir: once!.tries!.failed[0]!.artifactDir }] });
+  t.notMatch(once?.tries?.failed[0]?.artifactDir, /-try-/, "the first try's artifacts are where a scenario's always are");
+  t.same(log.commands.filter(ran('echo once')).map((c) => c.target), [1, 2], 'the second try on a new target');
 });
 
 t.test('a boot that fails once is retried; one that fails twice fails every scenario as "boot failed"', async (t) => {
