@@ -176,9 +176,30 @@ async function migrated(qmp: Qmp): Promise<MigrateStatus> {
     }
   } finally {
     // The guest is this run's too: it goes on whatever became of the save.
-    await qmp.execute('cont').catch(() => undefined);
+    await runOn(qmp);
   }
 }
+
+interface RunStatus {
+  running: boolean;
+  status: string;
+}
+
+/**
+ * cont, until QEMU says the guest runs. "completed" can be reported before the migration's
+ * own end moves the guest to postmigrate: a cont sent in between was undone, and the
+ * guest stayed paused (SSH then timed out after a save, on a loaded host).
+ */
+async function runOn(qmp: Qmp): Promise<void> {
+  for (const t0 = Date.now(); Date.now() - t0 < RESUME_WAIT_MS; await sleep(50)) {
+    await qmp.execute('cont').catch(() => undefined);
+    const st = await qmp.execute<RunStatus>('query-status').catch(() => undefined);
+    if (!st || st.running) return;
+  }
+}
+
+/** How long a saved guest gets to be running again. */
+const RESUME_WAIT_MS = 10000;
 
 /** Keep the kernel's most recently used snapshots (the one just saved among them). */
 function prune(kernel: string, keepKey: string): void {

@@ -92,8 +92,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SETTLE_MS = 3000;
 /** A console silent this long after SSH dropped: the guest is not printing a crash. */
 const QUIET_MS = 500;
-/** A restore that is not SSH-ready by then has gone wrong: a cold boot is the surer way. */
-const RESTORE_TIMEOUT_MS = 15000;
+/**
+ * A restore that is not SSH-ready by then has gone wrong: a cold boot is the surer way.
+ * Under TCG on a loaded host (load 8 on 2 cores, a whole suite beside it) a good restore
+ * took over 15 s: still far quicker than the cold boot that would follow.
+ */
+const RESTORE_TIMEOUT_MS = { kvm: 15000, tcg: 45000 };
 /** After the SSH session that proved the guest ready is closed, the guest's server process gets this long to end before the guest is saved. */
 const SESSION_END_MS = 200;
 /** Bytes of fresh randomness a restored guest gets from the host. */
@@ -257,7 +261,7 @@ export class QemuTarget implements Target {
       return restore ? restoreFailed(e.message) : bootFailed(e.message);
     });
     const bootTimeoutMs = opts.bootTimeoutMs ?? (opts.accel === 'kvm' ? 30000 : 60000);
-    let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS : bootTimeoutMs);
+    let ready = await sshWait(restore ? RESTORE_TIMEOUT_MS[opts.accel === 'kvm' ? 'kvm' : 'tcg'] : bootTimeoutMs);
     const bootMs = Date.now() - t0;
     const describe = `qemu ${kernel.name} (${opts.accel})`;
     if (saveAs && qmpDir) {
