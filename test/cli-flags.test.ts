@@ -37,9 +37,9 @@ const NUMERIC: [string, string, number, number | 'percent'][] = [
   ['reproduce', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['reproduce', '--threshold', 0, 'percent'],
   ['vm up', '--memory', 64, FLAG_MAX.memoryMiB],
-  ['run', '--retries', 0, 10],
-  ['compare', '--retries', 0, 10],
-  ['reproduce', '--retries', 0, 10],
+  ['run', '--retries', 0, FLAG_MAX.retries],
+  ['compare', '--retries', 0, FLAG_MAX.retries],
+  ['reproduce', '--retries', 0, FLAG_MAX.retries],
 ];
 
 const CHOICES: [string, string, readonly string[]][] = [

@@ -51,7 +51,7 @@ export function intOption(flags: string, description: string, min: number, max: 
 }
 
 /** The upper limits of the numeric flags. */
-export const FLAG_MAX = { jobs: 64, kernelJobs: 16, cpus: 64, memoryMiB: 256 * 1024 } as const;
+export const FLAG_MAX = { jobs: 64, kernelJobs: 16, cpus: 64, memoryMiB: 256 * 1024, retries: 10 } as const;
 
 /** An option taking one of `choices` (commander checks them and --help lists them). */
 export function choiceOption<T extends string>(flags: string, description: string, choices: readonly T[], dflt: T): Option {

@@ -42,7 +42,7 @@ const kernelJobsOption = () =>
   intOption('--kernel-jobs <n>', 'kernels to run at once, each on its own --jobs guests (1: one kernel after the other)', 1, FLAG_MAX.kernelJobs, 2);
 
 const retriesOption = () =>
-  intOption('--retries <n>', 'run a scenario that fails again, each time on a fresh guest, up to this many more times: one that then passes is reported flaky (k of n), not failed', 0, 10, DEFAULT_RETRIES);
+  intOption('--retries <n>', 'run a scenario that fails again, each time on a fresh guest, up to this many more times: one that then passes is reported flaky (k of n), not failed', 0, FLAG_MAX.retries, DEFAULT_RETRIES);
 
 /** --reporter NAME[=FILE], repeatable: several reporters at once, one of them on stdout. */
 function reporterOption(dflt: string): Option {

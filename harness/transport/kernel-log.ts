@@ -4,7 +4,7 @@
 // scanning reads it; the history it starts with is skipped by waiting for a marker
 // the stream's own command writes first.
 import { randomUUID } from 'node:crypto';
-import { LineLog, MAX_LINE } from '../../vm/crash/line-log.js';
+import { LineLog, LineSplitter } from '../../vm/crash/line-log.js';
 import { shellQuote, type SshConnection } from './ssh.js';
 
 // -p: a timestamp on every line of a multi-line message, so no line starts with a space.
@@ -58,20 +58,12 @@ export class KernelLogStream {
     const marker = `bpf-harness: kernel log stream ${randomUUID()}`;
     let markerSeen!: () => void;
     const seen = new Promise<void>((r) => (markerSeen = r));
-    let partial = '';
+    const splitter = new LineSplitter();
     let live = false;
     const cmd = `echo ${shellQuote(marker)} > /dev/kmsg\n${KERNEL_LOG_STREAM_CMD}`;
     const stream = this.ssh.stream(`${this.prefix}sh -c ${shellQuote(cmd)}`, (text) => {
-      // Only text with a newline is split (no re-scan of an unfinished line), and that
-      // line is kept to MAX_LINE: the stream's time and memory stay linear in its length.
-      const nl = text.lastIndexOf('\n');
-      if (nl < 0) {
-        partial = (partial + text).slice(0, MAX_LINE);
-        return;
-      }
-      const parts = (partial + text.slice(0, nl)).split('\n');
-      partial = text.slice(nl + 1, nl + 1 + MAX_LINE);
-      const lines = parts.map(kmsgText).filter((l): l is string => l !== undefined);
+      // Whole lines only (kmsg's prefix is parsed), each cut at MAX_LINE with a note.
+      const lines = splitter.write(text).map(kmsgText).filter((l): l is string => l !== undefined);
       if (!live) {
         const at = lines.findIndex((l) => l.includes(marker));
         if (at < 0) return;

@@ -126,7 +126,7 @@ async function removeUnheld(p: string, busy: string, withIt: string[] = []): Pro
     const bytes = existsSync(doomed) ? duBytes(doomed) : 0;
     rmSync(doomed, { recursive: true, force: true });
     process.stdout.write(`removed ${p}\n`);
-    return [...withIt.filter((w) => existsSync(w) && !held.has(w))].reduce((n, q) => n + removed(q), bytes);
+    return withIt.filter((w) => existsSync(w) && !held.has(w)).reduce((n, q) => n + removed(q), bytes);
   } finally {
     await release();
   }
