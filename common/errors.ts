@@ -103,6 +103,8 @@ export class BootError extends Error {
     readonly title: string,
     message: string,
     readonly consoleTail?: string,
+    /** Boots that failed so: a backend that already booted again says 2, and is not asked once more. */
+    public tries = 1,
   ) {
     super(message);
     this.name = 'BootError';

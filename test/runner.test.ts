@@ -136,6 +136,9 @@ t.test('a boot that fails once is retried; one that fails twice fails every scen
   t.same(always.result.scenarios.map((s) => s.bootFailed), ['kernel panic: fake panic', 'kernel panic: fake panic']);
   t.equal(always.log.boots.length, 2, 'two boots, then it gives up');
   t.equal(always.log.commands.length, 0);
+  const twice = await run(suite([{ cmd: 'echo a' }]), { failBoots: Infinity, bootTries: 2 });
+  t.same(outcomes(twice.result), ['s1:fail']);
+  t.equal(twice.log.boots.length, 1, 'a backend that booted twice itself is not asked again');
 });
 
 t.test("with two workers, one whose boots fail leaves the queue to the other's target", async (t) => {

@@ -129,9 +129,9 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
             if (interruptedBy()) return;
             if (!(e instanceof InfraError) && !(e instanceof BootError)) throw e;
             queue.unshift(entry);
-            // One more boot before giving up: under TCG on a loaded host a good kernel
-            // has been seen to panic in early boot once in a while.
-            if (++failedBoots === 1) {
+            // One more target before giving up (a host that did not answer, a fake's boot); a
+            // backend that boots kernels already tried twice before it said BootError.
+            if (++failedBoots === 1 && !(e instanceof BootError && e.tries > 1)) {
               progress(`guest ${n}: ${e.message.split('\n')[0]}; booting once more`);
               continue;
             }

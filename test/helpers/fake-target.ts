@@ -13,6 +13,8 @@ import { LineLog } from '../../vm/crash/line-log.js';
 export interface FakeScript {
   /** Boots that fail (BootError "fake panic") before the next ones succeed; Infinity: all. */
   failBoots?: number;
+  /** The tries each failed boot says it already had (a backend that boots again itself: 2). */
+  bootTries?: number;
   /** Targets at once, as a pool reports it (an SSH host: 1). */
   capacity?: number;
   /** The answer to a scenario's command (anything not the harness's own), and what the kernel prints meanwhile. */
@@ -97,7 +99,7 @@ class FakePool implements TargetPool {
     if (this.failures < (this.script.failBoots ?? 0)) {
       this.failures++;
       this.log.boots.push({ worker, attempt, ok: false, network: opts.network });
-      throw new BootError('kernel panic: fake panic', 'boot failed: kernel panic: fake panic (fake)', 'Kernel panic - not syncing: fake panic');
+      throw new BootError('kernel panic: fake panic', 'boot failed: kernel panic: fake panic (fake)', 'Kernel panic - not syncing: fake panic', this.script.bootTries);
     }
     const t = new FakeTarget(++this.made, this.script, this.log, () => this.live--);
     this.live++;

@@ -3,7 +3,7 @@
 // from a snapshot of an earlier boot where one fits (vm/qemu/snapshot.ts).
 import type { Options } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
@@ -159,14 +159,14 @@ export class QemuTarget implements Target {
    * A restore that fails says why and boots cold.
    */
   static async boot(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
-    if (opts.coldBoot) return QemuTarget.start(kernel, image, opts, {});
+    if (opts.coldBoot) return QemuTarget.cold(kernel, image, opts, {});
     // Port 0: the port SSH is forwarded from is each guest's own, and no part of the saved guest.
     const args = qemuArgs(kernel, image, opts, 0);
     // The reset helper and its baseline are set up before the save: a new helper needs a new snapshot.
     const setup = helperSetup(GUEST_DIRS);
     const id = { ...snapshotKey(kernel, image, opts.accel, [...args, setup.cmd, setup.input.toString('base64')]), args };
     const snap = findSnapshot(id.key);
-    if (!snap) return QemuTarget.start(kernel, image, opts, { saveAs: id });
+    if (!snap) return QemuTarget.cold(kernel, image, opts, { saveAs: id });
     try {
       return await QemuTarget.start(kernel, image, opts, { restore: snap });
     } catch (e) {
@@ -174,7 +174,30 @@ export class QemuTarget implements Target {
       if (!(e instanceof RestoreFailed) || interruptedBy()) throw e;
       if (e.snapshotUnusable) removeSnapshot(snap);
       progress(`restoring ${kernel.name} from snapshot ${snap.meta.key} failed (${e.message}); booting cold${e.snapshotUnusable ? ' and saving a new snapshot' : ''}`);
-      return QemuTarget.start(kernel, image, opts, e.snapshotUnusable ? { saveAs: id } : {});
+      return QemuTarget.cold(kernel, image, opts, e.snapshotUnusable ? { saveAs: id } : {});
+    }
+  }
+
+  /**
+   * A cold boot, tried once more when the kernel crashed or reset on the way up: under TCG a
+   * good kernel has been seen to die in early boot now and then (an int3 Oops while the kernel
+   * patched its own text, CI 2026-12-07). The failed boot's console log is kept beside the next.
+   * A kernel that fails twice is a BootError with tries: 2, which callers do not retry again.
+   */
+  private static async cold(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions, mode: { saveAs?: SnapshotId }): Promise<QemuTarget> {
+    try {
+      return await QemuTarget.start(kernel, image, opts, mode);
+    } catch (e) {
+      if (!(e instanceof BootError) || interruptedBy()) throw e;
+      const kept = join(opts.logDir, 'console-boot-1.log');
+      if (existsSync(join(opts.logDir, 'console.log'))) renameSync(join(opts.logDir, 'console.log'), kept);
+      progress(`${kernel.name}: ${e.message.split('\n')[0]}; booting once more (the failed boot's console: ${kept})`);
+      try {
+        return await QemuTarget.start(kernel, image, opts, mode);
+      } catch (again) {
+        if (again instanceof BootError) again.tries = 2;
+        throw again;
+      }
     }
   }
 
