@@ -5,10 +5,10 @@ import { parse } from 'yaml';
 import { BadInputError } from '../common/errors.js';
 import { InputFileError, readInputText } from '../common/input-file.js';
 import { repoRoot } from '../common/paths.js';
-import type { KernelArtifacts } from './artifacts.js';
+import type { KernelArtifacts } from './recipe/artifacts.js';
 import { cachedDebianImage, fetchDebianImage } from './fetch/debian-image.js';
 import { buildKernel, cachedBuild } from './build/builder.js';
-import { resolveRecipe } from './recipe.js';
+import { resolveRecipe } from './recipe/recipe.js';
 
 export const RECIPE_DIR = join(repoRoot, 'kernels');
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { candidateVersion, versionAvailable } from '../kernels/fetch/apt.js';
+import { candidateVersion, versionAvailable } from '../common/apt.js';
 import { BadInputError } from '../common/errors.js';
 import { debianSourceIdentity } from '../kernels/source/debian-source.js';
 

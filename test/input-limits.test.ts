@@ -10,7 +10,7 @@ import { MAX_PROBLEMS_PER_FILE } from '../common/errors.js';
 import { loadScenario } from '../harness/scenario/load.js';
 import { loadYamlFile, MAX_INPUT_BYTES } from '../common/yaml-file.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
-import { loadRecipeFile } from '../kernels/recipe-load.js';
+import { loadRecipeFile } from '../kernels/recipe/load.js';
 import { badInput } from './helpers/bad-input.js';
 import { CLI, cli } from './helpers/cli.js';
 import { repoRoot } from '../common/paths.js';

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { publishOnce } from '../common/publish.js';
-import { readArtifacts, type KernelArtifacts } from '../kernels/artifacts.js';
+import { readArtifacts, type KernelArtifacts } from '../kernels/recipe/artifacts.js';
 import { builtDir, peekKey, readBuiltKernel } from '../kernels/build/builder.js';
-import { resolveRecipe } from '../kernels/recipe.js';
+import { resolveRecipe } from '../kernels/recipe/recipe.js';
 import { recipeFile } from '../kernels/resolve.js';
 import { cli } from './helpers/cli.js';
 

@@ -101,10 +101,10 @@ t.test('snapshots go with their kernel: gone kernel, unreadable or dead save rem
 
 t.test('Debian source trees no recipe uses go, with their .deb, build dirs and tools; used, leased ones stay', async (t) => {
   const cache = ownCache(t);
-  const { candidateVersion, debPath } = await import('../kernels/fetch/apt.js');
+  const { candidateVersion, debPath } = await import('../common/apt.js');
   const { importPlace } = await import('../kernels/source/debian-source.js');
   const { buildDirPrefix } = await import('../kernels/build/builder.js');
-  const { toolsDir } = await import('../kernels/build/image-tools.js');
+  const { toolsDir } = await import('../kernels/fetch/image-tools.js');
   const { lease } = await import('../common/lease.js');
   const PKG = 'linux-source-6.12';
   /** An imported tree as debianSource leaves it, with what was made from it. */

@@ -10,7 +10,7 @@ import { cli } from './helpers/cli.js';
 import { loreSeries } from '../kernels/build/lore.js';
 import { droppedOptions, parseFragment } from '../kernels/build/fragments.js';
 import { patchFiles } from '../kernels/build/patches.js';
-import { resolveRecipe } from '../kernels/recipe.js';
+import { resolveRecipe } from '../kernels/recipe/recipe.js';
 import { repoRoot } from '../common/paths.js';
 
 function dir(files: Record<string, string>): string {

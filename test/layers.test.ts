@@ -1,5 +1,6 @@
-// The layers of docs/architecture.md hold: common/ imports nothing of ours, kernels/ only
-// common/, vm/ only common/, kernels/ and the target interface of harness/; and every
+// The layers of docs/architecture.md hold, with no exception: each file imports only its
+// own layer and the layers below it; the runner and the CLI reach a backend only
+// through the registry; no two folders import each other, even by a detour; and every
 // path the page names exists, so the page stays true to the tree.
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,25 +20,70 @@ function imports(file: string): string[] {
     relative(repoRoot, resolve(repoRoot, dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
 }
 
-/** What harness/ offers vm/: the target interface its backend implements. */
-const TARGET_INTERFACE = /^harness\/(target\.ts|target-session\.ts|targets\/pool\.ts|transport\/)/;
-const RULES: [string, (imported: string) => boolean][] = [
-  ['common', (i) => i.startsWith('common/')],
-  ['kernels', (i) => i.startsWith('common/') || i.startsWith('kernels/')],
-  ['vm', (i) => i.startsWith('common/') || i.startsWith('kernels/') || i.startsWith('vm/') || TARGET_INTERFACE.test(i)],
+/** Lowest first: a file may import from its own layer and those before it. */
+const LAYERS: [string, RegExp][] = [
+  ['common', /^common\//],
+  ['kernels', /^kernels\//],
+  ['the target interface', /^targets\/(target|session|registry)\.ts$|^targets\/(transport|crash)\//],
+  ['the guest helpers', /^targets\/helpers\//],
+  ['a backend', /^targets\/(qemu|ssh-host|fake)\//],
+  ['the backend list', /^targets\/backends\//],
+  ['harness', /^harness\//],
 ];
+const layerOf = (f: string) => LAYERS.findIndex(([, re]) => re.test(f));
+const BACKEND = /^targets\/(qemu|ssh-host|fake)\//;
+const backendOf = (f: string) => BACKEND.exec(f)?.[1];
+const PRODUCT = ['common', 'kernels', 'targets', 'harness'];
 
-for (const [layer, allowed] of RULES) {
-  t.test(`${layer}/ imports only what its layer may`, async (t) => {
-    const wrong = sources(layer).flatMap((f) => imports(f).filter((i) => !allowed(i)).map((i) => `${f} -> ${i}`));
-    t.same(wrong, [], 'no import across the layers');
-  });
-}
+t.test('every file of the product is in a layer', async (t) => {
+  t.same(PRODUCT.flatMap(sources).filter((f) => layerOf(f) < 0), []);
+});
+
+t.test('no file imports from a layer above its own', async (t) => {
+  const wrong = PRODUCT.flatMap(sources).flatMap((f) => imports(f).filter((i) => layerOf(i) > layerOf(f)).map((i) => `${f} (${LAYERS[layerOf(f)]![0]}) -> ${i} (${LAYERS[layerOf(i)]?.[0]})`));
+  t.same(wrong, [], 'no upward import');
+});
+
+t.test('a backend imports no other backend, and harness/ none at all (only the registry and the backend list)', async (t) => {
+  const wrong = PRODUCT.flatMap(sources).filter((f) => !f.startsWith('targets/backends/')).flatMap((f) => imports(f).filter((i) => backendOf(i) && backendOf(i) !== backendOf(f)).map((i) => `${f} -> ${i}`));
+  t.same(wrong, [], 'no import of another backend');
+  const helpers = sources('harness').flatMap((f) => imports(f).filter((i) => /^targets\/helpers\//.test(i)).map((i) => `${f} -> ${i}`));
+  t.same(helpers, [], 'the guest helpers are the backends\' business');
+});
+
+/** A file's folder, two levels deep at most (harness/cli/commands is harness/cli). */
+const folderOf = (f: string) => dirname(f).split('/').slice(0, 2).join('/');
+
+t.test('no folder imports another that imports it back, directly or by a detour', async (t) => {
+  const edges = new Map<string, Set<string>>();
+  for (const f of PRODUCT.flatMap(sources)) {
+    for (const i of imports(f)) {
+      const [a, b] = [folderOf(f), folderOf(i)];
+      if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+    }
+  }
+  const cycles: string[] = [];
+  // A depth-first walk from each folder: reaching the start again is a cycle.
+  for (const start of edges.keys()) {
+    const seen = new Set<string>();
+    const walk = (at: string, path: string[]) => {
+      for (const next of edges.get(at) ?? []) {
+        if (next === start) cycles.push([...path, next].join(' -> '));
+        else if (!seen.has(next)) {
+          seen.add(next);
+          walk(next, [...path, next]);
+        }
+      }
+    };
+    walk(start, [start]);
+  }
+  t.same(cycles, [], 'the folders form no cycle');
+});
 
 t.test('every path docs/architecture.md names exists', async (t) => {
   const page = readFileSync(join(repoRoot, 'docs', 'architecture.md'), 'utf8');
-  const named = [...page.matchAll(/`((?:common|harness|vm|kernels|test)\/[^`\s]*)`/g)].map((m) => m[1]!);
+  const named = [...page.matchAll(/`((?:common|harness|targets|kernels|test)\/[^`\s]*)`/g)].map((m) => m[1]!);
   t.ok(named.length > 20, `the page names ${named.length} paths`);
-  const missing = named.filter((p) => !existsSync(join(repoRoot, p)) && !existsSync(join(repoRoot, 'harness', p)));
+  const missing = named.filter((p) => !existsSync(join(repoRoot, p)) && !existsSync(join(repoRoot, 'harness', p)) && !existsSync(join(repoRoot, 'targets', p)));
   t.same(missing, [], 'each exists');
 });

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { loadScenario } from '../harness/scenario/load.js';
 import { scenarioSchema } from '../harness/scenario/schema.js';
 import type { Scenario } from '../harness/scenario/types.js';
-import { loadRecipeFile } from '../kernels/recipe-load.js';
-import { recipeSchema } from '../kernels/recipe-schema.js';
-import { parseComparison } from '../harness/expect/comparison.js';
+import { loadRecipeFile } from '../kernels/recipe/load.js';
+import { recipeSchema } from '../kernels/recipe/schema.js';
+import { parseComparison } from '../harness/scenario/comparison.js';
 import { badInput } from './helpers/bad-input.js';
 import { BAD_COMPARISONS, BAD_PATTERNS, GOOD_COMPARISONS, GOOD_PATTERNS } from './helpers/grammar-cases.js';
 

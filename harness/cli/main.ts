@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { parseReporter } from '../reporters/outputs.js';
-import { ACCEL_CHOICES, type AccelChoice } from '../../vm/qemu/accel.js';
+import { ACCEL_CHOICES, type AccelChoice } from '../../targets/qemu/accel.js';
 import { choiceOption, collectQemuArg, FLAG_MAX, intOption, parseAppend, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
@@ -72,7 +72,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--identity <keyfile>', 'ssh targets: private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
     .option('--known-hosts <file>', 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)')
     .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
-    .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
+    .option('--crash-policy <file>', 'crash policy instead of targets/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
     .addOption(reporterOption('default: spec on stdout, and junit.xml and report.html under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)

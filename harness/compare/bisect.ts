@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import { buildPlan } from '../plan.js';
-import type { Reporter } from '../reporters/reporter.js';
+import type { Reporter } from '../results/reporter.js';
 import { runPlan } from '../runner/run.js';
 import { ensureCacheWritable } from '../../common/writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';

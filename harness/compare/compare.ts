@@ -10,7 +10,7 @@ import { createTwoFilesPatch } from 'diff';
 import { isFlaky, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
-import { keepEnd, keepStart, textTable } from '../reporters/table.js';
+import { keepEnd, keepStart, textTable } from '../../common/text-table.js';
 
 export interface Side {
   verdict: string;

@@ -5,7 +5,7 @@
 // judged differently may also have had its tags changed by the series.
 import type { Outcome, ProgramResult, ProgramStats, RunResult, StepProgram } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
-import { keepStart, textTable } from '../reporters/table.js';
+import { keepStart, textTable } from '../../common/text-table.js';
 
 export interface ProgramSide {
   verdict: string;

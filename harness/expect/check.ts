@@ -3,7 +3,7 @@
 
 import { createPatch } from 'diff';
 import type { Comparison, Expect, Pattern } from '../scenario/types.js';
-import { COMPARISON_MSG, holds, parseComparison } from './comparison.js';
+import { COMPARISON_MSG, holds, parseComparison } from '../scenario/comparison.js';
 import type { Failure, ProgramStats, VerifierStats } from '../results/model.js';
 import { errnoName } from '../bpftool/errno.js';
 import { findForbidden, matchOrdered, parsePatternOnce } from './patterns.js';

@@ -1,6 +1,7 @@
 // Log normalization applied before matching, diffing and writing goldens, so that
 // values that change from boot to boot or kernel to kernel do not fail scenarios.
 
+import { NORMALIZE_FLAGS } from '../scenario/pattern-grammar.js';
 import type { Normalize } from '../scenario/types.js';
 import { compileLinear, type LinearRegex } from '../../common/linear-regex.js';
 
@@ -67,8 +68,6 @@ export const BUILTIN_RULES: readonly NormalizeRule[] = [
   },
 ];
 
-/** normalize: match sources are applied globally; the schema validates them with these flags. */
-export const NORMALIZE_FLAGS = 'g';
 
 const rules = new Map<string, LinearRegex>();
 

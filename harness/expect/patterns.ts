@@ -9,7 +9,7 @@
 // the start and end of a log line, never "right after the previous match".
 
 import type { Pattern } from '../scenario/types.js';
-import { parsePattern, type ParsedPattern, type PatternProblem } from './pattern-grammar.js';
+import { parsePattern, type ParsedPattern, type PatternProblem } from '../scenario/pattern-grammar.js';
 
 export type CompiledPattern = ParsedPattern;
 

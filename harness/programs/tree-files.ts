@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
-import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import type { KernelArtifacts } from '../../kernels/recipe/artifacts.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 
 export async function treeFile(art: Pick<KernelArtifacts, 'name' | 'tree'>, path: string, scenarioFile: string): Promise<string> {

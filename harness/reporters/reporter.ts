@@ -3,25 +3,14 @@
 // returns what is still to be written, and the caller writes it (to `out`, or to a
 // file under --out).
 
-import type { RunResult, ScenarioResult } from '../results/model.js';
+import type { Reporter } from '../results/reporter.js';
 import { JsonReporter } from './json.js';
 import { HtmlReporter } from './html.js';
 import { JunitReporter } from './junit.js';
 import { SpecReporter, colorEnabled } from './spec.js';
 import { TapReporter } from './tap.js';
 
-export interface ScenarioRef {
-  file: string;
-  name: string;
-  kernel: string;
-}
-
-export interface Reporter {
-  scenarioStarted?(s: ScenarioRef): void;
-  scenarioFinished(r: ScenarioResult): void;
-  /** The final text to write: spec's summary, tap's plan, the whole junit/json document. */
-  runFinished(run: RunResult): string;
-}
+export type { Reporter, ScenarioRef } from '../results/reporter.js';
 
 /** What run's and report merge's --reporter take. */
 export const REPORTERS = ['spec', 'tap', 'junit', 'json', 'html'] as const;

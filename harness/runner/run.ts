@@ -4,14 +4,14 @@
 // whole flow, stage by stage: docs/architecture.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCrashPolicy } from '../../vm/crash/policy.js';
+import { loadCrashPolicy } from '../../targets/crash/policy.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
-import type { Reporter } from '../reporters/reporter.js';
+import type { Reporter } from '../results/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
-import type { PoolOptions, TargetBackend, TargetPool } from '../targets/pool.js';
-import { backendFor } from '../targets/backends.js';
+import type { PoolOptions, TargetBackend, TargetPool } from '../../targets/registry.js';
+import { backendFor } from '../../targets/backends/index.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
 import { errorResult, runOnTargets, type WorkerOptions } from './workers.js';
@@ -25,7 +25,7 @@ export interface RunOptions extends PoolOptions {
   freshGuests?: boolean;
   /** --retries: see WorkerOptions.retries. */
   retries?: number;
-  /** A crash policy file instead of vm/crash/policy.yaml. */
+  /** A crash policy file instead of targets/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;
   /** How many kernels run at once, each on its own pool of --jobs targets (default 1). */

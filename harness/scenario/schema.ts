@@ -7,13 +7,12 @@ import { braceExpand } from 'minimatch';
 import { z } from 'zod';
 import { isInside, realPathOf, scenarioSandbox } from '../../common/contained.js';
 import { displayPath } from '../../common/errors.js';
-import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from '../expect/comparison.js';
-import { NORMALIZE_FLAGS } from '../expect/normalize.js';
-import { parsePattern } from '../expect/pattern-grammar.js';
+import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from './comparison.js';
+import { NORMALIZE_FLAGS, parsePattern } from './pattern-grammar.js';
 import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
 import type { Expect, Scenario, Step } from './types.js';
 import { strict, type IssueParams, type Locate, type Path } from '../../common/yaml-file.js';
-import { kernelName, KERNEL_MSG } from '../../kernels/recipe-schema.js';
+import { kernelName, KERNEL_MSG } from '../../kernels/recipe/schema.js';
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { recipeSchema } from '../../kernels/recipe-schema.js';
+import { recipeSchema } from '../../kernels/recipe/schema.js';
 import { scenarioSchema } from './schema.js';
 
 // dist/harness/scenario -> repo root; cwd may be anywhere (npm scripts, CI).

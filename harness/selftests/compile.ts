@@ -11,7 +11,7 @@ import { BadInputError } from '../../common/errors.js';
 import { isInside, realPathOf } from '../../common/contained.js';
 import { buildProgram, compiledObject, type BuildOptions } from '../programs/build.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
-import type { KernelArtifacts } from '../../kernels/artifacts.js';
+import type { KernelArtifacts } from '../../kernels/recipe/artifacts.js';
 import type { SelftestSource } from '../scenario/types.js';
 import type { LoaderRules } from './spec.js';
 

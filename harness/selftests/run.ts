@@ -6,8 +6,9 @@ import { InfraError } from '../../common/errors.js';
 import { progress } from '../../common/progress.js';
 import type { ProgramResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
-import type { Target } from '../target.js';
-import { shellQuote } from '../transport/ssh.js';
+import type { SelftestLoader } from '../../targets/registry.js';
+import type { Target } from '../../targets/target.js';
+import { shellQuote } from '../../targets/transport/ssh.js';
 import type { Compiled } from './compile.js';
 import { JITED_SKIP, judgeCase } from './judge.js';
 import { loaderInput, parseLoaderOutput, type LoaderCase, type LoaderObject } from './loader.js';
@@ -21,8 +22,7 @@ export interface SelftestPlan {
   files: Compiled[];
   /** What the tree's test_loader.c does, where trees differ. */
   rules: LoaderRules;
-  /** Where the loader is: in the guest image, or (SSH hosts) a host file sent to the target for each scenario. */
-  loader: { path: string } | { upload: string };
+  loader: SelftestLoader;
   /** object name -> what the tree's prog_tests runner does around it. */
   runnerOptions: RunnerOptions;
   /** --grep, when it selected programs rather than the scenario: FILE/PROG or the description must match. */

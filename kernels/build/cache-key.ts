@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { CLANG } from '../../common/host-commands.js';
-import type { ConfigBase, FragmentRef } from '../recipe.js';
+import type { ConfigBase, FragmentRef } from '../recipe/recipe.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 const TOOLCHAIN = [['gcc', '--version'], ['ld', '--version'], ['pahole', '--version'], ['make', '--version'], [CLANG, '--version']];

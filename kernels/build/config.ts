@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
-import type { RecipeConfig } from '../recipe.js';
+import type { RecipeConfig } from '../recipe/recipe.js';
 import { droppedOptions } from './fragments.js';
 import { buildEnv, runMake } from './make.js';
 

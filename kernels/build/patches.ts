@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BadInputError } from '../../common/errors.js';
-import type { PatchSource } from '../recipe.js';
+import type { PatchSource } from '../recipe/recipe.js';
 import { git, type SourceTree } from '../source/tree.js';
 import { cachedLoreSeries, loreSeries } from './lore.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';

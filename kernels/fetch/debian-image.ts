@@ -6,11 +6,11 @@ import { basename, dirname, join } from 'node:path';
 import { cacheDir } from '../../common/paths.js';
 import { progress } from '../../common/progress.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
-import { readArtifacts, type KernelArtifacts } from '../artifacts.js';
-import { cachedImageTools, imageSourceDir, imageTools, type ImageTools } from '../build/image-tools.js';
+import { readArtifacts, type KernelArtifacts } from '../recipe/artifacts.js';
+import { cachedImageTools, imageSourceDir, imageTools, type ImageTools } from './image-tools.js';
 import { publishOnce } from '../../common/publish.js';
 import { requireCommand } from '../../common/host-commands.js';
-import { candidateVersion, downloadDeb } from './apt.js';
+import { candidateVersion, downloadDeb } from '../../common/apt.js';
 
 interface PackageChoice {
   pkg: string;

@@ -9,7 +9,7 @@ import { lease } from '../../common/lease.js';
 import { publishOnce } from '../../common/publish.js';
 import { cacheDir } from '../../common/paths.js';
 import { timed } from '../../common/progress.js';
-import { candidateVersion, downloadDeb, versionAvailable } from '../fetch/apt.js';
+import { candidateVersion, downloadDeb, versionAvailable } from '../../common/apt.js';
 import { git, type SourceTree } from './tree.js';
 
 /** A version asked for: a recipe's pin (pkg=version, required) or a prebuilt image's own (taken where apt has it). */

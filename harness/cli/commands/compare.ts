@@ -13,13 +13,13 @@ import type { RunResult, ScenarioResult } from '../../results/model.js';
 import type { Scenario } from '../../scenario/types.js';
 import { comparisonJunit } from '../../compare/junit.js';
 import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
-import { resolveRecipe } from '../../../kernels/recipe.js';
+import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
-import type { AccelChoice } from '../../../vm/qemu/accel.js';
+import type { AccelChoice } from '../../../targets/qemu/accel.js';
 
 /** What compare's and reproduce's --reporter take. */
 export const COMPARE_REPORTERS = ['text', 'json', 'junit'] as const;

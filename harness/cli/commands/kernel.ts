@@ -8,13 +8,13 @@ import { tryLock } from '../../../common/lock.js';
 import { scratchPid } from '../../../common/publish.js';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { resolveRecipe, type ResolvedRecipe } from '../../../kernels/recipe.js';
+import { resolveRecipe, type ResolvedRecipe } from '../../../kernels/recipe/recipe.js';
 import { buildDirPrefix, builtDir, peekKey, pinnedVersion, readBuiltKernel } from '../../../kernels/build/builder.js';
-import { toolsDir } from '../../../kernels/build/image-tools.js';
-import { debPath } from '../../../kernels/fetch/apt.js';
+import { toolsDir } from '../../../kernels/fetch/image-tools.js';
+import { debPath } from '../../../common/apt.js';
 import { debianImageSourceDir } from '../../../kernels/fetch/debian-image.js';
 import { debianSourceDir, importedTrees } from '../../../kernels/source/debian-source.js';
-import { allSnapshots, deadSaves } from '../../../vm/qemu/snapshot.js';
+import { allSnapshots, deadSaves } from '../../../targets/qemu/snapshot.js';
 
 function duBytes(p: string): number {
   const st = statSync(p);

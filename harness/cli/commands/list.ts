@@ -5,7 +5,7 @@ import { BadInputError, displayPath } from '../../../common/errors.js';
 import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
 import { checkKernels, foundRecipes, knownRecipes, unreadRecipeFiles, useRecipesOf } from '../../../kernels/resolve.js';
-import { resolveRecipe } from '../../../kernels/recipe.js';
+import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { catalogOf, type Catalog, type ListedMode } from '../../selftests/catalog.js';
 

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { BadInputError } from '../../../common/errors.js';
 import { untilSignal } from '../../../common/interrupt.js';
 import { cacheDir } from '../../../common/paths.js';
-import { clientKey } from '../../transport/keys.js';
+import { clientKey } from '../../../targets/transport/keys.js';
 import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { guestImage } from '../../../vm/image/build.js';
-import { chooseAccel, type AccelChoice } from '../../../vm/qemu/accel.js';
-import { bootGuest } from '../../../vm/qemu/target.js';
-import type { LoginInfo } from '../../target.js';
+import { guestImage } from '../../../targets/qemu/image/build.js';
+import { chooseAccel, type AccelChoice } from '../../../targets/qemu/accel.js';
+import { bootGuest } from '../../../targets/qemu/target.js';
+import type { LoginInfo } from '../../../targets/target.js';
 
 interface VmState {
   pid: number;

@@ -1,5 +1,0 @@
-// The backends a run can use; each registers itself when its module loads.
-import '../../vm/qemu/pool.js';
-import '../ssh-host/pool.js';
-
-export { backendFor } from './pool.js';

@@ -1,0 +1,89 @@
+// An SSH host as a target backend: one machine running its own kernel, so one target
+// at a time; the first connection reads the kernel's config and BTF and then serves the
+// first scenarios. --kernel only names whose expect_by_kernel applies to it.
+import { BadInputError } from '../../common/errors.js';
+import { registerBackend, type TargetPool } from '../registry.js';
+import type { Target } from '../target.js';
+import { selftestTools } from '../helpers/selftest-helper.js';
+import { parseSshTarget } from './address.js';
+import { hostKernel, type HostKernel } from './kernel.js';
+import { defaultKnownHosts } from './known-hosts.js';
+import { SshHostTarget, type SshHostOptions } from './target.js';
+
+class SshHostPool implements TargetPool {
+  readonly features = { tokenHelper: false };
+  readonly capacity = 1;
+  private loader?: Promise<{ upload: string }>;
+
+  private constructor(private readonly host: SshHostOptions, private readonly url: string, private readonly hk: HostKernel, private first: Target | undefined) {}
+
+  static async open(host: SshHostOptions, url: string, name: string): Promise<SshHostPool> {
+    const first = await SshHostTarget.connect(host);
+    try {
+      return new SshHostPool(host, url, await hostKernel(first, name), first);
+    } catch (e) {
+      await first.close();
+      throw e;
+    }
+  }
+
+  get label() {
+    return this.url;
+  }
+
+  get kernel() {
+    return {
+      name: this.hk.name,
+      config: this.hk.config ? { file: this.hk.config } : { missing: `${this.first?.describe ?? this.url} does not expose its kernel config (/proc/config.gz or /boot/config-RELEASE)` },
+      includeDirs: this.hk.includeDirs ?? [], ...(this.hk.tree ? { tree: this.hk.tree } : {}),
+    };
+  }
+
+  /** Built from the host kernel's tree (once per pool) and sent along with each scenario: a host has no loader of ours. */
+  selftestLoader() {
+    const tree = this.hk.tree;
+    if (!tree) return Promise.reject(new Error('selftestLoader: the host kernel has no tree'));
+    return (this.loader ??= selftestTools(tree).then((t) => ({ upload: t.loader })));
+  }
+
+  async acquire() {
+    const t = this.first ?? (await SshHostTarget.connect(this.host));
+    this.first = undefined;
+    return t;
+  }
+
+  async close() {
+    await this.first?.close();
+    this.first = undefined;
+  }
+}
+
+interface SshConfig {
+  url: string;
+  host: SshHostOptions;
+}
+
+registerBackend<SshConfig>({
+  name: 'ssh',
+  describe: '--target ssh://user@host',
+  // Any URL: parseSshTarget names what is wrong with one that is not ssh://.
+  claims: (target) => /^[a-z][a-z0-9+.-]*:/i.test(target),
+  ownFlags: ['--identity', '--known-hosts', '--accept-new-host-key'],
+  kernelsAreRecipes: false,
+  configure: (target, flags) => ({
+    url: target,
+    host: {
+      address: parseSshTarget(target), identity: flags.identity as string | undefined,
+      knownHosts: (flags.knownHosts as string | undefined) ?? defaultKnownHosts(), acceptNewHostKey: !!flags.acceptNewHostKey,
+    },
+  }),
+  planKernels: (config, kernels) => {
+    if (kernels.length > 1) {
+      throw new BadInputError(`--kernel given ${kernels.length} times with --target ${config.url}: a host runs one kernel`, {
+        hint: 'give at most one --kernel: the recipe name whose expect_by_kernel entries apply to the host',
+      });
+    }
+    return [kernels[0] ?? `ssh:${config.host.address.host}`];
+  },
+  open: (config, kernel) => SshHostPool.open(config.host, config.url, kernel),
+});
