@@ -49,19 +49,71 @@ export interface TargetPool {
   close(): Promise<void>;
 }
 
-/** Options every backend receives; each reads what it needs. */
+/** What every backend's pool receives from the runner; a backend's own settings are in its config. */
 export interface PoolOptions {
   outDir: string;
-  accel: string;
-  memoryMiB?: number;
-  cpus?: number;
-  append?: string;
-  /** More QEMU arguments (--qemu-arg). */
-  qemuArgs?: string[];
-  /** Boot guests cold instead of from snapshots (--cold-boot). */
-  coldBoot?: boolean;
   /** The run's crash policy (--crash-policy or the shipped one): it also names a boot failure. */
   policy?: CrashPolicy;
+}
+
+/** The commands that start targets: where a backend's flags are offered. */
+export type TargetCommand = 'run' | 'compare' | 'reproduce' | 'bisect' | 'vm up';
+
+/**
+ * One of a backend's own flags, as data: the CLI makes it an option of the commands named
+ * (checking the value as the command line is read), and backendFor checks it again and
+ * fills the defaults for callers without a command line. Its value reaches the backend's
+ * configure under the camelCase name (qemu-arg -> qemuArg).
+ */
+export type BackendFlag = {
+  /** The long name: "accel" is --accel. */
+  name: string;
+  /** A one-letter alias: "m" is -m. */
+  short?: string;
+  describe: string;
+  commands: readonly TargetCommand[];
+} & (
+  | { kind: 'switch' }
+  | { kind: 'choice'; choices: readonly string[]; default: string }
+  | { kind: 'int'; value: string; min: number; max: number; default: number }
+  /** check: what is wrong with a value, or undefined; repeatable: a list, one value per use. */
+  | { kind: 'text'; value: string; check?: (v: string) => string | undefined; repeatable?: boolean }
+);
+
+/** --qemu-arg -> qemuArg, as commander names a flag's value. */
+export const flagKey = (name: string) => name.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** What is wrong with one value of a flag, or undefined. */
+export function flagValueProblem(f: BackendFlag, v: unknown): string | undefined {
+  switch (f.kind) {
+    case 'switch': return typeof v === 'boolean' ? undefined : 'expected no value';
+    case 'choice': return typeof v === 'string' && f.choices.includes(v) ? undefined : `expected one of: ${f.choices.join(', ')}`;
+    case 'int': return Number.isSafeInteger(v) && (v as number) >= f.min && (v as number) <= f.max ? undefined : `expected a whole number from ${f.min} to ${f.max}`;
+    case 'text': return typeof v === 'string' ? f.check?.(v) : 'expected text';
+  }
+}
+
+/** A backend's options from the flags given: each checked, the defaults filled in; BadInputError naming the flag. */
+export function backendOptions(flags: readonly BackendFlag[], given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of flags) {
+    const key = flagKey(f.name);
+    let v = given[key];
+    if (v === undefined) {
+      if (f.kind === 'choice' || f.kind === 'int') out[key] = f.default;
+      else if (f.kind === 'switch') out[key] = false;
+      else if (f.repeatable) out[key] = [];
+      continue;
+    }
+    const values = f.kind === 'text' && f.repeatable ? (Array.isArray(v) ? v : [v]) : [v];
+    for (const x of values) {
+      const problem = flagValueProblem(f, x);
+      if (problem) throw new BadInputError(`--${f.name} ${String(x)}: ${problem}`, { hint: `see --help for --${f.name}` });
+    }
+    if (f.kind === 'text' && f.repeatable) v = values;
+    out[key] = v;
+  }
+  return out;
 }
 
 export interface TargetBackend<C = unknown> {
@@ -71,16 +123,30 @@ export interface TargetBackend<C = unknown> {
   readonly describe: string;
   /** Whether this backend serves `--target VALUE`. */
   claims(target: string): boolean;
-  /** Flags that only this backend takes (the others refuse them). */
-  readonly ownFlags: readonly string[];
-  /** Checks --target and the flags before anything runs; BadInputError on misuse. */
-  configure(target: string, flags: Record<string, unknown>): C;
+  /** Its own flags (the other backends refuse them). */
+  readonly flags: readonly BackendFlag[];
+  /** Flags of a command that only this backend can honour (--keep-failed: a guest to log into). */
+  readonly alsoOwns?: readonly string[];
+  /** Checks --target and the options (backendOptions' output) before anything runs; BadInputError on misuse. */
+  configure(target: string, options: Record<string, unknown>): C;
   /** The kernels a plan runs on: QEMU boots each --kernel; a host runs its own, named by at most one. */
   planKernels(config: C, kernels: string[]): string[];
   /** Whether the kernel names must be recipes (QEMU) or only name what runs (a host). */
   readonly kernelsAreRecipes: boolean;
   /** A pool for one kernel of the plan. */
   open(config: C, kernel: string, opts: PoolOptions): Promise<TargetPool>;
+  /** What `kernel list` adds to a built kernel's line (QEMU: its snapshots), or ''. */
+  kernelNote?(kernel: string): string;
+  /** `kernel gc`: what of the backend's own cache goes (QEMU: the snapshots of kernels gone, all of them with --all). */
+  gc?(all: boolean): { removed: string[]; bytes: number };
+}
+
+/** A backend with its configuration for one --target: what the runner opens pools with. */
+export interface ConfiguredTarget {
+  backend: TargetBackend;
+  config: unknown;
+  /** The --target value it was made from. */
+  target: string;
 }
 
 const backends: TargetBackend[] = [];
@@ -89,22 +155,35 @@ export function registerBackend<C>(b: TargetBackend<C>): void {
   if (!backends.some((x) => x.name === b.name)) backends.push(b as TargetBackend);
 }
 
-/** The backend serving --target VALUE, and the flags the others own refused when given. */
-export function backendFor(target: string, flags: Record<string, unknown>): { backend: TargetBackend; config: unknown } {
+/** The backends registered so far (those of targets/backends/ once it is imported). */
+export const allBackends = (): readonly TargetBackend[] => backends;
+
+/** Every flag a backend owns, as written on the command line. */
+const ownedFlags = (b: TargetBackend) => [...b.flags.map((f) => `--${f.name}`), ...(b.alsoOwns ?? [])];
+
+/** Whether a flag's value says it was given (not a default, not an empty list). */
+const given = (v: unknown) => v !== undefined && v !== false && !(Array.isArray(v) && !v.length);
+
+/**
+ * The backend serving --target VALUE, configured from the flags (commander's camelCase
+ * keys; the CLI leaves a backend flag not given undefined, so its default is filled here);
+ * a flag another backend owns is refused when given, unless the backend of `alongside`
+ * (the other side of a comparison) owns it. The command's other flags are ignored here.
+ */
+export function backendFor(target: string, flags: Record<string, unknown>, alongside?: string): ConfiguredTarget {
   const backend = backends.find((b) => b.claims(target));
   if (!backend) {
     throw new BadInputError(`--target ${target}: expected one of: ${backends.map((b) => b.describe).join(', ')}`, { hint: 'e.g. --target qemu (the default) or --target ssh://user@host[:port]' });
   }
-  for (const other of backends.filter((b) => b !== backend)) {
-    for (const flag of other.ownFlags) {
-      const v = flags[flagKey(flag)];
-      if (v !== undefined && v !== false && !(Array.isArray(v) && !v.length)) {
+  const beside = alongside === undefined ? undefined : backends.find((b) => b.claims(alongside));
+  for (const other of backends.filter((b) => b !== backend && b !== beside)) {
+    for (const flag of ownedFlags(other)) {
+      // A flag both own (none today) is this one's.
+      if (ownedFlags(backend).includes(flag)) continue;
+      if (given(flags[flagKey(flag)])) {
         throw new BadInputError(`${flag} applies to ${other.describe} only`, { hint: `drop ${flag}, or change --target` });
       }
     }
   }
-  return { backend, config: backend.configure(target, flags) };
+  return { backend, config: backend.configure(target, backendOptions(backend.flags, flags)), target };
 }
-
-/** --accept-new-host-key -> acceptNewHostKey, as commander names it. */
-const flagKey = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

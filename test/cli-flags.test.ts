@@ -9,6 +9,7 @@ import { COMPARE_REPORTERS } from '../harness/cli/commands/compare.js';
 import { FLAG_MAX } from '../harness/cli/flags.js';
 import { REPORTERS } from '../harness/reporters/reporter.js';
 import { ACCEL_CHOICES } from '../targets/qemu/accel.js';
+import { allBackends } from '../targets/backends/index.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-flags-'));
@@ -25,18 +26,24 @@ const COMMANDS: Record<string, string[]> = {
   'report merge': ['report', 'merge', join(dir, 'results.json')],
 };
 
+/** The upper limit of one of the QEMU backend's numeric flags. */
+function qemuMax(name: string): number {
+  const f = allBackends().find((b) => b.name === 'qemu')!.flags.find((x) => x.name === name)!;
+  return f.kind === 'int' ? f.max : NaN;
+}
+
 /** Each numeric flag of each subcommand, the range it takes (whole numbers), or a percentage. */
 const NUMERIC: [string, string, number, number | 'percent'][] = [
   ['run', '--jobs', 1, FLAG_MAX.jobs],
-  ['run', '--memory', 64, FLAG_MAX.memoryMiB],
-  ['run', '--cpus', 1, FLAG_MAX.cpus],
+  ['run', '--memory', 64, qemuMax('memory')],
+  ['run', '--cpus', 1, qemuMax('cpus')],
   ['run', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['compare', '--jobs', 1, FLAG_MAX.jobs],
   ['compare', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['compare', '--threshold', 0, 'percent'],
   ['reproduce', '--kernel-jobs', 1, FLAG_MAX.kernelJobs],
   ['reproduce', '--threshold', 0, 'percent'],
-  ['vm up', '--memory', 64, FLAG_MAX.memoryMiB],
+  ['vm up', '--memory', 64, qemuMax('memory')],
   ['run', '--retries', 0, FLAG_MAX.retries],
   ['compare', '--retries', 0, FLAG_MAX.retries],
   ['reproduce', '--retries', 0, FLAG_MAX.retries],

@@ -30,7 +30,7 @@ const quiet: Reporter = { scenarioFinished: () => {}, runFinished: () => '' };
 async function run(dir: string, script: FakeScript, jobs = 1, freshGuests = false) {
   const { log, target } = fakeTargets(script);
   const entries = buildPlan([dir], { kernels: ['fake-kernel'] });
-  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, accel: 'auto', update: false, reporter: quiet, freshGuests });
+  const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, update: false, reporter: quiet, freshGuests });
   return { result, log };
 }
 
@@ -63,7 +63,7 @@ t.test('--kernel-jobs N runs N kernels at once, each on its own pool; results ke
   const planned = entries.map((e) => `${e.kernel} ${e.scenario.name}`);
   for (const kernelJobs of [1, 2]) {
     const { log, target } = fakeTargets({});
-    const result = await runPlan(entries, { outDir: join(dir, `out-${kernelJobs}`), target, jobs: 1, kernelJobs, accel: 'auto', update: false, reporter: quiet });
+    const result = await runPlan(entries, { outDir: join(dir, `out-${kernelJobs}`), target, jobs: 1, kernelJobs, update: false, reporter: quiet });
     t.equal(log.maxPools, kernelJobs, `--kernel-jobs ${kernelJobs}: ${kernelJobs} kernel(s) at once`);
     t.equal(log.boots.length, 3, 'a target for each kernel');
     t.same(result.scenarios.map((s) => `${s.kernel} ${s.name}`), planned, 'in the plan\'s order');

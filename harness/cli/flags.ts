@@ -18,18 +18,6 @@ export function parsePercentFlag(v: string): number {
   return Number(v);
 }
 
-/** --append: one kernel command line, so one line of printable text. */
-export function parseAppend(v: string): string {
-  if (/[^\x20-\x7e]/.test(v)) throw new InvalidArgumentError('the kernel command line takes printable ASCII only, on one line');
-  return v;
-}
-
-/** --qemu-arg, repeatable: each value one argv entry for QEMU (no shell), so one line of printable text. */
-export function collectQemuArg(v: string, prev: string[] | undefined): string[] {
-  if (!v || /[^\x20-\x7e]/.test(v)) throw new InvalidArgumentError('expected one QEMU argument, printable ASCII on one line (repeat the flag for each: --qemu-arg -device --qemu-arg virtio-rng-pci)');
-  return [...(prev ?? []), v];
-}
-
 export interface Shard {
   index: number;
   count: number;
@@ -51,7 +39,7 @@ export function intOption(flags: string, description: string, min: number, max: 
 }
 
 /** The upper limits of the numeric flags. */
-export const FLAG_MAX = { jobs: 64, kernelJobs: 16, cpus: 64, memoryMiB: 256 * 1024, retries: 10 } as const;
+export const FLAG_MAX = { jobs: 64, kernelJobs: 16, retries: 10 } as const;
 
 /** An option taking one of `choices` (commander checks them and --help lists them). */
 export function choiceOption<T extends string>(flags: string, description: string, choices: readonly T[], dflt: T): Option {

@@ -3,8 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { parseReporter } from '../reporters/outputs.js';
-import { ACCEL_CHOICES, type AccelChoice } from '../../targets/qemu/accel.js';
-import { choiceOption, collectQemuArg, FLAG_MAX, intOption, parseAppend, parsePercentFlag, parseShard } from './flags.js';
+import { withBackendFlags } from './backend-flags.js';
+import { choiceOption, FLAG_MAX, intOption, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
 import { EXIT } from './exit-codes.js';
@@ -29,9 +29,6 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 const version = () => (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 // Every command with --out takes it.
 const FORCE = 'write into an --out directory that already holds files (files of the same names are replaced)';
-
-// A guest needs some memory to boot at all: a smaller value is a slip, refused here rather than after a build.
-const MIN_GUEST_MEMORY_MIB = 64;
 
 const thresholdOption = () =>
   new Option('--threshold <pct>', 'verifier stats deltas (per program: selftests and load steps\' objects) under this many percent are not listed as changes').argParser(parsePercentFlag).default(5);
@@ -64,14 +61,11 @@ function program(setExit: (n: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  withSelection(p.command('run')
+  withBackendFlags(withSelection(p.command('run')
     .description('run scenario files (default: everything under scenarios/) on their kernels')
     .argument('[path...]', 'scenario files or directories'))
     .option('-k, --kernel <name|file>', 'kernel recipe to run on (repeatable); overrides the scenarios\' kernels:', collect, [])
     .option('--target <target>', 'where to run: qemu (guests of each kernel) or ssh://user@host[:port] (that machine\'s running kernel; never rebooted)', 'qemu')
-    .option('--identity <keyfile>', 'ssh targets: private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
-    .option('--known-hosts <file>', 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)')
-    .option('--accept-new-host-key', 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)')
     .option('--crash-policy <file>', 'crash policy instead of targets/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
     .addOption(reporterOption('default: spec on stdout, and junit.xml and report.html under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
@@ -82,19 +76,13 @@ function program(setExit: (n: number) => void): Command {
     .addOption(retriesOption())
     .option('--shard <i/n>', 'run only shard I of N (deterministic split of the plan)', parseShard)
     .option('-u, --update', 'rewrite log_file goldens from what the kernel printed')
-    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator; auto probes KVM by booting and falls back to TCG', ACCEL_CHOICES, 'auto'))
-    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, FLAG_MAX.memoryMiB, 256))
-    .addOption(intOption('--cpus <n>', 'vCPUs per guest (under TCG each is a busy host thread: with --jobs, keep jobs x cpus near the host\'s cores)', 1, FLAG_MAX.cpus, 2))
-    .option('--append <args>', 'more kernel command line for the guests (after the harness\'s own, so a later setting wins); a kernel that then fails to boot fails its scenarios as "boot failed: TITLE"', parseAppend)
-    .option('--qemu-arg <arg>', 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)', collectQemuArg)
     .option('--keep-failed', 'keep the guest of the first failing scenario up after the run, as the scenario left it (its cleanup not run), and print how to ssh into it; Ctrl-C stops it')
-    .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
     .option('--veristat-csv <file>', 'exactly veristat\'s columns (privileged mode; selftests and load steps\' programs), for veristat -C; {kernel} in the name gives a file per kernel')
-    .option('-q, --quiet', 'no progress lines on stderr')
+    .option('-q, --quiet', 'no progress lines on stderr'), 'run')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
-  withSelection(p.command('compare')
+  withBackendFlags(withSelection(p.command('compare')
     .description('run scenarios on a base and a patched kernel and compare them step by step (verdicts, logs, verifier stats); exit 1 on an undeclared change')
     .argument('[path...]', 'scenario files or directories'))
     .option('--base <name|file>', 'the kernel without the change (with --base-results: which of its kernels, if several)')
@@ -109,9 +97,9 @@ function program(setExit: (n: number) => void): Command {
     .addOption(intOption('-j, --jobs <n>', 'guests to run in parallel per kernel', 1, FLAG_MAX.jobs, 1))
     .addOption(kernelJobsOption())
     .addOption(retriesOption())
-    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
-    .option('--cold-boot', 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot')
-    .option('-q, --quiet', 'no progress lines on stderr')
+    .option('--base-target <target>', 'where the base side runs: qemu (guests of --base) or ssh://user@host[:port] (that host\'s kernel; --base then only names it)', 'qemu')
+    .option('--patched-target <target>', 'where the patched side runs, as --base-target (two hosts: an A/B on real hardware)', 'qemu')
+    .option('-q, --quiet', 'no progress lines on stderr'), 'compare')
     .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
 
   p.command('bisect')
@@ -127,7 +115,7 @@ function program(setExit: (n: number) => void): Command {
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (flags: Parameters<typeof bisectCommand>[0]) => setExit(await bisectCommand(flags)));
 
-  p.command('reproduce')
+  withBackendFlags(p.command('reproduce')
     .description('build a kernel and the same kernel plus a mailing-list series, run scenarios on both, and print the comparison')
     .argument('<mbox>', 'the series: an mbox (b4 am -o DIR MSGID) or a directory of patches')
     .argument('<scenario...>', 'scenario files or directories')
@@ -140,8 +128,7 @@ function program(setExit: (n: number) => void): Command {
     .option('--force', FORCE)
     .addOption(kernelJobsOption())
     .addOption(retriesOption())
-    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
-    .option('-q, --quiet', 'no progress lines on stderr')
+    .option('-q, --quiet', 'no progress lines on stderr'), 'reproduce')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
   withSelection(p.command('list')
@@ -189,16 +176,10 @@ function program(setExit: (n: number) => void): Command {
     .action(async (o: { all?: boolean }) => setExit(await kernelGc(!!o.all)));
 
   const vm = p.command('vm').description('a guest to reproduce things by hand');
-  vm.command('up')
+  withBackendFlags(vm.command('up')
     .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C or `vm down`')
-    .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
-    .addOption(choiceOption('--accel <accel>', 'QEMU accelerator', ACCEL_CHOICES, 'auto'))
-    .addOption(intOption('-m, --memory <MiB>', 'guest memory', MIN_GUEST_MEMORY_MIB, FLAG_MAX.memoryMiB, 256))
-    .option('--append <args>', 'more kernel command line for the guest', parseAppend)
-    .option('--qemu-arg <arg>', 'one more argument for QEMU (repeatable, one argument each)', collectQemuArg)
-    .option('--cold-boot', 'boot the kernel instead of restoring the guest from its snapshot')
-    .action(async (o: { kernel: string; accel: AccelChoice; memory: number; append?: string; qemuArg?: string[]; coldBoot?: boolean }) =>
-      setExit(await vmUp(o.kernel, o.accel, o.memory, o.append, !!o.coldBoot, o.qemuArg ?? [])));
+    .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12'), 'vm up')
+    .action(async (o: { kernel: string; [backendFlag: string]: unknown }) => setExit(await vmUp(o.kernel, o)));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
     .argument('[command...]', 'command to run instead of a shell (put -- before one with options: vm ssh -- ls -l)')

@@ -14,6 +14,7 @@ import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
+import { backendFor } from '../../targets/backends/index.js';
 
 export interface BisectPoint {
   /** Patches applied on top of the base (0 = the base itself). */
@@ -90,7 +91,7 @@ export async function bisect(base: string, series: string, scenarioFile: string,
         ensureCacheWritable();
         outDir = prepareOut();
       }
-      const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), jobs: 1, accel: 'auto', update: false, reporter });
+      const run = await runPlan(entries, { outDir: join(outDir, `prefix-${i}`), target: backendFor('qemu', {}), jobs: 1, update: false, reporter });
       const r = run.scenarios[0];
       if (program && !sc.selftests.length) {
         throw new BadInputError(`--program ${program}: ${scenarioFile} has no selftests`, { hint: 'name a scenario with selftests:, or follow a step with --step' });

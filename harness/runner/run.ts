@@ -10,15 +10,17 @@ import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
 import type { Reporter } from '../results/reporter.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
-import type { PoolOptions, TargetBackend, TargetPool } from '../../targets/registry.js';
-import { backendFor } from '../../targets/backends/index.js';
+import type { ConfiguredTarget, TargetPool } from '../../targets/registry.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
 import { errorResult, runOnTargets, type WorkerOptions } from './workers.js';
 
-export interface RunOptions extends PoolOptions {
-  /** Where scenarios run: the backend --target named and its configuration (backendFor); QEMU guests by default. */
-  target?: { backend: TargetBackend; config: unknown };
+export interface RunOptions {
+  outDir: string;
+  /** Where scenarios run: the backend --target named, configured (backendFor). */
+  target: ConfiguredTarget;
+  /** Where a kernel's scenarios run instead, by kernel name (compare between two hosts). */
+  kernelTargets?: Record<string, ConfiguredTarget>;
   jobs: number;
   update: boolean;
   /** --fresh: every scenario on a guest of its own, as if each said fresh: true. */
@@ -36,7 +38,6 @@ export interface RunOptions extends PoolOptions {
 
 export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<RunResult> {
   const t0 = Date.now();
-  const target = opts.target ?? backendFor('qemu', {});
   const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'plan.json'), JSON.stringify(entries.map((e) => ({
@@ -53,14 +54,15 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   let label: string | undefined;
   let accel: string | undefined;
   const done = (): RunResult => ({
-    startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: label ?? target.backend.name,
+    startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: label ?? opts.target.backend.name,
     accel, scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
   });
   const runKernel = async (kernel: string) => {
     const mine = entries.filter((e) => e.kernel === kernel);
     let pool: TargetPool | undefined;
     try {
-      pool = await target.backend.open(target.config, kernel, { ...opts, policy: crashPolicy });
+      const target = opts.kernelTargets?.[kernel] ?? opts.target;
+      pool = await target.backend.open(target.config, kernel, { outDir: opts.outDir, policy: crashPolicy });
       label = pool.label;
       const prepared = await prepare(pool, mine, finish);
       if (prepared.runnable.length) {

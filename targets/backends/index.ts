@@ -2,4 +2,4 @@
 import '../qemu/pool.js';
 import '../ssh-host/pool.js';
 
-export { backendFor } from '../registry.js';
+export { allBackends, backendFor } from '../registry.js';

@@ -114,7 +114,7 @@ class FakePool implements TargetPool {
 }
 
 const fakeBackend: TargetBackend<{ script: FakeScript; log: FakeLog }> = {
-  name: 'fake', describe: 'fake targets (tests)', claims: (t) => t === 'fake', ownFlags: [], kernelsAreRecipes: false,
+  name: 'fake', describe: 'fake targets (tests)', claims: (t) => t === 'fake', flags: [], kernelsAreRecipes: false,
   configure: () => {
     throw new Error('fake targets are configured by the test');
   },
@@ -129,5 +129,5 @@ registerBackend(fakeBackend);
 /** runPlan's target option for fake targets following the script, and the log they fill. */
 export function fakeTargets(script: FakeScript) {
   const log: FakeLog = { boots: [], commands: [], order: [], maxLive: 0, closed: 0, pools: 0, maxPools: 0 };
-  return { log, target: { backend: fakeBackend as TargetBackend, config: { script, log } } };
+  return { log, target: { backend: fakeBackend as TargetBackend, config: { script, log }, target: 'fake' } };
 }

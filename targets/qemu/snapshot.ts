@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../common/paths.js';
+import { duBytes } from '../../common/disk-usage.js';
 import { tryLock } from '../../common/lock.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { alive } from '../../common/lease.js';
@@ -207,4 +208,22 @@ function prune(kernel: string, keepKey: string): void {
     .filter((s) => s.snapshot?.meta.kernel === kernel && s.snapshot.meta.key !== keepKey)
     .sort((a, b) => b.usedMs - a.usedMs);
   for (const s of mine.slice(KEEP_PER_KERNEL - 1)) rmSync(s.dir, { recursive: true, force: true });
+}
+
+/**
+ * Snapshots go with their kernel (`kernel gc`): those whose kernel image is gone from the
+ * cache (all with --all), unreadable ones, and saves whose process died. One being
+ * restored is safe to remove: QEMU reads the stream from a descriptor it already holds.
+ */
+export function gcSnapshots(all: boolean): { removed: string[]; bytes: number } {
+  const doomed = [
+    ...allSnapshots().filter((s) => all || !s.snapshot || !existsSync(s.snapshot.meta.bzImage)),
+    ...deadSaves().map((dir) => ({ dir, bytes: 0 })),
+  ];
+  let bytes = 0;
+  for (const s of doomed) {
+    bytes += duBytes(s.dir);
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+  return { removed: doomed.map((s) => s.dir), bytes };
 }

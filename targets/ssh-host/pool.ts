@@ -2,7 +2,7 @@
 // at a time; the first connection reads the kernel's config and BTF and then serves the
 // first scenarios. --kernel only names whose expect_by_kernel applies to it.
 import { BadInputError } from '../../common/errors.js';
-import { registerBackend, type TargetPool } from '../registry.js';
+import { registerBackend, type BackendFlag, type TargetPool } from '../registry.js';
 import type { Target } from '../target.js';
 import { selftestTools } from '../helpers/selftest-helper.js';
 import { parseSshTarget } from './address.js';
@@ -63,18 +63,27 @@ interface SshConfig {
   host: SshHostOptions;
 }
 
+const SSH_FLAGS: readonly BackendFlag[] = [
+  { name: 'identity', kind: 'text', value: 'keyfile', commands: ['run', 'compare'],
+    describe: 'ssh targets: private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)' },
+  { name: 'known-hosts', kind: 'text', value: 'file', commands: ['run', 'compare'],
+    describe: 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)' },
+  { name: 'accept-new-host-key', kind: 'switch', commands: ['run', 'compare'],
+    describe: 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)' },
+];
+
 registerBackend<SshConfig>({
   name: 'ssh',
   describe: '--target ssh://user@host',
   // Any URL: parseSshTarget names what is wrong with one that is not ssh://.
   claims: (target) => /^[a-z][a-z0-9+.-]*:/i.test(target),
-  ownFlags: ['--identity', '--known-hosts', '--accept-new-host-key'],
+  flags: SSH_FLAGS,
   kernelsAreRecipes: false,
-  configure: (target, flags) => ({
+  configure: (target, o) => ({
     url: target,
     host: {
-      address: parseSshTarget(target), identity: flags.identity as string | undefined,
-      knownHosts: (flags.knownHosts as string | undefined) ?? defaultKnownHosts(), acceptNewHostKey: !!flags.acceptNewHostKey,
+      address: parseSshTarget(target), identity: o.identity as string | undefined,
+      knownHosts: (o.knownHosts as string | undefined) ?? defaultKnownHosts(), acceptNewHostKey: o.acceptNewHostKey as boolean,
     },
   }),
   planKernels: (config, kernels) => {

@@ -19,7 +19,8 @@ import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
-import type { AccelChoice } from '../../../targets/qemu/accel.js';
+import { backendFor } from '../../../targets/backends/index.js';
+import type { ConfiguredTarget } from '../../../targets/registry.js';
 
 /** What compare's and reproduce's --reporter take. */
 export const COMPARE_REPORTERS = ['text', 'json', 'junit'] as const;
@@ -36,8 +37,9 @@ export interface CompareFlags {
   jobs: number;
   kernelJobs: number;
   retries: number;
-  accel: AccelChoice;
-  coldBoot?: boolean;
+  /** Where each side runs: qemu (the default) or ssh://user@host. */
+  baseTarget?: string;
+  patchedTarget?: string;
   quiet?: boolean;
   /** Percent. */
   threshold: number;
@@ -45,6 +47,23 @@ export interface CompareFlags {
   grep?: string;
   exclude?: string;
   tag?: string[];
+  /** The backends' own flags (cli/backend-flags.ts), by their camelCase names. */
+  [backendFlag: string]: unknown;
+}
+
+/**
+ * One side of a live comparison: where it runs and the kernel name the plan and results
+ * use (a recipe for QEMU guests; for a host, the name given, else ssh:HOST[:PORT]).
+ */
+function liveSide(flags: CompareFlags, side: 'base' | 'patched'): { target: ConfiguredTarget; kernel: string } {
+  const targetFlag = side === 'base' ? flags.baseTarget : flags.patchedTarget;
+  const other = side === 'base' ? flags.patchedTarget : flags.baseTarget;
+  const target = backendFor(targetFlag ?? 'qemu', flags, other ?? 'qemu');
+  const named = flags[side];
+  if (!named && target.backend.kernelsAreRecipes) {
+    throw new BadInputError(`--${side} is missing`, { hint: 'compare --base K1 --patched K2 [PATH...], or compare --base-results A/results.json --patched-results B/results.json' });
+  }
+  return { target, kernel: target.backend.planKernels(target.config, named ? [named] : [])[0]! };
 }
 
 /** One side of a comparison from a saved run: its kernel (the only one, or --base/--patched naming one of several). */
@@ -109,19 +128,25 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
     if (flags.out) writeComparisonFiles(prepareOutDir('compare', flags), cmp, run);
     return printComparison(cmp, flags, run);
   }
-  if (!flags.base || !flags.patched) throw new BadInputError(`${flags.base ? '--patched' : '--base'} is missing`, { hint: 'compare --base K1 --patched K2 [PATH...], or compare --base-results A/results.json --patched-results B/results.json' });
-  if (flags.base === flags.patched) throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels' });
+  const b = liveSide(flags, 'base');
+  const p = liveSide(flags, 'patched');
+  if (b.kernel === p.kernel) {
+    throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels (two hosts: name each side, --base NAME --patched NAME)' });
+  }
   // The plan first: it makes the recipes kept beside the scenarios known by name.
-  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [flags.base, flags.patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
-  checkKernels([flags.base, flags.patched]);
-  const base = resolveRecipe(recipeFile(flags.base)).name;
-  const patched = resolveRecipe(recipeFile(flags.patched)).name;
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [b.kernel, p.kernel], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
+  const recipes = [b, p].filter((x) => x.target.backend.kernelsAreRecipes).map((x) => x.kernel);
+  checkKernels(recipes);
+  // Results carry a recipe's name, whichever form (name or file) named it.
+  const resultName = (x: typeof b) => (x.target.backend.kernelsAreRecipes ? resolveRecipe(recipeFile(x.kernel)).name : x.kernel);
+  const [base, patched] = [resultName(b), resultName(p)];
+  if (base === patched) throw new BadInputError(`--base ${flags.base} and --patched ${flags.patched} are the same recipe (${base})`, { hint: 'compare two different kernels' });
   ensureCacheWritable();
   const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
-    outDir, jobs: flags.jobs, kernelJobs: flags.kernelJobs, retries: flags.retries, accel: flags.accel, coldBoot: !!flags.coldBoot, update: false, reporter: makeReporter('spec', process.stderr),
+    outDir, target: b.target, kernelTargets: { [b.kernel]: b.target, [p.kernel]: p.target }, jobs: flags.jobs, kernelJobs: flags.kernelJobs, retries: flags.retries, update: false, reporter: makeReporter('spec', process.stderr),
   });
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
   const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);

@@ -14,21 +14,13 @@ import { toolsDir } from '../../../kernels/fetch/image-tools.js';
 import { debPath } from '../../../common/apt.js';
 import { debianImageSourceDir } from '../../../kernels/fetch/debian-image.js';
 import { debianSourceDir, importedTrees } from '../../../kernels/source/debian-source.js';
-import { allSnapshots, deadSaves } from '../../../targets/qemu/snapshot.js';
-
-function duBytes(p: string): number {
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(p).reduce((n, e) => n + duBytes(join(p, e)), 0);
-}
+import { allBackends } from '../../../targets/backends/index.js';
+import { duBytes } from '../../../common/disk-usage.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
-/** "snapshots: 2, 223 MB" for a recipe's guests, or nothing. */
-function snapshotsOf(name: string): string {
-  const mine = allSnapshots().filter((s) => s.snapshot?.meta.kernel === name);
-  return mine.length ? `  snapshots: ${mine.length}, ${mb(mine.reduce((n, s) => n + s.bytes, 0))}` : '';
-}
+/** What the backends add to a built kernel's line (QEMU: "snapshots: 2, 223 MB"). */
+const notesOf = (name: string) => allBackends().map((b) => b.kernelNote?.(name) ?? '').filter(Boolean).map((n) => `  ${n}`).join('');
 
 export async function kernelList(): Promise<number> {
   process.stdout.write(`${'NAME'.padEnd(24)} ${'SOURCE'.padEnd(14)} STATE\n`);
@@ -43,7 +35,7 @@ export async function kernelList(): Promise<number> {
       state = b ? `built ${b.createdAt.slice(0, 16).replace('T', ' ')}  ${b.release}  ${mb(duBytes(builtDir(b.key)))}  (${b.key})`
         : key ? `not built (${key})` : 'not built (source not fetched yet)';
     }
-    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}${snapshotsOf(name)}\n`);
+    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}${notesOf(name)}\n`);
   }
   return 0;
 }
@@ -93,7 +85,11 @@ export async function kernelGc(all: boolean): Promise<number> {
       freed += await removeUnheld(join(dir, e), 'being written now');
     }
   }
-  freed += gcSnapshots(all);
+  for (const b of allBackends()) {
+    const g = b.gc?.(all);
+    g?.removed.forEach((p) => process.stdout.write(`removed ${p}\n`));
+    freed += g?.bytes ?? 0;
+  }
   freed += await gcSources(recipes);
   process.stdout.write(`freed ${mb(freed)}\n`);
   return 0;
@@ -176,20 +172,5 @@ async function gcSources(recipes: () => Recipes): Promise<number> {
     const builds = existsSync(cacheDir('build')) ? readdirSync(cacheDir('build')).filter((e) => e.startsWith(prefix)).map((e) => cacheDir('build', e)) : [];
     freed += await removeUnheld(t.dir, 'being imported or built on now', [debPath(t.pkg, t.version, 'all'), ...builds, await toolsDir(t.pkg, `${t.pkg}=${t.version}`)]);
   }
-  return freed;
-}
-
-/**
- * Snapshots go with their kernel: those whose kernel image is gone from the cache (all
- * with --all), unreadable ones, and saves whose process died. One being restored is safe
- * to remove: QEMU reads the stream from a descriptor it already holds.
- */
-export function gcSnapshots(all: boolean): number {
-  let freed = 0;
-  const doomed = [
-    ...allSnapshots().filter((s) => all || !s.snapshot || !existsSync(s.snapshot.meta.bzImage)),
-    ...deadSaves().map((dir) => ({ dir, bytes: 0 })),
-  ];
-  for (const s of doomed) freed += removed(s.dir);
   return freed;
 }

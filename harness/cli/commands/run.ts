@@ -16,7 +16,6 @@ import { backendFor } from '../../../targets/backends/index.js';
 import { loadCrashPolicy } from '../../../targets/crash/policy.js';
 import { setQuiet } from '../../../common/progress.js';
 import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
-import type { AccelChoice } from '../../../targets/qemu/accel.js';
 import { exitCodeOf } from '../exit-codes.js';
 import type { Shard } from '../flags.js';
 import { prepareOutDir } from '../out-dir.js';
@@ -36,22 +35,15 @@ export interface RunFlags {
   exclude?: string;
   tag: string[];
   update?: boolean;
-  accel: AccelChoice;
-  memory: number;
-  cpus: number;
   quiet?: boolean;
-  identity?: string;
-  knownHosts?: string;
-  acceptNewHostKey?: boolean;
   crashPolicy?: string;
   fresh?: boolean;
-  append?: string;
-  qemuArg?: string[];
-  coldBoot?: boolean;
   csv?: string;
   veristatCsv?: string;
   keepFailed?: boolean;
   retries: number;
+  /** The backends' own flags (cli/backend-flags.ts), by their camelCase names. */
+  [backendFlag: string]: unknown;
 }
 
 /** What a run writes without --reporter: spec on stdout; JUnit and the HTML report beside results.json. */
@@ -64,7 +56,7 @@ export function writeCsvs(results: ScenarioResult[], csv: string | undefined, ve
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  // --reporter, --accel, --append, --qemu-arg and the numbers were checked as the command line was parsed (main.ts).
+  // --reporter, the backends' flags and the numbers were checked as the command line was parsed (main.ts).
   // The backend --target names checks its own flags and refuses the others'.
   const target = backendFor(flags.target, { ...flags });
   // An SSH host runs its own kernel once per scenario; --kernel then only names whose
@@ -94,8 +86,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   };
   const run = await runPlan(entries, {
     ...(flags.keepFailed ? { keep } : {}),
-    outDir, target, jobs: flags.jobs, kernelJobs: flags.kernelJobs, accel: flags.accel, memoryMiB: flags.memory, cpus: flags.cpus, append: flags.append, qemuArgs: flags.qemuArg ?? [], update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh, retries: flags.retries,
-    coldBoot: !!flags.coldBoot,
+    outDir, target, jobs: flags.jobs, kernelJobs: flags.kernelJobs, update: !!flags.update, reporter, crashPolicy: flags.crashPolicy, freshGuests: !!flags.fresh, retries: flags.retries,
   });
   const tail = reporter.runFinished(run);
   if (tail) process.stdout.write(tail);

@@ -5,15 +5,14 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadInputError } from '../../../common/errors.js';
+import { BadInputError, InfraError } from '../../../common/errors.js';
 import { untilSignal } from '../../../common/interrupt.js';
 import { cacheDir } from '../../../common/paths.js';
 import { clientKey } from '../../../targets/transport/keys.js';
-import { checkKernels, kernelArtifacts } from '../../../kernels/resolve.js';
+import { checkKernels } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { guestImage } from '../../../targets/qemu/image/build.js';
-import { chooseAccel, type AccelChoice } from '../../../targets/qemu/accel.js';
-import { bootGuest } from '../../../targets/qemu/target.js';
+import { backendFor } from '../../../targets/backends/index.js';
+import { loadCrashPolicy } from '../../../targets/crash/policy.js';
 import type { LoginInfo } from '../../../targets/target.js';
 
 interface VmState {
@@ -77,7 +76,9 @@ export async function holdForLogin(info: LoginInfo, close: () => Promise<void>, 
   await close();
 }
 
-export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: number, append?: string, coldBoot = false, qemuArgs: string[] = []): Promise<number> {
+/** vm up: a guest of the kernel from the QEMU backend (through the registry, as run gets its guests), held for a person. */
+export async function vmUp(kernel: string, flags: Record<string, unknown>): Promise<number> {
+  const target = backendFor('qemu', flags);
   checkKernels([kernel]);
   ensureCacheWritable();
   const f = stateFile();
@@ -85,13 +86,16 @@ export async function vmUp(kernel: string, accelFlag: AccelChoice, memoryMiB: nu
     const s = JSON.parse(readFileSync(f, 'utf8')) as VmState;
     if (alive(s.pid)) throw new BadInputError(`a guest is already up (${s.kernel}, pid ${s.pid})`, { hint: 'use it with `bpf-harness vm ssh`, or stop it with `bpf-harness vm down`' });
   }
-  const art = await kernelArtifacts(kernel);
-  const image = await guestImage(art);
-  const accel = await chooseAccel(accelFlag, art.bzImage);
   const dir = mkdtempSync(join(tmpdir(), 'bpf-harness-vm-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const guest = await bootGuest(art, image, { accel, memoryMiB, append, extraArgs: qemuArgs, coldBoot, logDir: dir });
-  await holdForLogin({ ...guest.loginInfo(), describe: art.name }, () => guest.close(), `guest ${art.name} (${guest.release}) is up (files in ${dir} while it runs)`);
+  const pool = await target.backend.open(target.config, kernel, { outDir: dir, policy: loadCrashPolicy() });
+  const guest = await pool.acquire(1, 1, { network: false });
+  const info = guest.loginInfo?.();
+  if (!info) throw new InfraError(`${guest.describe} offers no login`);
+  await holdForLogin({ ...info, describe: pool.kernel.name }, async () => {
+    await guest.close();
+    await pool.close();
+  }, `guest ${pool.kernel.name} (${guest.release}) is up (files in ${dir} while it runs)`);
   return 0;
 }
 
