@@ -92,7 +92,9 @@ registerBackend<SshConfig>({
         hint: 'give at most one --kernel: the recipe name whose expect_by_kernel entries apply to the host',
       });
     }
-    return [kernels[0] ?? `ssh:${config.host.address.host}`];
+    // Two hosts on one address (guests behind forwarded ports) keep apart by the port.
+    const { host, port } = config.host.address;
+    return [kernels[0] ?? `ssh:${host}${port === 22 ? '' : `:${port}`}`];
   },
   open: (config, kernel) => SshHostPool.open(config.host, config.url, kernel),
 });
