@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from './errors.js';
 import { cacheDir, cacheRoot } from './paths.js';
-import { progress } from './progress.js';
+import { emit } from './progress.js';
 import { writeFileAtomically } from './publish.js';
 
 /** What apt's answers depend on: its package lists (apt-get update), sources and pins. */
@@ -83,8 +83,13 @@ export async function downloadDeb(pkg: string, version: string, arch: string): P
   mkdirSync(debs, { recursive: true });
   const deb = debPath(pkg, version, arch);
   if (existsSync(deb)) return deb;
-  progress(`downloading ${pkg} ${version} with apt-get download`);
+  const what = `${pkg} ${version} (apt-get download)`;
+  emit({ type: 'download', phase: 'start', what });
   const r = await execa('apt-get', ['download', '--', `${pkg}=${version}`], { cwd: debs, reject: false, all: true });
-  if (r.exitCode !== 0 || !existsSync(deb)) throw new InfraError(`apt-get download ${pkg}=${version} failed:\n${r.all ?? ''}`);
+  if (r.exitCode !== 0 || !existsSync(deb)) {
+    emit({ type: 'download', phase: 'failed', what });
+    throw new InfraError(`apt-get download ${pkg}=${version} failed:\n${r.all ?? ''}`);
+  }
+  emit({ type: 'download', phase: 'end', what, bytes: statSync(deb).size });
   return deb;
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { REPORTERS } from '../reporters/reporter.js';
 import { parseReporter } from '../reporters/outputs.js';
 import { withBackendFlags } from './backend-flags.js';
+import { PROGRESS_MODES, startProgress, type ProgressMode } from './progress/render.js';
 import { choiceOption, FLAG_MAX, intOption, parsePercentFlag, parseShard } from './flags.js';
 import { BadInputError, BootError, InfraError } from '../../common/errors.js';
 import { catchSignals, exitCodeFor, interruptedBy } from '../../common/interrupt.js';
@@ -41,6 +42,16 @@ const kernelJobsOption = () =>
 const retriesOption = () =>
   intOption('--retries <n>', 'run a scenario that fails again, each time on a fresh guest, up to this many more times: one that then passes is reported flaky (k of n), not failed', 0, FLAG_MAX.retries, DEFAULT_RETRIES);
 
+const progressOption = () =>
+  choiceOption('--progress <mode>', 'how progress is shown on stderr: bars (a terminal), lines (CI logs, pipes: a line per phase, a heartbeat at most every 30 s), json (NDJSON, an event a line); auto picks bars or lines', PROGRESS_MODES, 'auto');
+
+/** Stops the progress renderer a command started (its bars cleared), once. */
+let stopProgress: (() => void) | undefined;
+const endProgress = () => {
+  stopProgress?.();
+  stopProgress = undefined;
+};
+
 /** --reporter NAME[=FILE], repeatable: several reporters at once, one of them on stdout. */
 function reporterOption(dflt: string): Option {
   return new Option('-r, --reporter <name[=file]>', `a report: ${REPORTERS.join(', ')}, on stdout or, with =FILE, in that file (repeatable; ${dflt})`).argParser(parseReporter);
@@ -59,7 +70,11 @@ function program(setExit: (n: number) => void): Command {
     .description('Boot real kernels in QEMU, load BPF programs with bpftool over SSH, and check the verifier logs against YAML scenarios.')
     .version(`bpf-harness ${version()}`, '-V, --version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (_, action) => {
+      const mode = action.opts().progress as ProgressMode | undefined;
+      if (mode) stopProgress = startProgress(mode);
+    });
 
   withBackendFlags(withSelection(p.command('run')
     .description('run scenario files (default: everything under scenarios/) on their kernels')
@@ -79,7 +94,8 @@ function program(setExit: (n: number) => void): Command {
     .option('--keep-failed', 'keep the guest of the first failing scenario up after the run, as the scenario left it (its cleanup not run), and print how to ssh into it; Ctrl-C stops it')
     .option('--csv <file>', 'a row per program (selftests, and each program of a load step\'s object), mode and kernel: veristat\'s columns, then kernel,mode,outcome,reason,scenario,step')
     .option('--veristat-csv <file>', 'exactly veristat\'s columns (privileged mode; selftests and load steps\' programs), for veristat -C; {kernel} in the name gives a file per kernel')
-    .option('-q, --quiet', 'no progress lines on stderr'), 'run')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .addOption(progressOption()), 'run')
     .action(async (paths: string[], flags: RunFlags) => setExit(await runCommand(paths, flags)));
 
   withBackendFlags(withSelection(p.command('compare')
@@ -99,7 +115,8 @@ function program(setExit: (n: number) => void): Command {
     .addOption(retriesOption())
     .option('--base-target <target>', 'where the base side runs: qemu (guests of --base) or ssh://user@host[:port] (that host\'s kernel; --base then only names it)', 'qemu')
     .option('--patched-target <target>', 'where the patched side runs, as --base-target (two hosts: an A/B on real hardware)', 'qemu')
-    .option('-q, --quiet', 'no progress lines on stderr'), 'compare')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .addOption(progressOption()), 'compare')
     .action(async (paths: string[], flags: CompareFlags) => setExit(await compareCommand(paths, flags)));
 
   p.command('bisect')
@@ -113,6 +130,7 @@ function program(setExit: (n: number) => void): Command {
     .option('-o, --out <dir>', 'artifacts directory, new or empty (one run per prefix)')
     .option('--force', FORCE)
     .option('-q, --quiet', 'no progress lines on stderr')
+    .addOption(progressOption())
     .action(async (flags: Parameters<typeof bisectCommand>[0]) => setExit(await bisectCommand(flags)));
 
   withBackendFlags(p.command('reproduce')
@@ -128,7 +146,8 @@ function program(setExit: (n: number) => void): Command {
     .option('--force', FORCE)
     .addOption(kernelJobsOption())
     .addOption(retriesOption())
-    .option('-q, --quiet', 'no progress lines on stderr'), 'reproduce')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .addOption(progressOption()), 'reproduce')
     .action(async (mbox: string, scenarios: string[], flags: ReproduceFlags) => setExit(await reproduceCommand(mbox, scenarios, flags)));
 
   withSelection(p.command('list')
@@ -169,6 +188,7 @@ function program(setExit: (n: number) => void): Command {
   kernel.command('build')
     .description('build a recipe into the cache, or fetch a debian-image one (a cache hit runs no make)')
     .argument('<name|file>')
+    .addOption(progressOption())
     .action(async (name: string) => setExit(await kernelBuild(name)));
   kernel.command('gc')
     .description('remove built kernels that no current recipe builds to, the guest snapshots of kernels no longer in the cache, and Debian source trees no recipe uses now (with their .deb, build dirs and tools)')
@@ -178,7 +198,8 @@ function program(setExit: (n: number) => void): Command {
   const vm = p.command('vm').description('a guest to reproduce things by hand');
   withBackendFlags(vm.command('up')
     .description('boot a guest, print the ssh command for it, and keep it until Ctrl-C or `vm down`')
-    .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12'), 'vm up')
+    .option('-k, --kernel <name|file>', 'kernel recipe', 'debian-6.12')
+    .addOption(progressOption()), 'vm up')
     .action(async (o: { kernel: string; [backendFlag: string]: unknown }) => setExit(await vmUp(o.kernel, o)));
   vm.command('ssh')
     .description('log into the guest `vm up` holds (OpenSSH), or run a command there')
@@ -203,8 +224,10 @@ async function main(): Promise<number> {
   };
   try {
     await program((n) => (code = n)).parseAsync(process.argv);
+    endProgress();
     return stopped() ?? code;
   } catch (e) {
+    endProgress();
     const sig = stopped();
     if (sig !== undefined) {
       process.stderr.write(`bpf-harness: interrupted (${(e as Error).message.split('\n')[0]})\n`);

@@ -7,7 +7,7 @@ import type { PlanEntry } from '../plan.js';
 import { buildProgram } from '../programs/build.js';
 import { scenarioSandbox } from '../../common/contained.js';
 import { treeFile } from '../programs/tree-files.js';
-import { progress } from '../../common/progress.js';
+import { emit, type Phase } from '../../common/progress.js';
 import type { ScenarioResult } from '../results/model.js';
 import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR, type Compiled } from '../selftests/compile.js';
 import type { SelftestPlan } from '../selftests/run.js';
@@ -72,13 +72,20 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
       skips.set(scenario.file, files);
       continue;
     }
-    progress(`compiling ${files.length} selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)} for ${k.name}`);
+    const what = `selftest file${files.length === 1 ? '' : 's'} of ${relative(process.cwd(), scenario.file)}`;
+    const event = (phase: Phase, done: number) => emit({ type: 'compile', phase, what, kernel: k.name, done, total: files.length });
+    event('start', 0);
     // clang runs a file on one core: as many at once as the host has cores.
     const compiled: Compiled[] = new Array(files.length);
     let next = 0;
+    let done = 0;
     await Promise.all(Array.from({ length: Math.min(cpus().length, files.length) }, async () => {
-      for (let i = next++; i < files.length; i = next++) compiled[i] = await compileSelftest(files[i]!, k, tree, scenarioSandbox(scenario.file));
+      for (let i = next++; i < files.length; i = next++) {
+        compiled[i] = await compileSelftest(files[i]!, k, tree, scenarioSandbox(scenario.file));
+        event('update', ++done);
+      }
     }));
+    event('end', done);
     built.selftests.set(scenario.file, {
       files: compiled, rules: tree.rules, loader: await pool.selftestLoader(), runnerOptions: readRunnerOptions(join(tree.root, SELFTESTS_DIR)),
       btfFile: (name) => btfObject(name, k, tree), ...(programGrep ? { programGrep } : {}), ...(programExclude ? { programExclude } : {}),

@@ -8,7 +8,8 @@ import { loadCrashPolicy } from '../../targets/crash/policy.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
-import type { Reporter } from '../results/reporter.js';
+import type { Reporter, ScenarioRef } from '../results/reporter.js';
+import { emit } from '../../common/progress.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
 import type { ConfiguredTarget, TargetPool } from '../../targets/registry.js';
 import { prepare } from './prepare.js';
@@ -46,7 +47,12 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   const results: ScenarioResult[] = [];
   const finish = (r: ScenarioResult) => {
     results.push(r);
+    emit({ type: 'scenario', phase: 'end', file: r.file, kernel: r.kernel, outcome: r.outcome });
     opts.reporter.scenarioFinished(r);
+  };
+  const started = (s: ScenarioRef) => {
+    emit({ type: 'scenario', phase: 'start', file: s.file, kernel: s.kernel });
+    opts.reporter.scenarioStarted?.(s);
   };
   const planIndex = (r: ScenarioResult) => entries.findIndex((e) => e.relFile === r.file && e.kernel === r.kernel);
   /** Planned entries no result speaks for yet. */
@@ -66,7 +72,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       label = pool.label;
       const prepared = await prepare(pool, mine, finish);
       if (prepared.runnable.length) {
-        await runOnTargets(pool, prepared, { ...opts, crashPolicy, started: opts.reporter.scenarioStarted?.bind(opts.reporter) }, finish);
+        await runOnTargets(pool, prepared, { ...opts, crashPolicy, started }, finish);
       }
     } catch (e) {
       // Bad input (a patch that does not apply) stops the run with exit 2.

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InfraError } from '../../common/errors.js';
-import { progress } from '../../common/progress.js';
+import { emit } from '../../common/progress.js';
 import type { ProgramResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import type { SelftestLoader } from '../../targets/registry.js';
@@ -222,7 +222,6 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
   let done = 0;
   let runs = 0;
   let failed = 0;
-  let lastNote = Date.now();
   let next = 0;
   // Batches go to the target side by side, one loader per CPU; results keep the plan's order.
   const worker = async () => {
@@ -233,11 +232,8 @@ export async function runSelftests(ctx: SelftestContext): Promise<ProgramResult[
       done += 'compileFailure' in b ? 1 : b.objects.length;
       runs += got.length;
       failed += got.filter((r) => r.outcome === 'fail').length;
-      // The corpus takes minutes under TCG: a line every few seconds says how far it is.
-      if (Date.now() - lastNote > 5000 || done === total) {
-        lastNote = Date.now();
-        progress(`selftests on ${ctx.kernel}: ${done}/${total} files, ${runs} program runs, ${failed} failed`);
-      }
+      // The corpus takes minutes under TCG: the renderer shows how far it is.
+      emit({ type: 'selftests', phase: done === total ? 'end' : 'update', kernel: ctx.kernel, done, total, runs, failed });
     }
   };
   try {

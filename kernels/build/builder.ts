@@ -21,7 +21,7 @@ import type { SourceTree } from '../source/tree.js';
 import { cacheKey, configHash, toolchainVersions } from './cache-key.js';
 import { configure } from './config.js';
 import { parseConfig } from './fragments.js';
-import { jobs, makeQuery, runMake, stepsFile } from './make.js';
+import { jobs, makeQuery, runMake } from './make.js';
 import { seriesBytes, seriesFiles } from './patches.js';
 import { checkoutSeries } from './series.js';
 import { buildTools } from './tools.js';
@@ -139,7 +139,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const cc = (await haveCcache()) ? ['CC=ccache gcc', 'HOSTCC=ccache gcc'] : [];
   const modules = parseConfig(configText).get('CONFIG_MODULES') === 'y';
   await runMake(['-C', tree.dir, `O=${odir}`, `-j${jobs()}`, ...cc, 'bzImage', ...(modules ? ['modules'] : [])], {
-    cwd: tree.dir, log, label, stepsFile: stepsFile(odir),
+    cwd: tree.dir, log, label, odir,
   });
   const kernelRelease = await makeQuery(tree.dir, odir, ['kernelrelease']);
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
-import { progress } from '../../common/progress.js';
+import { emit, progress } from '../../common/progress.js';
 import type { Target } from '../target.js';
 import { GUEST_DIRS, helperSetup, installHelper, startSession, type TargetDirs, type TargetSession } from '../session.js';
 import { clientKey } from '../transport/keys.js';
@@ -110,6 +110,14 @@ class RestoreFailed extends Error {
   }
 }
 
+/** A guest's console.log renamed, before the next start in the same dir writes its own; the new path, if there was one. */
+function keepConsole(logDir: string, as: string): string | undefined {
+  const from = join(logDir, 'console.log');
+  if (!existsSync(from)) return undefined;
+  renameSync(from, join(logDir, as));
+  return join(logDir, as);
+}
+
 type SnapshotId = { key: string; qemu: string; args: string[] };
 type BootMode = { restore: Snapshot } | { saveAs?: SnapshotId };
 
@@ -173,7 +181,9 @@ export class QemuTarget implements Target {
       // Stopped by Ctrl-C or SIGTERM, not broken: nothing to boot instead.
       if (!(e instanceof RestoreFailed) || interruptedBy()) throw e;
       if (e.snapshotUnusable) removeSnapshot(snap);
-      progress(`restoring ${kernel.name} from snapshot ${snap.meta.key} failed (${e.message}); booting cold${e.snapshotUnusable ? ' and saving a new snapshot' : ''}`);
+      // The restore's console stays beside the cold boot's, to tell why it failed.
+      const kept = keepConsole(opts.logDir, 'console-restore.log');
+      progress(`restoring ${kernel.name} from snapshot ${snap.meta.key} failed (${e.message}); booting cold${e.snapshotUnusable ? ' and saving a new snapshot' : ''}${kept ? ` (the restore's console: ${kept})` : ''}`);
       return QemuTarget.cold(kernel, image, opts, e.snapshotUnusable ? { saveAs: id } : {});
     }
   }
@@ -189,9 +199,8 @@ export class QemuTarget implements Target {
       return await QemuTarget.start(kernel, image, opts, mode);
     } catch (e) {
       if (!(e instanceof BootError) || interruptedBy()) throw e;
-      const kept = join(opts.logDir, 'console-boot-1.log');
-      if (existsSync(join(opts.logDir, 'console.log'))) renameSync(join(opts.logDir, 'console.log'), kept);
-      progress(`${kernel.name}: ${e.message.split('\n')[0]}; booting once more (the failed boot's console: ${kept})`);
+      const kept = keepConsole(opts.logDir, 'console-boot-1.log');
+      progress(`${kernel.name}: ${e.message.split('\n')[0]}; booting once more${kept ? ` (the failed boot's console: ${kept})` : ''}`);
       try {
         return await QemuTarget.start(kernel, image, opts, mode);
       } catch (again) {
@@ -359,7 +368,14 @@ function resumeCommand(): { cmd: string; input: Buffer } {
 
 export async function bootGuest(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions): Promise<QemuTarget> {
   progress(`booting ${kernel.name} (${kernel.release}) under ${opts.accel.toUpperCase()}`);
-  const t = await QemuTarget.boot(kernel, image, opts);
-  progress(`guest ready over SSH in ${(t.bootMs / 1000).toFixed(1)}s${t.restoredFrom ? ` (restored from snapshot ${t.restoredFrom.meta.key})` : ''}`);
-  return t;
+  emit({ type: 'boot', phase: 'start', kernel: kernel.name, mode: opts.coldBoot ? 'cold' : 'restore' });
+  try {
+    const t = await QemuTarget.boot(kernel, image, opts);
+    const mode = t.restoredFrom ? 'restore' : 'cold';
+    emit({ type: 'boot', phase: 'end', kernel: kernel.name, mode, ms: t.bootMs, ...(t.restoredFrom ? { why: `restored from snapshot ${t.restoredFrom.meta.key}` } : {}) });
+    return t;
+  } catch (e) {
+    emit({ type: 'boot', phase: 'failed', kernel: kernel.name, mode: 'cold', why: (e as Error).message.split('\n')[0] });
+    throw e;
+  }
 }

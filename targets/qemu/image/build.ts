@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { InfraError } from '../../../common/errors.js';
 import { cacheDir, repoRoot } from '../../../common/paths.js';
 import { publishOnce } from '../../../common/publish.js';
-import { progress } from '../../../common/progress.js';
+import { emit } from '../../../common/progress.js';
 import type { KernelArtifacts } from '../../../kernels/recipe/artifacts.js';
 import { clientKey } from '../../transport/keys.js';
 import { requireCommand } from '../../../common/host-commands.js';
@@ -133,7 +133,7 @@ export async function guestImage(kernel: KernelArtifacts): Promise<GuestImage> {
   const dir = cacheDir('images', hash);
   const done = join(dir, 'image.json');
   return publishOnce(dir, done, `building guest image ${hash}`, () => JSON.parse(readFileSync(done, 'utf8')) as GuestImage, async (tmp) => {
-    progress(`building guest image ${hash} for ${kernel.name}`);
+    emit({ type: 'image', phase: 'start', kernel: kernel.name, hash });
     const root = join(tmp, 'root');
     mkdirSync(root, { recursive: true });
     await stage(root, files);
@@ -148,5 +148,6 @@ export async function guestImage(kernel: KernelArtifacts): Promise<GuestImage> {
     rmSync(root, { recursive: true, force: true });
     const image: GuestImage = { initramfs: join(dir, 'initramfs.cpio'), hostKey, hash };
     writeFileSync(join(tmp, 'image.json'), JSON.stringify(image, null, 2));
+    emit({ type: 'image', phase: 'end', kernel: kernel.name, hash });
   });
 }
