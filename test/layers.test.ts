@@ -87,3 +87,11 @@ t.test('every path docs/architecture.md names exists', async (t) => {
   const missing = named.filter((p) => !existsSync(join(repoRoot, p)) && !existsSync(join(repoRoot, 'harness', p)) && !existsSync(join(repoRoot, 'targets', p)));
   t.same(missing, [], 'each exists');
 });
+
+t.test('no architecture is named outside the table of common/arch.ts', async (t) => {
+  // Code only: comments may give examples (linux-image-6.12.117+deb12-amd64).
+  const ARCH_WORDS = /x86_64|'x86'|aarch64|'arm64'|s390|'amd64'|qemu-system-|__TARGET_ARCH_|ttyS0|ttyAMA0|arch\/x86|-m(little|big)-endian/;
+  const code = (f: string) => readFileSync(join(repoRoot, f), 'utf8').split('\n').map((l, i) => [i + 1, l.replace(/\/\/.*$/, '')] as const).filter(([, l]) => !/^\s*(\*|\/\*)/.test(l));
+  const named = PRODUCT.flatMap(sources).filter((f) => f !== 'common/arch.ts').flatMap((f) => code(f).filter(([, l]) => ARCH_WORDS.test(l)).map(([n, l]) => `${f}:${n}: ${l.trim()}`));
+  t.same(named, [], 'each in the table');
+});

@@ -1,5 +1,6 @@
 // BPF programs are compiled on the host with clang-19 -target bpf, cached by
 // everything that decides the object: source and sibling headers, flags, clang version.
+import { archInfo, type Arch } from '../../common/arch.js';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { cacheDir } from '../../common/paths.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 
 
-const FLAGS = ['-target', 'bpf', '-O2', '-g', '-mcpu=v3', '-D__TARGET_ARCH_x86', '-Wall', '-Wno-unused-function'];
-const INCLUDES = ['-I/usr/include/x86_64-linux-gnu'];
+/** What clang needs to know of the kernel's architecture (bpf_tracing.h's registers) goes in the middle: the flags' order is part of the cache key. */
+const flagsFor = (arch?: Arch) => ['-target', 'bpf', '-O2', '-g', '-mcpu=v3', `-D${archInfo(arch).bpfTargetArch}`, '-Wall', '-Wno-unused-function'];
+const archIncludes = (arch?: Arch) => [`-I${archInfo(arch).multiarchInclude}`];
 
 let clangVersion: Promise<string> | undefined;
 
@@ -72,13 +74,15 @@ export interface BuildOptions {
   sandbox?: string;
   /** Include dirs after includeDirs whose content is fixed by an identity (a tree commit), hashed by it instead of walked. */
   fixed?: { dirs: string[]; identity: string };
+  /** The kernel's architecture; absent: DEFAULT_ARCH. */
+  arch?: Arch;
 }
 
 /** Where the object of src built so is cached, and the clang flags and include path that build it. */
 async function objectPlace(src: string, includeDirs: string[], opts: BuildOptions): Promise<{ obj: string; flags: string[]; includes: string[] }> {
   const version = await versionOfClang();
-  const flags = [...FLAGS, ...(opts.flags ?? [])];
-  const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...INCLUDES];
+  const flags = [...flagsFor(opts.arch), ...(opts.flags ?? [])];
+  const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...archIncludes(opts.arch)];
   const key = createHash('sha256')
     .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}${opts.sandbox ? `\0sandbox:${opts.sandbox}` : ''}`)
     .digest('hex')

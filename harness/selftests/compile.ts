@@ -4,6 +4,7 @@
 // tools/include/uapi) and -DENABLE_ATOMICS_TESTS. Tree files come from the kernel's own
 // commit; a user's files get the same include path, so `#include "bpf_misc.h"` finds the
 // tree's copy either way.
+import { archInfo, DEFAULT_ARCH, type Arch } from '../../common/arch.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { glob } from 'glob';
@@ -22,7 +23,7 @@ const TREE_DIRS = [SELFTESTS_DIR, 'tools/include'];
 const TAGGED = /\b__(success|failure)(_unpriv)?\b/;
 const isGlob = (p: string) => /[*?[{]/.test(p);
 
-const FLAGS = ['-Wno-compare-distinct-pointer-types', '-DENABLE_ATOMICS_TESTS', '-mlittle-endian'];
+const flagsFor = (arch?: Arch) => ['-Wno-compare-distinct-pointer-types', '-DENABLE_ATOMICS_TESTS', `-m${archInfo(arch).endian}-endian`];
 
 export interface SelftestTree {
   /** The extraction root: SELFTESTS_DIR and tools/include of the kernel's commit below it. */
@@ -91,7 +92,7 @@ function treeIncludes(tree: SelftestTree): string[] {
   return [st, join(st, 'progs'), join(tree.root, 'tools', 'include', 'uapi')];
 }
 
-const buildOptions = (tree: SelftestTree): BuildOptions => ({ flags: FLAGS, fixed: { dirs: treeIncludes(tree), identity: tree.commit } });
+const buildOptions = (tree: SelftestTree): BuildOptions => ({ flags: flagsFor(DEFAULT_ARCH), fixed: { dirs: treeIncludes(tree), identity: tree.commit } });
 
 /** The object compileSelftest would give, when a run compiled it already; nothing is compiled. */
 export function compiledSelftest(file: SelftestFile, art: Pick<KernelArtifacts, 'includeDirs'>, tree: SelftestTree, sandbox?: string): Promise<string | undefined> {

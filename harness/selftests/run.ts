@@ -1,6 +1,7 @@
 // A scenario's selftests on a ready target: cases made from each object's own tags,
 // sent to the selftest loader a batch of objects per SSH round trip, and judged.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_ARCH } from '../../common/arch.js';
 import { basename, dirname, join } from 'node:path';
 import { InfraError } from '../../common/errors.js';
 import { emit } from '../../common/progress.js';
@@ -85,7 +86,7 @@ export function scenarioDecision(scenario: Scenario, kernel: string, file: strin
 function tagDecision(file: string, spec: ProgramSpec, mode: Mode): ProgramResult | undefined {
   if (spec.problems.length) return failure(file, spec, mode, 'tags', `cannot read the test spec: ${spec.problems.join('; ')}`);
   if (spec.arches && !spec.arches.includes(HOST_ARCH)) {
-    return { ...named(file, spec, mode), outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is x86_64`, failures: [] };
+    return { ...named(file, spec, mode), outcome: 'skip', reason: `only for ${spec.arches.join(', ')} (__arch_*); this is ${DEFAULT_ARCH}`, failures: [] };
   }
   return undefined;
 }

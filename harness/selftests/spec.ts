@@ -2,6 +2,7 @@
 // bpf_misc.h's macros put on its FUNC, with the rules of the kernel tree's
 // tools/testing/selftests/bpf/test_loader.c (parse_test_spec): which modes run, what each
 // expects, and what the unprivileged mode inherits from the privileged one.
+import { archInfo, DEFAULT_ARCH } from '../../common/arch.js';
 
 export type Mode = 'priv' | 'unpriv';
 
@@ -22,7 +23,8 @@ export const PROG_FLAGS: Record<string, number> = {
 };
 
 export type Arch = 'X86_64' | 'ARM64' | 'RISCV64';
-export const HOST_ARCH: Arch = 'X86_64';
+/** The architecture programs are judged for (the __arch_* tags' name of it). */
+export const HOST_ARCH = archInfo(DEFAULT_ARCH).selftestsArch as Arch;
 
 /** A disassembly pattern: `onNextLine` when it must match on the line right after the previous one. */
 export interface LinePattern {

@@ -2,6 +2,7 @@
 // out-of-tree O= dir kept per (source, config) for incremental rebuilds, ccache, the
 // tree's tools; published atomically under a key of everything that decides the build,
 // with a lock so two runs never build on one tree at once.
+import { archInfo, DEFAULT_ARCH } from '../../common/arch.js';
 import { execa } from 'execa';
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -138,7 +139,8 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const configText = await configure(tree.dir, odir, cfg, log, label);
   const cc = (await haveCcache()) ? ['CC=ccache gcc', 'HOSTCC=ccache gcc'] : [];
   const modules = parseConfig(configText).get('CONFIG_MODULES') === 'y';
-  await runMake(['-C', tree.dir, `O=${odir}`, `-j${jobs()}`, ...cc, 'bzImage', ...(modules ? ['modules'] : [])], {
+  const arch = archInfo(DEFAULT_ARCH);
+  await runMake(['-C', tree.dir, `O=${odir}`, `-j${jobs()}`, ...cc, arch.bootTarget, ...(modules ? ['modules'] : [])], {
     cwd: tree.dir, log, label, odir,
   });
   const kernelRelease = await makeQuery(tree.dir, odir, ['kernelrelease']);
@@ -146,7 +148,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
   const out = builtDir(key);
   const published = () => readBuiltKernel(key) !== undefined;
   const built = await publishOnce(out, join(out, 'artifacts.json'), label, () => readBuilt(key, recipe.name)!, async (tmp) => {
-    copyFileSync(join(odir, 'arch', 'x86', 'boot', 'bzImage'), join(tmp, 'bzImage'));
+    copyFileSync(join(odir, arch.bootImage), join(tmp, 'bzImage'));
     copyFileSync(join(odir, 'vmlinux'), join(tmp, 'vmlinux'));
     copyFileSync(join(odir, '.config'), join(tmp, 'config'));
     let modulesDir: string | undefined;

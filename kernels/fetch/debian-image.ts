@@ -1,5 +1,6 @@
 // Kernels of kind `debian-image`: Debian's prebuilt linux-image packages, fetched with
 // `apt-get download` and unpacked into the cache, keyed by package version.
+import { archInfo, DEFAULT_ARCH } from '../../common/arch.js';
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -18,13 +19,16 @@ interface PackageChoice {
   note?: string;
 }
 
-/** linux-image-6.12.117+deb12-amd64 -> packages of the same series (6.12, amd64 flavour). */
+/** The Debian flavour of the images we fetch (the architecture table's name for it). */
+const FLAVOUR = archInfo(DEFAULT_ARCH).debian;
+
+/** linux-image-6.12.117+deb12-amd64 -> packages of the same series (6.12, the same flavour). */
 function seriesPattern(pkg: string): RegExp | undefined {
-  const m = /^linux-image-(\d+\.\d+)\.[^-]+(?:-\d+)?(?:\+deb\d+)?-amd64$/.exec(pkg) ??
-    /^linux-image-(\d+\.\d+)\.\d+-\d+-amd64$/.exec(pkg);
+  const m = new RegExp(`^linux-image-(\\d+\\.\\d+)\\.[^-]+(?:-\\d+)?(?:\\+deb\\d+)?-${FLAVOUR}$`).exec(pkg) ??
+    new RegExp(`^linux-image-(\\d+\\.\\d+)\\.\\d+-\\d+-${FLAVOUR}$`).exec(pkg);
   if (!m) return undefined;
   const series = m[1]!.replace('.', '\\.');
-  return new RegExp(`^linux-image-${series}\\.[0-9][0-9.+a-z-]*-amd64$`);
+  return new RegExp(`^linux-image-${series}\\.[0-9][0-9.+a-z-]*-${FLAVOUR}$`);
 }
 
 async function newestOfSeries(pkg: string): Promise<PackageChoice | undefined> {
@@ -126,7 +130,7 @@ async function unpackedImage(name: string, choice: PackageChoice): Promise<Kerne
   const read = () => ({ ...readArtifacts(stamp)!, name });
   const published = () => readArtifacts(stamp) !== undefined;
   return publishOnce(dir, stamp, `unpacking ${choice.pkg}`, read, async (tmp) => {
-    const deb = await downloadDeb(choice.pkg, choice.version, 'amd64');
+    const deb = await downloadDeb(choice.pkg, choice.version, FLAVOUR);
     progress(`unpacking ${basename(deb)}`);
     await execa('dpkg-deb', ['-x', deb, join(tmp, 'root')]);
     const boot = readdirSync(join(tmp, 'root', 'boot'));

@@ -1,6 +1,7 @@
 // What a kernel recipe turns into: everything needed to boot it and to build programs for
 // it, and its artifacts.json in the cache.
 import { readFileSync, statSync, type Stats } from 'node:fs';
+import type { Arch } from '../../common/arch.js';
 import { progress } from '../../common/progress.js';
 
 export interface KernelArtifacts {
@@ -8,6 +9,8 @@ export interface KernelArtifacts {
   name: string;
   /** `uname -r` of the kernel. */
   release: string;
+  /** Its CPU architecture; absent: DEFAULT_ARCH (entries cached before kernels had one). */
+  arch?: Arch;
   /** Human description of where it came from (package and version, or source hash). */
   origin: string;
   bzImage: string;

@@ -2,6 +2,7 @@
 // (`-cpu host`: failed to set MSR) or prints "KVM internal error" and hangs, so a
 // /dev/kvm that opens proves nothing. TCG is the fallback, announced once.
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { archInfo, DEFAULT_ARCH, type Arch } from '../../common/arch.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { release } from 'node:os';
 import { cacheDir, cacheRoot } from '../../common/paths.js';
@@ -14,9 +15,10 @@ export type Accel = 'kvm' | 'tcg';
 export const ACCEL_CHOICES = ['auto', 'kvm', 'tcg'] as const;
 export type AccelChoice = (typeof ACCEL_CHOICES)[number];
 
-export const ACCEL_ARGS: Record<Accel, string[]> = {
-  kvm: ['-accel', 'kvm', '-cpu', 'host'],
-  tcg: ['-accel', 'tcg', '-cpu', 'max'],
+/** -accel and -cpu for a guest of the architecture. */
+export const accelArgs = (accel: Accel, arch?: Arch): string[] => {
+  const q = archInfo(arch).qemu;
+  return ['-accel', accel, '-cpu', accel === 'kvm' ? q.kvmCpu : q.tcgCpu];
 };
 
 let probed: Promise<Accel> | undefined;
@@ -31,9 +33,11 @@ function kvmOpenable(): boolean {
 }
 
 async function probeKvm(bzImage: string, timeoutMs: number): Promise<{ ok: boolean; why: string }> {
-  const p = spawnGuarded('qemu-system-x86_64', [
-    '-nodefaults', '-no-user-config', '-display', 'none', '-m', '128', ...ACCEL_ARGS.kvm,
-    '-serial', 'stdio', '-kernel', bzImage, '-append', 'console=ttyS0 panic=-1', '-no-reboot',
+  // KVM runs the host's own architecture only.
+  const q = archInfo(DEFAULT_ARCH).qemu;
+  const p = spawnGuarded(q.binary, [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-m', '128', ...q.machine, ...accelArgs('kvm'),
+    '-serial', 'stdio', '-kernel', bzImage, '-append', `console=${q.console} panic=-1`, '-no-reboot',
   ]);
   return new Promise((resolve) => {
     let out = '';
@@ -62,7 +66,8 @@ async function probeKvm(bzImage: string, timeoutMs: number): Promise<{ ok: boole
  * probe boot (up to 5 s where KVM hangs instead of failing).
  */
 function hostFingerprint(): string {
-  const q = statSync(requireCommand('qemu-system-x86_64', 'qemu-system-x86'));
+  const host = archInfo(DEFAULT_ARCH).qemu;
+  const q = statSync(requireCommand(host.binary, host.package));
   const k = statSync('/dev/kvm', { throwIfNoEntry: false });
   return `${release()}|${q.size}|${q.mtimeMs}|${k?.rdev ?? 'none'}`;
 }

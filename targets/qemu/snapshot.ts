@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cacheDir } from '../../common/paths.js';
 import { duBytes } from '../../common/disk-usage.js';
 import { tryLock } from '../../common/lock.js';
+import { archInfo, type Arch } from '../../common/arch.js';
 import { requireCommand } from '../../common/host-commands.js';
 import { alive } from '../../common/lease.js';
 import { publishDir, scratchPid } from '../../common/publish.js';
@@ -49,14 +50,18 @@ const MIGRATE_TIMEOUT_MS = 120000;
 
 const root = () => cacheDir('snapshots');
 
-let qemuId: string | undefined;
+const qemuIds = new Map<string, string>();
 /** The QEMU binary: its version line, size and time (a rebuilt or upgraded QEMU may not read old streams). */
-function qemuIdentity(): string {
-  if (qemuId) return qemuId;
-  const bin = requireCommand('qemu-system-x86_64', 'qemu-system-x86');
+function qemuIdentity(arch?: Arch): string {
+  const q = archInfo(arch).qemu;
+  const known = qemuIds.get(q.binary);
+  if (known) return known;
+  const bin = requireCommand(q.binary, q.package);
   const st = statSync(bin);
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim();
-  return (qemuId = `${version}|${st.size}|${st.mtimeMs}`);
+  const id = `${version}|${st.size}|${st.mtimeMs}`;
+  qemuIds.set(q.binary, id);
+  return id;
 }
 
 /** Under KVM the guest sees the host's CPU (-cpu host); a stream from another CPU model may not load. */
@@ -71,7 +76,7 @@ function hostCpu(): string {
  * harness put there.
  */
 export function snapshotKey(kernel: KernelArtifacts, image: GuestImage, accel: Accel, parts: string[]): { key: string; qemu: string } {
-  const qemu = qemuIdentity();
+  const qemu = qemuIdentity(kernel.arch);
   const k = statSync(kernel.bzImage);
   const h = createHash('sha256').update('bpf-harness snapshot v1\0');
   for (const part of [kernel.bzImage, String(k.size), String(k.mtimeMs), image.hash, qemu, accel === 'kvm' ? hostCpu() : '', ...parts]) h.update(`${part}\0`);

@@ -3,7 +3,11 @@
 // TCP's slow timers (seconds); an SSH handshake on such a connection waits all that out.
 // So cheap TCP probes start every PROBE_EVERY_MS, each kept only a short while, and the
 // first that sees the server's banner carries the one SSH handshake: a guest under TCG
-// pays for one key exchange, not for a crowd of them.
+// pays for one key exchange, not for a crowd of them. At most MAX_PROBES are out at once:
+// each one that reaches a listening server costs the guest a forked dropbear, and on a
+// loaded host an unbounded stream of them (40 a second, each kept longer as the wait
+// went on) kept a restored guest, whose server listens from the first instant, too busy
+// forking to send any banner within 45 s, while the cold boot after it came up in 22 s.
 import { setMaxListeners } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { SshConnection } from '../transport/ssh.js';
@@ -23,6 +27,7 @@ export interface SshWait {
 export class NoSshError extends Error {}
 
 const PROBE_EVERY_MS = 25;
+const MAX_PROBES = 6;
 /** A probe with no banner by then is most likely held by user-mode networking: a newer one gets through sooner. */
 const PROBE_LIFETIME_MS = 1500;
 const HANDSHAKE_TIMEOUT_MS = 10000;
@@ -63,6 +68,7 @@ export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; rele
   setMaxListeners(0, stop.signal);
   let lastErr = 'no SSH banner yet';
   let handshaking = false;
+  let probing = 0;
   let ready: { ssh: SshConnection; release: string } | undefined;
   const handshake = async (sock: Socket) => {
     handshaking = true;
@@ -87,7 +93,8 @@ export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; rele
   };
   const startProbe = async () => {
     // A guest slow to answer (a loaded machine) gets longer windows as the wait goes on.
-    const sock = await probe(o.port, Math.max(PROBE_LIFETIME_MS, (Date.now() - t0) / 2), stop.signal);
+    probing++;
+    const sock = await probe(o.port, Math.max(PROBE_LIFETIME_MS, (Date.now() - t0) / 2), stop.signal).finally(() => probing--);
     if (!sock) return;
     if (handshaking || ready || stop.signal.aborted) return void sock.destroy();
     await handshake(sock);
@@ -97,7 +104,7 @@ export async function waitForSsh(o: SshWait): Promise<{ ssh: SshConnection; rele
       await o.check();
       if (Date.now() - t0 > o.timeoutMs) throw new NoSshError(`no SSH within ${o.timeoutMs / 1000} s (last SSH error: ${lastErr})`);
       // None while a handshake runs: each probe that reaches the server costs the guest a process.
-      if (!handshaking) void startProbe();
+      if (!handshaking && probing < MAX_PROBES) void startProbe();
       await sleep(PROBE_EVERY_MS);
     }
     return ready;

@@ -18,7 +18,8 @@ import { loadCrashPolicy, type CrashPolicy } from '../crash/policy.js';
 import { findCrash } from '../crash/scan.js';
 import type { GuestImage } from './image/build.js';
 import { guestHelperPath } from '../helpers/guest-helpers.js';
-import { ACCEL_ARGS, type Accel } from './accel.js';
+import { accelArgs, type Accel } from './accel.js';
+import { archInfo } from '../../common/arch.js';
 import { ConsoleLog } from './console.js';
 import { freePort } from './ports.js';
 import { Qmp } from './qmp.js';
@@ -52,7 +53,8 @@ export const DEFAULT_MEMORY_MIB = 256;
  * output is slow under TCG). cryptomgr.notests: the crypto self-tests take ~0.4 s of each
  * boot under TCG and test the CPU emulation, not the kernel under test.
  */
-const BASE_APPEND = 'console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 no_timer_check tsc=reliable random.trust_cpu=on cryptomgr.notests';
+const baseAppend = (kernel: KernelArtifacts) =>
+  `console=${archInfo(kernel.arch).qemu.console} rdinit=/init panic=-1 quiet loglevel=4 no_timer_check tsc=reliable random.trust_cpu=on cryptomgr.notests`;
 
 const pvh = new Map<string, boolean>();
 /**
@@ -70,13 +72,14 @@ export function bootImage(kernel: KernelArtifacts): string {
 export function qemuArgs(kernel: KernelArtifacts, image: GuestImage, opts: QemuOptions, port: number): string[] {
   return [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    ...ACCEL_ARGS[opts.accel],
+    ...archInfo(kernel.arch).qemu.machine,
+    ...accelArgs(opts.accel, kernel.arch),
     '-m', String(opts.memoryMiB ?? DEFAULT_MEMORY_MIB),
     '-smp', String(opts.cpus ?? 2),
     '-serial', 'stdio',
     '-kernel', bootImage(kernel),
     '-initrd', image.initramfs,
-    '-append', `${BASE_APPEND} ${opts.append ?? ''}`.trim(),
+    '-append', `${baseAppend(kernel)} ${opts.append ?? ''}`.trim(),
     // restrict=on: nothing the guest runs reaches the host's loopback services or anything
     // outside; the forwarded port still comes in.
     '-netdev', `user,id=n0,${opts.network ? '' : 'restrict=on,'}hostfwd=tcp:127.0.0.1:${port}-:22`,
@@ -238,8 +241,8 @@ export class QemuTarget implements Target {
     const stdio = ['ignore', 'pipe', 'pipe', ...(stream !== undefined ? [stream] : [])] as unknown as Options['stdio'];
     // The whole command line beside the console log, to start the same guest by hand.
     writeFileSync(join(opts.logDir, 'qemu-cmdline.txt'),
-      `${['qemu-system-x86_64', ...args].map(shellQuote).join(' ')}\n${restore ? `# fd 3: the snapshot stream, ${restore.state}\n` : ''}`);
-    const proc = spawnGuarded('qemu-system-x86_64', args, 'KILL', { reject: false, buffer: false, stdio });
+      `${[archInfo(kernel.arch).qemu.binary, ...args].map(shellQuote).join(' ')}\n${restore ? `# fd 3: the snapshot stream, ${restore.state}\n` : ''}`);
+    const proc = spawnGuarded(archInfo(kernel.arch).qemu.binary, args, 'KILL', { reject: false, buffer: false, stdio });
     if (stream !== undefined) closeSync(stream);
     let stderr = '';
     let exited: string | undefined;
