@@ -3,7 +3,7 @@
 import { statSync, existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { globSync } from 'glob';
-import { isRecipeFile, knownRecipes, useRecipesOf } from '../kernels/resolve.js';
+import { isRecipeFile, knownRecipes, planKernel, useRecipesOf, type PlannedKernel } from '../kernels/resolve.js';
 import { BadInputError } from '../common/errors.js';
 import { loadScenario } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
@@ -13,7 +13,8 @@ export interface PlanEntry {
   scenario: Scenario;
   /** The file relative to the working directory, as reports show it. */
   relFile: string;
-  kernel: string;
+  /** Resolved once, here: results and comparisons use its name, the backend opens its ref. */
+  kernel: PlannedKernel;
   /**
    * --grep that did not match a selftests scenario itself: only its programs whose
    * FILE/PROG or description matches run (known once the files are compiled).
@@ -38,6 +39,10 @@ export interface PlanOptions {
    * those beside them (kernels/resolve.ts, recipeDirs) and the shipped ones.
    */
   checkKernels?: boolean;
+  /** Whether the kernels are recipes (QEMU guests; the default) or names of what a host runs. */
+  kernelsAreRecipes?: boolean;
+  /** Kernels resolved already (compare: each side by its own backend), in place of --kernel. */
+  planned?: PlannedKernel[];
 }
 
 /** Folder by folder, each sorted by name: a folder's files and subfolders in one order. */
@@ -93,6 +98,8 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const grep = regexFlag('--grep', opts.grep);
   const exclude = regexFlag('--exclude', opts.exclude);
   const entries: PlanEntry[] = [];
+  const planned = new Map<string, PlannedKernel>();
+  const kernelOf = (ref: string) => planned.get(ref) ?? planned.set(ref, planKernel(ref, opts.kernelsAreRecipes ?? true)).get(ref)!;
   for (const s of scenarios) {
     const relFile = relative(process.cwd(), s.file) || s.file;
     const matches = (re: LinearRegex) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
@@ -102,7 +109,8 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
     if (!whole && !s.selftests.length) continue;
     const programGrep = whole ? undefined : grep;
     const programExclude = s.selftests.length ? exclude : undefined;
-    for (const kernel of opts.kernels?.length ? opts.kernels : s.kernels) {
+    const kernels = opts.planned ?? (opts.kernels?.length ? opts.kernels : s.kernels).map(kernelOf);
+    for (const kernel of kernels) {
       entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}), ...(programExclude ? { programExclude } : {}) });
     }
   }

@@ -1,4 +1,5 @@
 // --kernel NAME|FILE -> a recipe -> kernel artifacts ready to boot.
+import { DEFAULT_ARCH, type Arch } from '../common/arch.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -116,6 +117,27 @@ export function unreadRecipeFiles(): [string, string][] {
 export function knownRecipes(): string[] {
   const shipped = readdirSync(RECIPE_DIR).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
   return [...new Set([...shipped, ...found.keys()])].sort();
+}
+
+/**
+ * A kernel as the plan holds it, worked out once: the name results, expect_by_kernel and
+ * compare use (a recipe's own name, however --kernel named it), what a backend opens (the
+ * --kernel argument: a recipe name or file, or the name given to a host), and its
+ * architecture.
+ */
+export interface PlannedKernel {
+  name: string;
+  ref: string;
+  arch: Arch;
+  /** The recipe's source kind (debian-image, git, ...); absent for a host's own kernel. */
+  source?: string;
+}
+
+/** A --kernel argument or a scenario's kernels: entry as the plan holds it; a host's kernel (not a recipe) keeps its name. */
+export function planKernel(ref: string, isRecipe: boolean): PlannedKernel {
+  if (!isRecipe) return { name: ref, ref, arch: DEFAULT_ARCH };
+  const r = resolveRecipe(recipeFile(ref));
+  return { name: r.name, ref, arch: DEFAULT_ARCH, source: r.source.kind };
 }
 
 /** A recipe name (one found for the run's scenarios, else kernels/NAME.yaml) or a path to a recipe file. */

@@ -29,7 +29,7 @@ const quiet: Reporter = { scenarioFinished: () => {}, runFinished: () => '' };
 
 async function run(dir: string, script: FakeScript, jobs = 1, freshGuests = false) {
   const { log, target } = fakeTargets(script);
-  const entries = buildPlan([dir], { kernels: ['fake-kernel'] });
+  const entries = buildPlan([dir], { kernels: ['fake-kernel'], kernelsAreRecipes: false });
   const result = await runPlan(entries, { outDir: join(dir, 'out'), target, jobs, update: false, reporter: quiet, freshGuests });
   return { result, log };
 }
@@ -59,8 +59,8 @@ t.test('--jobs 2 shares the queue between two targets; the pool capacity caps th
 
 t.test('--kernel-jobs N runs N kernels at once, each on its own pool; results keep the plan order', async (t) => {
   const dir = suite(['a', 'b', 'c'].map((x) => ({ cmd: `echo ${x}` })));
-  const entries = buildPlan([dir], { kernels: ['k1', 'k2', 'k3'] });
-  const planned = entries.map((e) => `${e.kernel} ${e.scenario.name}`);
+  const entries = buildPlan([dir], { kernels: ['k1', 'k2', 'k3'], kernelsAreRecipes: false });
+  const planned = entries.map((e) => `${e.kernel.name} ${e.scenario.name}`);
   for (const kernelJobs of [1, 2]) {
     const { log, target } = fakeTargets({});
     const result = await runPlan(entries, { outDir: join(dir, `out-${kernelJobs}`), target, jobs: 1, kernelJobs, update: false, reporter: quiet });

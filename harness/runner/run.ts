@@ -8,6 +8,7 @@ import { loadCrashPolicy } from '../../targets/crash/policy.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
+import type { PlannedKernel } from '../../kernels/resolve.js';
 import type { Reporter, ScenarioRef } from '../results/reporter.js';
 import { emit } from '../../common/progress.js';
 import type { RunResult, ScenarioResult } from '../results/model.js';
@@ -20,7 +21,7 @@ export interface RunOptions {
   outDir: string;
   /** Where scenarios run: the backend --target named, configured (backendFor). */
   target: ConfiguredTarget;
-  /** Where a kernel's scenarios run instead, by kernel name (compare between two hosts). */
+  /** Where a kernel's scenarios run instead, by the kernel's planned name (compare between two hosts). */
   kernelTargets?: Record<string, ConfiguredTarget>;
   jobs: number;
   update: boolean;
@@ -42,7 +43,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   const crashPolicy = loadCrashPolicy(opts.crashPolicy);
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'plan.json'), JSON.stringify(entries.map((e) => ({
-    file: e.relFile, name: e.scenario.name, kernel: e.kernel, steps: e.scenario.steps.map((s) => s.id),
+    file: e.relFile, name: e.scenario.name, kernel: e.kernel.name, steps: e.scenario.steps.map((s) => s.id),
   })), null, 2));
   const results: ScenarioResult[] = [];
   const finish = (r: ScenarioResult) => {
@@ -54,21 +55,21 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     emit({ type: 'scenario', phase: 'start', file: s.file, kernel: s.kernel });
     opts.reporter.scenarioStarted?.(s);
   };
-  const planIndex = (r: ScenarioResult) => entries.findIndex((e) => e.relFile === r.file && e.kernel === r.kernel);
+  const planIndex = (r: ScenarioResult) => entries.findIndex((e) => e.relFile === r.file && e.kernel.name === r.kernel);
   /** Planned entries no result speaks for yet. */
-  const unfinished = (list: PlanEntry[]) => list.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel));
+  const unfinished = (list: PlanEntry[]) => list.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel.name));
   let label: string | undefined;
   let accel: string | undefined;
   const done = (): RunResult => ({
     startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: label ?? opts.target.backend.name,
     accel, scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
   });
-  const runKernel = async (kernel: string) => {
-    const mine = entries.filter((e) => e.kernel === kernel);
+  const runKernel = async (kernel: PlannedKernel) => {
+    const mine = entries.filter((e) => e.kernel.name === kernel.name);
     let pool: TargetPool | undefined;
     try {
-      const target = opts.kernelTargets?.[kernel] ?? opts.target;
-      pool = await target.backend.open(target.config, kernel, { outDir: opts.outDir, policy: crashPolicy });
+      const target = opts.kernelTargets?.[kernel.name] ?? opts.target;
+      pool = await target.backend.open(target.config, kernel.ref, { outDir: opts.outDir, policy: crashPolicy });
       label = pool.label;
       const prepared = await prepare(pool, mine, finish);
       if (prepared.runnable.length) {
@@ -80,14 +81,15 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       // A build or download stopped by the interrupt is not the kernel's failure.
       if (interruptedBy()) return;
       // Anything else breaking this kernel fails its scenarios, and the run goes on with the other kernels.
-      const msg = e instanceof InfraError ? e.message : `internal error on ${kernel}: ${(e as Error).stack ?? e}`;
-      unfinished(mine).forEach((m) => finish(errorResult(m, m.kernel, msg)));
+      const msg = e instanceof InfraError ? e.message : `internal error on ${kernel.name}: ${(e as Error).stack ?? e}`;
+      unfinished(mine).forEach((m) => finish(errorResult(m, m.kernel.name, msg)));
     } finally {
       accel ??= pool?.accel;
       await pool?.close();
     }
   };
-  const kernels = [...new Set(entries.map((e) => e.kernel))];
+  // One pool per kernel, however many arguments named it (a recipe by name and by file).
+  const kernels = [...new Map(entries.map((e) => [e.kernel.name, e.kernel])).values()];
   let badInput: BadInputError | undefined;
   try {
     // --kernel-jobs kernels at a time, each with its own pool; once one meets bad input no other starts.
@@ -108,7 +110,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     // Interrupted: what did not finish is listed as not run, so results.json accounts for the whole plan.
     const sig = interruptedBy();
     if (sig) {
-      for (const e of unfinished(entries)) finish(unrunResult(e, e.kernel, { outcome: 'skip', reason: `not run: the run was interrupted (${sig})`, notRun: true }));
+      for (const e of unfinished(entries)) finish(unrunResult(e, e.kernel.name, { outcome: 'skip', reason: `not run: the run was interrupted (${sig})`, notRun: true }));
     }
     // In the plan's order, however the kernels' runs interleaved.
     results.sort((a, b) => planIndex(a) - planIndex(b));

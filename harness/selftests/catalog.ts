@@ -27,13 +27,13 @@ export type Catalog =
 export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
   let art;
   try {
-    art = await cachedKernelArtifacts(entry.kernel);
+    art = await cachedKernelArtifacts(entry.kernel.ref);
   } catch (e) {
     // What a run would report when it fetched or built the kernel (apt without the package, ...): here only a note.
     if (!(e instanceof BadInputError) && !(e instanceof InfraError)) throw e;
-    return { unknown: `${entry.kernel}: ${e.message.split('\n')[0]}` };
+    return { unknown: `${entry.kernel.name}: ${e.message.split('\n')[0]}` };
   }
-  if (!art) return { unknown: `${entry.kernel} is not built or fetched yet` };
+  if (!art) return { unknown: `${entry.kernel.name} is not built or fetched yet` };
   const tree = await selftestTree(art);
   if (!tree) return { unknown: `${art.name}'s tree has no ${SELFTESTS_DIR}/test_loader.c and progs/bpf_misc.h: a run skips the scenario there` };
   const files = await selftestFiles(entry.scenario.selftests, tree);

@@ -12,8 +12,7 @@ import { loadScenario } from '../../scenario/load.js';
 import type { RunResult, ScenarioResult } from '../../results/model.js';
 import type { Scenario } from '../../scenario/types.js';
 import { comparisonJunit } from '../../compare/junit.js';
-import { checkKernels, recipeFile } from '../../../kernels/resolve.js';
-import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
+import { planKernel } from '../../../kernels/resolve.js';
 import { EXIT } from '../exit-codes.js';
 import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
@@ -134,22 +133,20 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
     throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels (two hosts: name each side, --base NAME --patched NAME)' });
   }
   // The plan first: it makes the recipes kept beside the scenarios known by name.
-  const entries = buildPlan(paths.length ? paths : ['scenarios'], { kernels: [b.kernel, p.kernel], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
-  const recipes = [b, p].filter((x) => x.target.backend.kernelsAreRecipes).map((x) => x.kernel);
-  checkKernels(recipes);
-  // Results carry a recipe's name, whichever form (name or file) named it.
-  const resultName = (x: typeof b) => (x.target.backend.kernelsAreRecipes ? resolveRecipe(recipeFile(x.kernel)).name : x.kernel);
-  const [base, patched] = [resultName(b), resultName(p)];
-  if (base === patched) throw new BadInputError(`--base ${flags.base} and --patched ${flags.patched} are the same recipe (${base})`, { hint: 'compare two different kernels' });
+  // Each side's kernel resolved once, as its own target's backend takes it: results carry a recipe's name, whichever form named it.
+  const side = (x: typeof b) => planKernel(x.kernel, x.target.backend.kernelsAreRecipes);
+  const [base, patched] = [side(b), side(p)];
+  if (base.name === patched.name) throw new BadInputError(`--base ${flags.base} and --patched ${flags.patched} are the same recipe (${base.name})`, { hint: 'compare two different kernels' });
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], { planned: [base, patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
   ensureCacheWritable();
   const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);
   // Per-scenario lines go to stderr: stdout carries the comparison.
   const run = await runPlan(entries, {
-    outDir, target: b.target, kernelTargets: { [b.kernel]: b.target, [p.kernel]: p.target }, jobs: flags.jobs, kernelJobs: flags.kernelJobs, retries: flags.retries, update: false, reporter: makeReporter('spec', process.stderr),
+    outDir, target: b.target, kernelTargets: { [base.name]: b.target, [patched.name]: p.target }, jobs: flags.jobs, kernelJobs: flags.kernelJobs, retries: flags.retries, update: false, reporter: makeReporter('spec', process.stderr),
   });
   const scenarios = [...new Map(entries.map((e) => [e.scenario.file, e.scenario])).values()];
-  const cmp = compareRuns(run, scenarios, base, patched, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);
+  const cmp = compareRuns(run, scenarios, base.name, patched.name, (s) => relative(process.cwd(), s.file) || s.file, flags.threshold);
   writeCsvs(run.scenarios, flags.csv, undefined);
   writeComparisonFiles(outDir, cmp, run);
   return printComparison(cmp, flags, run);

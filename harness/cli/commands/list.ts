@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import { BadInputError, displayPath } from '../../../common/errors.js';
 import { buildPlan, scenarioFiles } from '../../plan.js';
 import { loadScenario } from '../../scenario/load.js';
-import { checkKernels, foundRecipes, knownRecipes, unreadRecipeFiles, useRecipesOf } from '../../../kernels/resolve.js';
+import { foundRecipes, knownRecipes, unreadRecipeFiles, useRecipesOf } from '../../../kernels/resolve.js';
 import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { catalogOf, type Catalog, type ListedMode } from '../../selftests/catalog.js';
@@ -29,13 +29,12 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: flags.kernel, grep: flags.grep, exclude: flags.exclude, tags: flags.tag, checkKernels: true,
   });
-  checkKernels(entries.map((e) => e.kernel));
   // One after another: entries share trees and objects, whose cache files are made on first read.
   const catalogs: (Catalog | undefined)[] = [];
   for (const e of entries) catalogs.push(e.scenario.selftests.length ? await catalogOf(e) : undefined);
   if (flags.json) {
     const plan = entries.map((e, i) => ({
-      file: e.relFile, name: e.scenario.name, kernel: e.kernel, tags: e.scenario.tags,
+      file: e.relFile, name: e.scenario.name, kernel: e.kernel.name, tags: e.scenario.tags,
       ...(e.scenario.skip !== undefined ? { skip: e.scenario.skip } : {}),
       ...(e.scenario.selftests.length ? { selftests: e.scenario.selftests.map(describeSource) } : {}),
       ...(e.programGrep ? { programGrep: e.programGrep.source } : {}),
@@ -46,12 +45,12 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
     return EXIT.ok;
   }
   const w = Math.min(60, Math.max(...entries.map((e) => e.relFile.length)));
-  const kw = Math.max(...entries.map((e) => e.kernel.length)) + 2;
+  const kw = Math.max(...entries.map((e) => e.kernel.name.length)) + 2;
   const out: string[] = [];
   let programs = 0;
   entries.forEach((e, i) => {
     const skip = e.scenario.skip !== undefined ? '  (skips: skip: in the file)' : '';
-    out.push(`${e.relFile.padEnd(w)}  ${`[${e.kernel}]`.padEnd(kw)}  ${e.scenario.name}${skip}`);
+    out.push(`${e.relFile.padEnd(w)}  ${`[${e.kernel.name}]`.padEnd(kw)}  ${e.scenario.name}${skip}`);
     const c = catalogs[i];
     if (!c) return;
     const only = `${e.programGrep ? `, programs matching ${e.programGrep.source}` : ''}${e.programExclude ? `, programs not matching ${e.programExclude.source}` : ''}`;
@@ -64,11 +63,11 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
     if (!c.programs.length && !c.uncompiled.length) out.push('  programs: none selected');
     for (const p of c.programs) out.push(`    ${p.id}  ${p.modes.map(modeText).join(', ')}${p.description ? `  "${p.description}"` : ''}`);
     if (c.uncompiled.length) {
-      out.push(`  programs of ${c.uncompiled.length} file(s) not known: no run has compiled them for ${e.kernel} yet (${c.uncompiled.slice(0, 5).join(', ')}${c.uncompiled.length > 5 ? ', ...' : ''})`);
+      out.push(`  programs of ${c.uncompiled.length} file(s) not known: no run has compiled them for ${e.kernel.name} yet (${c.uncompiled.slice(0, 5).join(', ')}${c.uncompiled.length > 5 ? ', ...' : ''})`);
     }
   });
   const files = new Set(entries.map((e) => e.relFile)).size;
-  const kernels = [...new Set(entries.map((e) => e.kernel))];
+  const kernels = [...new Set(entries.map((e) => e.kernel.name))];
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
   out.push(`${n(entries.length, 'run')}: ${n(files, 'scenario file')} on ${n(kernels.length, 'kernel')} (${kernels.join(', ')})${programs ? `; ${n(programs, 'selftest program')}` : ''}`);
   process.stdout.write(`${out.join('\n')}\n`);

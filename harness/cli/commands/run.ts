@@ -15,7 +15,7 @@ import { runPlan } from '../../runner/run.js';
 import { backendFor } from '../../../targets/backends/index.js';
 import { loadCrashPolicy } from '../../../targets/crash/policy.js';
 import { setQuiet } from '../../../common/progress.js';
-import { checkKernels, knownRecipes } from '../../../kernels/resolve.js';
+import { knownRecipes } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
 import type { Shard } from '../flags.js';
 import { prepareOutDir } from '../out-dir.js';
@@ -63,11 +63,10 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   // expect_by_kernel applies to it.
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
     kernels: target.backend.planKernels(target.config, flags.kernel),
-    grep: flags.grep, exclude: flags.exclude, tags: flags.tag, shard: flags.shard, checkKernels: true,
+    grep: flags.grep, exclude: flags.exclude, tags: flags.tag, shard: flags.shard, checkKernels: true, kernelsAreRecipes: target.backend.kernelsAreRecipes,
   });
-  if (target.backend.kernelsAreRecipes) checkKernels(entries.map((e) => e.kernel));
   // Checked before anything boots: a run must not end in a file it cannot write.
-  const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel)) : undefined;
+  const veristatFiles = flags.veristatCsv ? veristatCsvFiles(flags.veristatCsv, entries.map((e) => e.kernel.name)) : undefined;
   if (typeof veristatFiles === 'string') throw new BadInputError(`--veristat-csv ${flags.veristatCsv}: ${veristatFiles}`, { hint: 'put {kernel} in the file name, e.g. --veristat-csv out/{kernel}.csv' });
   loadCrashPolicy(flags.crashPolicy);
   // The user's report files are checked before the cache and the --out dir are made (a bad
