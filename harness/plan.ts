@@ -39,10 +39,11 @@ export interface PlanOptions {
    * those beside them (kernels/resolve.ts, recipeDirs) and the shipped ones.
    */
   checkKernels?: boolean;
-  /** Whether the kernels are recipes (QEMU guests; the default) or names of what a host runs. */
-  kernelsAreRecipes?: boolean;
-  /** Kernels resolved already (compare: each side by its own backend), in place of --kernel. */
-  planned?: PlannedKernel[];
+  /**
+   * Whether the kernels are recipes (QEMU guests; the default) or names of what a host
+   * runs; one per --kernel where they differ (compare: each side's own backend).
+   */
+  kernelsAreRecipes?: boolean | boolean[];
 }
 
 /** Folder by folder, each sorted by name: a folder's files and subfolders in one order. */
@@ -99,7 +100,9 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const exclude = regexFlag('--exclude', opts.exclude);
   const entries: PlanEntry[] = [];
   const planned = new Map<string, PlannedKernel>();
-  const kernelOf = (ref: string) => planned.get(ref) ?? planned.set(ref, planKernel(ref, opts.kernelsAreRecipes ?? true)).get(ref)!;
+  const isRecipe = (i: number) => (Array.isArray(opts.kernelsAreRecipes) ? opts.kernelsAreRecipes[i] : opts.kernelsAreRecipes) ?? true;
+  // Resolved here, once the recipes beside the scenarios are known by name.
+  const kernelOf = (ref: string, i: number) => planned.get(ref) ?? planned.set(ref, planKernel(ref, isRecipe(i))).get(ref)!;
   for (const s of scenarios) {
     const relFile = relative(process.cwd(), s.file) || s.file;
     const matches = (re: LinearRegex) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
@@ -109,8 +112,7 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
     if (!whole && !s.selftests.length) continue;
     const programGrep = whole ? undefined : grep;
     const programExclude = s.selftests.length ? exclude : undefined;
-    const kernels = opts.planned ?? (opts.kernels?.length ? opts.kernels : s.kernels).map(kernelOf);
-    for (const kernel of kernels) {
+    for (const kernel of (opts.kernels?.length ? opts.kernels : s.kernels).map(kernelOf)) {
       entries.push({ scenario: s, relFile, kernel, ...(programGrep ? { programGrep } : {}), ...(programExclude ? { programExclude } : {}) });
     }
   }

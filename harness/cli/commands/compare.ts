@@ -12,7 +12,6 @@ import { loadScenario } from '../../scenario/load.js';
 import type { RunResult, ScenarioResult } from '../../results/model.js';
 import type { Scenario } from '../../scenario/types.js';
 import { comparisonJunit } from '../../compare/junit.js';
-import { planKernel } from '../../../kernels/resolve.js';
 import { EXIT } from '../exit-codes.js';
 import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
@@ -132,12 +131,13 @@ export async function compareCommand(paths: string[], flags: CompareFlags): Prom
   if (b.kernel === p.kernel) {
     throw new BadInputError('--base and --patched name the same kernel', { hint: 'compare two different kernels (two hosts: name each side, --base NAME --patched NAME)' });
   }
-  // The plan first: it makes the recipes kept beside the scenarios known by name.
-  // Each side's kernel resolved once, as its own target's backend takes it: results carry a recipe's name, whichever form named it.
-  const side = (x: typeof b) => planKernel(x.kernel, x.target.backend.kernelsAreRecipes);
-  const [base, patched] = [side(b), side(p)];
+  // The plan resolves each side's kernel once, as its own backend takes it, after the
+  // recipes beside the scenarios are known: results carry a recipe's name, whichever form named it.
+  const entries = buildPlan(paths.length ? paths : ['scenarios'], {
+    kernels: [b.kernel, p.kernel], kernelsAreRecipes: [b.target.backend.kernelsAreRecipes, p.target.backend.kernelsAreRecipes], grep: flags.grep, exclude: flags.exclude, tags: flags.tag,
+  });
+  const [base, patched] = [entries[0]!.kernel, entries[1]!.kernel];
   if (base.name === patched.name) throw new BadInputError(`--base ${flags.base} and --patched ${flags.patched} are the same recipe (${base.name})`, { hint: 'compare two different kernels' });
-  const entries = buildPlan(paths.length ? paths : ['scenarios'], { planned: [base, patched], grep: flags.grep, exclude: flags.exclude, tags: flags.tag });
   ensureCacheWritable();
   const outDir = prepareOutDir('compare', flags);
   if (flags.quiet) setQuiet(true);
