@@ -26,6 +26,8 @@ export type ProgressEvent =
   | { type: 'compile'; phase: Phase; what: string; kernel: string; done: number; total: number }
   /** Programs run by the selftest loader. */
   | { type: 'selftests'; phase: Phase; kernel: string; done: number; total: number; runs: number; failed: number }
+  /** A run of the plan: how many scenario runs it holds (the scenarios' bar and heartbeat count against it). */
+  | { type: 'run'; phase: Phase; scenarios: number }
   /** A scenario on a kernel. */
   | { type: 'scenario'; phase: Phase; file: string; kernel: string; outcome?: string };
 
@@ -53,7 +55,8 @@ export function eventLine(e: ProgressEvent): string | undefined {
     case 'boot': return e.phase === 'start' ? undefined : e.phase === 'end' ? `guest ready over SSH in ${((e.ms ?? 0) / 1000).toFixed(1)}s${e.mode === 'restore' ? ` (${e.why ?? 'restored from a snapshot'})` : ''}` : `${e.kernel}: ${e.why ?? 'boot failed'}`;
     case 'compile': return e.phase === 'start' ? `compiling ${e.total} ${e.what} for ${e.kernel}` : undefined;
     case 'selftests': return e.phase === 'end' ? selftestsLine(e) : undefined;
-    case 'scenario': return undefined;
+    case 'scenario':
+    case 'run': return undefined;
   }
 }
 

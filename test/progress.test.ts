@@ -36,12 +36,13 @@ t.test('lines: scenarios are counted, not listed (the reporter lists them)', asy
   const out: string[] = [];
   let now = Date.now();
   const render = linesRenderer((s) => out.push(s), () => now);
+  render({ type: 'run', phase: 'start', scenarios: 3 });
   render({ type: 'scenario', phase: 'start', file: 'a.yaml', kernel: 'k' });
   render({ type: 'scenario', phase: 'end', file: 'a.yaml', kernel: 'k', outcome: 'pass' });
   t.same(out, [], 'nothing within 30 s');
   now += HEARTBEAT_MS + 1;
   render({ type: 'scenario', phase: 'end', file: 'b.yaml', kernel: 'k', outcome: 'fail' });
-  t.match(out, [/^bpf-harness: scenarios: 2 done, 1 failed, \d+s\n$/]);
+  t.match(out, [/^bpf-harness: scenarios: 2\/3 done, 1 failed, \d+s\n$/], 'against the planned count');
 });
 
 /** A stream that keeps what is written, a terminal or not. */

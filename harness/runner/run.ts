@@ -46,6 +46,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     file: e.relFile, name: e.scenario.name, kernel: e.kernel.name, steps: e.scenario.steps.map((s) => s.id),
   })), null, 2));
   const results: ScenarioResult[] = [];
+  emit({ type: 'run', phase: 'start', scenarios: entries.length });
   const finish = (r: ScenarioResult) => {
     results.push(r);
     emit({ type: 'scenario', phase: 'end', file: r.file, kernel: r.kernel, outcome: r.outcome });
@@ -114,6 +115,7 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
     }
     // In the plan's order, however the kernels' runs interleaved.
     results.sort((a, b) => planIndex(a) - planIndex(b));
+    emit({ type: 'run', phase: 'end', scenarios: entries.length });
     // Whatever happened, the results so far are kept.
     writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify(done(), null, 2));
   }

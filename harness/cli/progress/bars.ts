@@ -94,7 +94,10 @@ export function barsRenderer(stream: NodeJS.WriteStream): { sink: (e: ProgressEv
       }
       case 'scenario': {
         if (e.phase !== 'end') break;
-        const b = bar('scenarios', 0, { what: 'scenarios', unit: 'done' }, '{what}: {value} done, {failed} failed, {duration_formatted}');
+        const b = tally.planned
+          ? bar('scenarios', tally.planned, { what: 'scenarios', unit: 'done' }, '{what} [{bar}] {value}/{total} done, {failed} failed {eta_formatted}')
+          : bar('scenarios', 0, { what: 'scenarios', unit: 'done' }, '{what}: {value} done, {failed} failed, {duration_formatted}');
+        if (tally.planned) b.setTotal(Math.max(tally.planned, tally.done));
         b.update(tally.done, { failed: tally.failed });
         return;
       }

@@ -14,10 +14,13 @@ export function heartbeatKey(e: ProgressEvent): string | undefined {
 
 export class RunTally {
   readonly startedAt = Date.now();
+  /** The scenario runs planned, once a run said (several runs in one command add up). */
+  planned = 0;
   done = 0;
   failed = 0;
 
   add(e: ProgressEvent): void {
+    if (e.type === 'run' && e.phase === 'start') this.planned += e.scenarios;
     if (e.type !== 'scenario') return;
     if (e.phase === 'end') {
       this.done++;
@@ -26,6 +29,6 @@ export class RunTally {
   }
 
   line(): string {
-    return `scenarios: ${this.done} done, ${this.failed} failed, ${Math.round((Date.now() - this.startedAt) / 1000)}s`;
+    return `scenarios: ${this.done}${this.planned ? `/${this.planned}` : ''} done, ${this.failed} failed, ${Math.round((Date.now() - this.startedAt) / 1000)}s`;
   }
 }
