@@ -80,7 +80,8 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd') || !existsSync('/u
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
     t.equal(res.scenarios.length, 2);
     t.ok(res.scenarios.every((s) => s.outcome === 'pass'), 'both pass');
-    const log = readFileSync(join(out, 'ssh_127_0_0_1', 'scenarios_basics_uninit-register', 'load.verifier.log'), 'utf8');
+    t.ok(res.scenarios.every((s) => s.kernel === `ssh:127.0.0.1:${port}`), 'the host named by its address and port');
+    const log = readFileSync(join(out, `ssh_127_0_0_1_${port}`, 'scenarios_basics_uninit-register', 'load.verifier.log'), 'utf8');
     t.match(log, /R3 !read_ok/, "the host kernel's verifier log");
   });
 
