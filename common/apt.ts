@@ -3,7 +3,6 @@
 // so that none is read as an option.
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { InfraError } from './errors.js';
 import { cacheDir, cacheRoot } from './paths.js';
 import { emit } from './progress.js';

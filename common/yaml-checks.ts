@@ -1,7 +1,7 @@
 // Checks of a YAML file that neither the yaml parser's errors nor zod make, each with an
 // offset for file:line:col: binary input, parser warnings (unknown tags), keys that are
 // not names (or __proto__), and aliases that cannot be expanded.
-import { isAlias, isCollection, isScalar, visit, type Alias, type Document, type Node } from 'yaml';
+import { isCollection, isScalar, visit, type Alias, type Document, type Node } from 'yaml';
 
 export interface Found {
   offset: number;

@@ -11,7 +11,7 @@ import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parse
 import { NORMALIZE_FLAGS, parsePattern } from './pattern-grammar.js';
 import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
 import type { Expect, Scenario, Step } from './types.js';
-import { strict, type IssueParams, type Locate, type Path } from '../../common/yaml-file.js';
+import { strict, type Locate, type Path } from '../../common/yaml-file.js';
 import { kernelName, KERNEL_MSG } from '../../kernels/recipe/schema.js';
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -15,7 +15,6 @@ import { runPlan } from '../../runner/run.js';
 import { backendFor } from '../../../targets/backends/index.js';
 import { loadCrashPolicy } from '../../../targets/crash/policy.js';
 import { setQuiet } from '../../../common/progress.js';
-import { knownRecipes } from '../../../kernels/resolve.js';
 import { exitCodeOf } from '../exit-codes.js';
 import type { Shard } from '../flags.js';
 import { prepareOutDir } from '../out-dir.js';
