@@ -17,6 +17,10 @@ export interface PoolKernel {
   includeDirs: string[];
   /** The source tree it was built from, for {tree:} programs and selftests. */
   tree?: { dir: string; commit: string };
+  /** uname -r, where known. */
+  release?: string;
+  /** Where it came from, in words (a recipe's source and patches, a host's address). */
+  origin?: string;
 }
 
 /** Where the selftest loader is: in the guest image, or (SSH hosts) a host file sent to the target for each scenario. */
@@ -83,6 +87,22 @@ export type BackendFlag = {
 /** --qemu-arg -> qemuArg, as commander names a flag's value. */
 export const flagKey = (name: string) => name.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** kebab-case -> camelCase, as a type: the key a flag's value has in a backend's options. */
+type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+
+/** The value a flag gives its backend, as a type: what backendOptions makes of it. */
+type FlagValue<F extends BackendFlag> = F extends { kind: 'switch' } ? boolean
+  : F extends { kind: 'choice'; choices: readonly (infer C)[] } ? C
+    : F extends { kind: 'int' } ? number
+      : F extends { kind: 'text'; repeatable: true } ? string[]
+        : string | undefined;
+
+/**
+ * A backend's options, typed from its flags (declared `as const`): the schema the CLI's
+ * flags and backendFor's checks come from is the type configure receives, with no cast.
+ */
+export type OptionsOf<F extends readonly BackendFlag[]> = { [K in F[number] as Camel<K['name']>]: FlagValue<K> };
+
 /** What is wrong with one value of a flag, or undefined. */
 export function flagValueProblem(f: BackendFlag, v: unknown): string | undefined {
   switch (f.kind) {
@@ -94,7 +114,7 @@ export function flagValueProblem(f: BackendFlag, v: unknown): string | undefined
 }
 
 /** A backend's options from the flags given: each checked, the defaults filled in; BadInputError naming the flag. */
-export function backendOptions(flags: readonly BackendFlag[], given: Record<string, unknown>): Record<string, unknown> {
+export function backendOptions<F extends readonly BackendFlag[]>(flags: F, given: Record<string, unknown>): OptionsOf<F> {
   const out: Record<string, unknown> = {};
   for (const f of flags) {
     const key = flagKey(f.name);
@@ -113,10 +133,11 @@ export function backendOptions(flags: readonly BackendFlag[], given: Record<stri
     if (f.kind === 'text' && f.repeatable) v = values;
     out[key] = v;
   }
-  return out;
+  // Each key was checked against its flag above: the record is what OptionsOf<F> says.
+  return out as OptionsOf<F>;
 }
 
-export interface TargetBackend<C = unknown> {
+export interface TargetBackend<C = unknown, F extends readonly BackendFlag[] = readonly BackendFlag[]> {
   /** e.g. "qemu", "ssh". */
   readonly name: string;
   /** What it runs on, in messages: "QEMU guests", "--target ssh://user@host". */
@@ -124,11 +145,11 @@ export interface TargetBackend<C = unknown> {
   /** Whether this backend serves `--target VALUE`. */
   claims(target: string): boolean;
   /** Its own flags (the other backends refuse them). */
-  readonly flags: readonly BackendFlag[];
+  readonly flags: F;
   /** Flags of a command that only this backend can honour (--keep-failed: a guest to log into). */
   readonly alsoOwns?: readonly string[];
   /** Checks --target and the options (backendOptions' output) before anything runs; BadInputError on misuse. */
-  configure(target: string, options: Record<string, unknown>): C;
+  configure(target: string, options: OptionsOf<F>): C;
   /** The kernels a plan runs on: QEMU boots each --kernel; a host runs its own, named by at most one. */
   planKernels(config: C, kernels: string[]): string[];
   /** Whether the kernel names must be recipes (QEMU) or only name what runs (a host). */
@@ -151,8 +172,9 @@ export interface ConfiguredTarget {
 
 const backends: TargetBackend[] = [];
 
-export function registerBackend<C>(b: TargetBackend<C>): void {
-  if (!backends.some((x) => x.name === b.name)) backends.push(b as TargetBackend);
+export function registerBackend<C, F extends readonly BackendFlag[]>(b: TargetBackend<C, F>): void {
+  // Stored without its types: backendFor gives configure what backendOptions made from these same flags.
+  if (!backends.some((x) => x.name === b.name)) backends.push(b as unknown as TargetBackend);
 }
 
 /** The backends registered so far (those of targets/backends/ once it is imported). */

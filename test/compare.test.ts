@@ -50,6 +50,17 @@ t.test('verdicts, deltas, expected and unexpected', async (t) => {
   t.match(xml, /<testcase classname="s" name="undeclared">\s*<failure message="unexpected change">/);
 });
 
+t.test('the kernels each side ran, as the run resolved and opened them, head the summary', async (t) => {
+  const withKernels: RunResult = { ...run, kernels: [
+    { name: 'a', arch: 'x86_64', source: 'debian-image', release: '6.12.57+deb12-amd64', origin: 'linux-image-6.12.57+deb12-amd64 6.12.57-1~bpo12+1' },
+    { name: 'b', arch: 'x86_64', source: 'path', release: '6.12.0' },
+  ] };
+  const c = compareRuns(withKernels, [scenario], 'a', 'b', () => 's.yaml');
+  t.same(c.kernels?.patched, { name: 'b', arch: 'x86_64', source: 'path', release: '6.12.0' });
+  t.match(formatComparison(c), /\nbase a: 6\.12\.57\+deb12-amd64, x86_64, linux-image-6\.12\.57\+deb12-amd64 6\.12\.57-1~bpo12\+1\npatched b: 6\.12\.0, x86_64\n\n4 steps compared/);
+  t.notOk(compareRuns(run, [scenario], 'a', 'b', () => 's.yaml').kernels, 'results written before the kernels were kept compare as before');
+});
+
 t.test('selftests: program by program, veristat-style deltas over a threshold', async (t) => {
   const prog = (prog: string, o: Partial<ProgramResult>): ProgramResult => ({ file: 'v.c', prog, mode: 'priv', outcome: 'pass', failures: [], loaded: true, ...o });
   const st: Scenario = { ...scenario, file: '/x/st.yaml', steps: [], selftests: [{ tree: 'v.c' }], program_overrides: { b: { 'v.c/declared': { skip: 'changed on purpose' } } } };

@@ -19,6 +19,7 @@ t.test('scenarios/basics pass on debian-6.12 with the TAP reporter', async (t) =
   t.ok(existsSync(join(out, 'plan.json')), 'plan.json');
   const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   t.equal(run.scenarios.length, points.length, 'results.json has every scenario');
+  t.match(run.kernels, [{ name: 'debian-6.12', arch: 'x86_64', source: 'debian-image', release: /^6\.12\.\d+\+deb\d+-amd64$/, origin: /linux-image-6\.12/ }], 'the kernel as planned, and its release as booted');
   const kdir = join(out, 'debian-6_12');
   t.ok(existsSync(join(kdir, 'guest-1', 'console.log')), 'console log kept');
   t.match(readFileSync(join(kdir, 'scenarios_basics_uninit-register', 'load.verifier.log'), 'utf8'), /R3 !read_ok/, 'verifier log kept');

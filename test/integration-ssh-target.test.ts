@@ -48,6 +48,7 @@ t.test('--accept-new-host-key adds it; scenarios run on the running kernel; a WA
   t.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`), 'known_hosts entry added');
   const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
   t.equal(run.target, `ssh://root@127.0.0.1:${port}`);
+  t.same(run.kernels?.map((k) => [k.name, k.source, /^6\.12\./.test(k.release ?? ''), k.origin]), [["debian-6.12", undefined, true, `the running kernel of ssh root@127.0.0.1:${port}`]], 'a host\'s kernel: its name, no recipe source, its own release');
   const warned = run.scenarios.find((s) => s.file.endsWith('kmsg-warning.yaml'));
   t.equal(warned?.outcome, 'fail');
   t.equal(warned?.crash?.title, 'WARNING in bpf_harness_test_warn (kernel/bpf/harness_test.c:7)');

@@ -7,7 +7,7 @@
 // unless the scenario says exact_logs: true; and a side that failed
 // was run again (--retries), so a failure that did not repeat is a flaky pass, no change.
 import { createTwoFilesPatch } from 'diff';
-import { isFlaky, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
+import { isFlaky, type RunKernel, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
 import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
 import { keepEnd, keepStart, textTable } from '../../common/text-table.js';
@@ -44,6 +44,8 @@ export interface StepComparison {
 export interface Comparison {
   base: string;
   patched: string;
+  /** What each side ran, as its run resolved and opened it (absent from results written before these were kept). */
+  kernels?: { base?: RunKernel; patched?: RunKernel };
   steps: StepComparison[];
   /** selftests scenarios: program by program. */
   programs?: ProgramsComparison;
@@ -152,7 +154,9 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
   const programs = scenarios.some((s) => s.selftests.length) ? comparePrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
   const stepPrograms = run.scenarios.some((r) => r.steps.some((s) => s.programs?.length)) ? compareStepPrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
   const unexpected = steps.filter((s) => !s.expected).length + (programs?.rows.filter((r) => !r.expected).length ?? 0);
-  return { base, patched, steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), unexpected };
+  const kernel = (name: string) => run.kernels?.find((k) => k.name === name);
+  const [bk, pk] = [kernel(base), kernel(patched)];
+  return { base, patched, ...(bk || pk ? { kernels: { ...(bk ? { base: bk } : {}), ...(pk ? { patched: pk } : {}) } } : {}), steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), unexpected };
 }
 
 const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === undefined ? '-' : `${b}/${p}/${d! >= 0 ? '+' : ''}${d}`);
@@ -189,6 +193,9 @@ export function formatComparison(c: Comparison): string {
     ...(c.stepPrograms ? [`${c.stepPrograms.rows.length + c.stepPrograms.unchanged} load step programs: ${c.stepPrograms.rows.length} with stats deltas`] : []),
     ...(c.programs ? [`${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed`] : []),
   ];
+  const ran = (label: string, k?: RunKernel) => k && `${label} ${k.name}: ${[k.release, k.arch, k.origin].filter(Boolean).join(', ')}`;
+  const kernels = [ran('base', c.kernels?.base), ran('patched', c.kernels?.patched)].filter((l): l is string => !!l);
+  if (kernels.length) lines.push('', ...kernels);
   lines.push('', `${parts.join('; ')}, ${c.unexpected} unexpected`);
   return `${lines.join('\n')}\n`;
 }

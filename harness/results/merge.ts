@@ -7,7 +7,7 @@
 // So the merged results.json, written into its outDir, can itself be merged again.
 import path from 'node:path';
 import { BadInputError, displayPath, type Problem } from '../../common/errors.js';
-import type { RunResult, ScenarioResult } from './model.js';
+import type { RunKernel, RunResult, ScenarioResult } from './model.js';
 
 export interface MergeInput {
   /** The results.json the run was read from. */
@@ -43,9 +43,20 @@ export function mergeRuns(inputs: MergeInput[], opts: MergeOptions = {}): RunRes
     durationMs: runs.reduce((t, r) => t + r.durationMs, 0),
     target: joinDistinct(runs.map((r) => r.target))!,
     accel: joinDistinct(runs.map((r) => r.accel)),
+    ...kernelsOf(runs),
     scenarios,
     outDir,
   };
+}
+
+/** Each kernel once, by name, as the first shard that knew most of it says (a shard that opened no pool knows no release). */
+function kernelsOf(runs: RunResult[]): Pick<RunResult, 'kernels'> {
+  const byName = new Map<string, RunKernel>();
+  for (const k of runs.flatMap((r) => r.kernels ?? [])) {
+    const had = byName.get(k.name);
+    if (!had || (!had.release && k.release)) byName.set(k.name, k);
+  }
+  return byName.size ? { kernels: [...byName.values()] } : {};
 }
 
 // Code-unit order, not localeCompare: the same on every machine.

@@ -152,11 +152,29 @@ export interface CrashReport {
   artifact: string;
 }
 
+/**
+ * A kernel of the run as the plan resolved it (name, arch, recipe source kind), with what
+ * its pool found when it opened (release, where it came from): compare and the reports
+ * say what each side ran.
+ */
+export interface RunKernel {
+  name: string;
+  arch: string;
+  /** The recipe's source kind (debian-image, debian-source, git, path); absent for a host's own kernel. */
+  source?: string;
+  /** uname -r, once its pool opened. */
+  release?: string;
+  /** e.g. "linux-source-6.12 6.12.57-1 + 2 patch file(s)", "ssh://ci@host". */
+  origin?: string;
+}
+
 export interface RunResult {
   startedAt: string;
   durationMs: number;
   target: string;
   accel?: string;
+  /** The plan's kernels, in its order (absent in results written before 2026-12-07). */
+  kernels?: RunKernel[];
   scenarios: ScenarioResult[];
   /** Directory holding the artifacts (verifier logs, console log, plan). */
   outDir: string;

@@ -86,6 +86,9 @@ export const runResultSchema = z.object({
   durationMs: ms,
   target: z.string(),
   accel: z.string().optional(),
+  kernels: z.array(z.object({
+    name: z.string(), arch: z.string(), source: z.string().optional(), release: z.string().optional(), origin: z.string().optional(),
+  })).optional(),
   scenarios: z.array(scenario),
   outDir: z.string(),
 });

@@ -11,7 +11,7 @@ import type { PlanEntry } from '../plan.js';
 import type { PlannedKernel } from '../../kernels/resolve.js';
 import type { Reporter, ScenarioRef } from '../results/reporter.js';
 import { emit } from '../../common/progress.js';
-import type { RunResult, ScenarioResult } from '../results/model.js';
+import type { RunKernel, RunResult, ScenarioResult } from '../results/model.js';
 import type { ConfiguredTarget, TargetPool } from '../../targets/registry.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
@@ -61,9 +61,15 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
   const unfinished = (list: PlanEntry[]) => list.filter((e) => !results.some((r) => r.file === e.relFile && r.kernel === e.kernel.name));
   let label: string | undefined;
   let accel: string | undefined;
+  // One pool per kernel, however many arguments named it (a recipe by name and by file).
+  const kernels = [...new Map(entries.map((e) => [e.kernel.name, e.kernel])).values()];
+  const opened = new Map<string, { release?: string; origin?: string }>();
+  const runKernels = (): RunKernel[] => kernels.map((k) => ({
+    name: k.name, arch: k.arch, ...(k.source ? { source: k.source } : {}), ...opened.get(k.name),
+  }));
   const done = (): RunResult => ({
     startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, target: label ?? opts.target.backend.name,
-    accel, scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
+    accel, kernels: runKernels(), scenarios: results, outDir: opts.outDir, ...(interruptedBy() ? { interrupted: interruptedBy() } : {}),
   });
   const runKernel = async (kernel: PlannedKernel) => {
     const mine = entries.filter((e) => e.kernel.name === kernel.name);
@@ -72,6 +78,8 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       const target = opts.kernelTargets?.[kernel.name] ?? opts.target;
       pool = await target.backend.open(target.config, kernel.ref, { outDir: opts.outDir, policy: crashPolicy });
       label = pool.label;
+      const { release, origin } = pool.kernel;
+      opened.set(kernel.name, { ...(release ? { release } : {}), ...(origin ? { origin } : {}) });
       const prepared = await prepare(pool, mine, finish);
       if (prepared.runnable.length) {
         await runOnTargets(pool, prepared, { ...opts, crashPolicy, started }, finish);
@@ -89,8 +97,6 @@ export async function runPlan(entries: PlanEntry[], opts: RunOptions): Promise<R
       await pool?.close();
     }
   };
-  // One pool per kernel, however many arguments named it (a recipe by name and by file).
-  const kernels = [...new Map(entries.map((e) => [e.kernel.name, e.kernel])).values()];
   let badInput: BadInputError | undefined;
   try {
     // --kernel-jobs kernels at a time, each with its own pool; once one meets bad input no other starts.

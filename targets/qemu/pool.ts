@@ -4,28 +4,19 @@ import { join } from 'node:path';
 import type { KernelArtifacts } from '../../kernels/recipe/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
 import { slug } from '../../common/paths.js';
-import { registerBackend, type BackendFlag, type PoolOptions, type TargetPool } from '../registry.js';
+import { registerBackend, type BackendFlag, type OptionsOf, type PoolOptions, type TargetPool } from '../registry.js';
 import { guestImage, SELFTEST_LOADER, type GuestImage } from './image/build.js';
-import { ACCEL_CHOICES, chooseAccel, type Accel, type AccelChoice } from './accel.js';
+import { ACCEL_CHOICES, chooseAccel, type Accel } from './accel.js';
 import { allSnapshots, gcSnapshots } from './snapshot.js';
 import { bootGuest, DEFAULT_MEMORY_MIB } from './target.js';
 
-/** What QEMU guests are told by the command line: the flags below, by their camelCase names. */
-export interface QemuConfig {
-  accel: AccelChoice;
-  memory: number;
-  cpus: number;
-  append?: string;
-  qemuArg: string[];
-  coldBoot: boolean;
-}
 
 // A guest needs some memory to boot at all: a smaller value is a slip, refused before a build.
 const MIN_GUEST_MEMORY_MIB = 64;
 /** One line of printable text (no shell ever sees it, but a newline would be a second line of the command). */
 const printableLine = (why: string, empty = true) => (v: string) => ((!v && !empty) || /[^\x20-\x7e]/.test(v) ? why : undefined);
 
-const QEMU_FLAGS: readonly BackendFlag[] = [
+const QEMU_FLAGS = [
   { name: 'accel', kind: 'choice', choices: ACCEL_CHOICES, default: 'auto', commands: ['run', 'compare', 'reproduce', 'vm up'],
     describe: 'QEMU accelerator; auto probes KVM by booting and falls back to TCG' },
   { name: 'memory', short: 'm', kind: 'int', value: 'MiB', min: MIN_GUEST_MEMORY_MIB, max: 256 * 1024, default: DEFAULT_MEMORY_MIB, commands: ['run', 'vm up'],
@@ -38,7 +29,10 @@ const QEMU_FLAGS: readonly BackendFlag[] = [
     describe: 'one more argument for QEMU, after the harness\'s own (repeatable, one argument each: --qemu-arg -device --qemu-arg virtio-rng-pci)' },
   { name: 'cold-boot', kind: 'switch', commands: ['run', 'compare', 'vm up'],
     describe: 'boot guests cold (the kernel\'s whole boot) instead of restoring them from the snapshot saved after an earlier boot' },
-];
+] as const satisfies readonly BackendFlag[];
+
+/** What QEMU guests are told by the command line: the flags above, by their camelCase names. */
+type QemuConfig = OptionsOf<typeof QEMU_FLAGS>;
 
 class QemuPool implements TargetPool {
   readonly features = { tokenHelper: true };
@@ -50,7 +44,8 @@ class QemuPool implements TargetPool {
   constructor(private readonly art: KernelArtifacts, private readonly config: QemuConfig, private readonly opts: PoolOptions) {}
 
   get kernel() {
-    return { name: this.art.name, config: { file: this.art.config }, includeDirs: this.art.includeDirs ?? [], ...(this.art.tree ? { tree: this.art.tree } : {}) };
+    const a = this.art;
+    return { name: a.name, config: { file: a.config }, includeDirs: a.includeDirs ?? [], release: a.release, origin: a.origin, ...(a.tree ? { tree: a.tree } : {}) };
   }
 
   async selftestLoader() {
@@ -80,14 +75,14 @@ class QemuPool implements TargetPool {
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
-registerBackend<QemuConfig>({
+registerBackend({
   name: 'qemu',
   describe: 'QEMU guests (--target qemu)',
   claims: (target) => target === 'qemu',
   flags: QEMU_FLAGS,
   alsoOwns: ['--keep-failed'],
   kernelsAreRecipes: true,
-  configure: (_, options) => options as unknown as QemuConfig,
+  configure: (_, options): QemuConfig => options,
   planKernels: (_, kernels) => kernels,
   open: async (config, kernel, opts) => new QemuPool(await kernelArtifacts(kernel), config, opts),
   kernelNote: (kernel) => {

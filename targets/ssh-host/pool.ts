@@ -35,7 +35,7 @@ class SshHostPool implements TargetPool {
     return {
       name: this.hk.name,
       config: this.hk.config ? { file: this.hk.config } : { missing: `${this.first?.describe ?? this.url} does not expose its kernel config (/proc/config.gz or /boot/config-RELEASE)` },
-      includeDirs: this.hk.includeDirs ?? [], ...(this.hk.tree ? { tree: this.hk.tree } : {}),
+      includeDirs: this.hk.includeDirs ?? [], release: this.hk.release, origin: this.hk.origin, ...(this.hk.tree ? { tree: this.hk.tree } : {}),
     };
   }
 
@@ -63,28 +63,25 @@ interface SshConfig {
   host: SshHostOptions;
 }
 
-const SSH_FLAGS: readonly BackendFlag[] = [
+const SSH_FLAGS = [
   { name: 'identity', kind: 'text', value: 'keyfile', commands: ['run', 'compare'],
     describe: 'ssh targets: private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)' },
   { name: 'known-hosts', kind: 'text', value: 'file', commands: ['run', 'compare'],
     describe: 'ssh targets: known_hosts file the host key must be in (default: ~/.ssh/known_hosts)' },
   { name: 'accept-new-host-key', kind: 'switch', commands: ['run', 'compare'],
     describe: 'ssh targets: add the key of a host not yet in known_hosts (a changed key is always refused)' },
-];
+] as const satisfies readonly BackendFlag[];
 
-registerBackend<SshConfig>({
+registerBackend({
   name: 'ssh',
   describe: '--target ssh://user@host',
   // Any URL: parseSshTarget names what is wrong with one that is not ssh://.
   claims: (target) => /^[a-z][a-z0-9+.-]*:/i.test(target),
   flags: SSH_FLAGS,
   kernelsAreRecipes: false,
-  configure: (target, o) => ({
+  configure: (target, o): SshConfig => ({
     url: target,
-    host: {
-      address: parseSshTarget(target), identity: o.identity as string | undefined,
-      knownHosts: (o.knownHosts as string | undefined) ?? defaultKnownHosts(), acceptNewHostKey: o.acceptNewHostKey as boolean,
-    },
+    host: { address: parseSshTarget(target), identity: o.identity, knownHosts: o.knownHosts ?? defaultKnownHosts(), acceptNewHostKey: o.acceptNewHostKey },
   }),
   planKernels: (config, kernels) => {
     if (kernels.length > 1) {

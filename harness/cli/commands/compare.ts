@@ -113,7 +113,11 @@ function compareSaved(flags: CompareFlags): { cmp: Comparison; run: RunResult } 
   // One kernel name on both sides (a recipe rebuilt with a change): the base side is told apart.
   const baseName = b.kernel === p.kernel ? `${b.kernel} (base)` : b.kernel;
   const side = (r: RunResult, kernel: string, as: string) => r.scenarios.filter((x) => x.kernel === kernel).map((x) => ({ ...x, kernel: as }));
-  const run: RunResult = { ...p.run, scenarios: [...side(b.run, b.kernel, baseName), ...side(p.run, p.kernel, p.kernel)] };
+  const kernel = (r: RunResult, kernel: string, as: string) => (r.kernels ?? []).filter((k) => k.name === kernel).map((k) => ({ ...k, name: as }));
+  const run: RunResult = {
+    ...p.run, kernels: [...kernel(b.run, b.kernel, baseName), ...kernel(p.run, p.kernel, p.kernel)],
+    scenarios: [...side(b.run, b.kernel, baseName), ...side(p.run, p.kernel, p.kernel)],
+  };
   const { scenarios, relFile } = savedScenarios(run.scenarios);
   return { cmp: compareRuns(run, scenarios, baseName, p.kernel, relFile, flags.threshold), run };
 }
