@@ -12,11 +12,11 @@ import { scratchPid } from '../common/publish.js';
 import { debPath } from '../common/apt.js';
 import { duBytes } from '../common/disk-usage.js';
 import { knownRecipes, recipeFile } from './resolve.js';
-import { resolveRecipe, type ResolvedRecipe } from './recipe/recipe.js';
-import { buildDirPrefix, peekKey, pinnedVersion } from './build/builder.js';
+import { resolveRecipe } from './recipe/recipe.js';
+import { buildDirPrefix } from './build/builder.js';
 import { toolsDir } from './fetch/image-tools.js';
-import { debianImageSourceDir } from './fetch/debian-image.js';
-import { debianSourceDir, importedTrees } from './source/debian-source.js';
+import { importedTrees } from './source/debian-source.js';
+import { kindOf } from './kinds/index.js';
 
 /**
  * Remove built kernels no recipe in kernels/ builds to now (all of them, and the build
@@ -25,20 +25,14 @@ import { debianSourceDir, importedTrees } from './source/debian-source.js';
  * nothing is removed: a kernel takes minutes to build again.
  */
 export async function gcKernels(all: boolean, say: (line: string) => void): Promise<number> {
+  // Asked once, when first needed: --all asks only the source gc, which keeps every tree if a recipe cannot be read.
+  let asked: Promise<InUse> | undefined;
+  const inUse = () => (asked ??= recipesInUse());
   const keep = new Set<string>();
-  // Read once, when first needed: --all asks only the source gc, which keeps every tree if a recipe cannot be read.
-  let known: Recipes | undefined;
-  const recipes: () => Recipes = () => (known ??= knownRecipes().map((name) => ({ name, r: resolveRecipe(recipeFile(name)) })));
   if (!all) {
-    for (const { name, r } of recipes()) {
-      if (r.source.kind === 'debian-image') continue;
-      // A git source never fetched has no key: nothing of it to keep.
-      const key = await peekKey(r).catch((e: Error) => {
-        if (r.source.kind === 'git') return undefined;
-        throw new InfraError(`kernel gc: cannot tell what ${name} builds to (${e.message}); removed nothing`);
-      });
-      if (key) keep.add(key);
-    }
+    const u = await inUse();
+    if ('unknown' in u) throw new InfraError(`kernel gc: ${u.unknown}; removed nothing`);
+    u.builtKeys.forEach((k) => keep.add(k));
   }
   let freed = 0;
   const dirs = [cacheDir('kernels', 'built'), ...(all ? [cacheDir('build')] : [])];
@@ -51,8 +45,32 @@ export async function gcKernels(all: boolean, say: (line: string) => void): Prom
       freed += await removeUnheld(join(dir, e), 'being written now', say);
     }
   }
-  freed += await gcSources(recipes, say);
+  freed += await gcSources(inUse, say);
   return freed;
+}
+
+type InUse = { builtKeys: Set<string>; trees: Set<string> } | { unknown: string };
+
+/** What every known recipe uses of the cache now (each source kind says), or why that cannot be told. */
+async function recipesInUse(): Promise<InUse> {
+  const builtKeys = new Set<string>();
+  const trees = new Set<string>();
+  let names: string[];
+  try {
+    names = knownRecipes();
+  } catch (e) {
+    return { unknown: `cannot list the recipes (${(e as Error).message})` };
+  }
+  for (const name of names) {
+    try {
+      const u = await kindOf(resolveRecipe(recipeFile(name))).inUse();
+      u.builtKeys.forEach((k) => builtKeys.add(k));
+      u.trees.forEach((d) => trees.add(d));
+    } catch (e) {
+      return { unknown: `cannot tell what ${name} uses (${(e as Error).message})` };
+    }
+  }
+  return { builtKeys, trees };
 }
 
 /**
@@ -95,33 +113,16 @@ function removed(p: string, say: (line: string) => void): number {
   return bytes;
 }
 
-type Recipes = { name: string; r: ResolvedRecipe }[];
-
-/** The imported source trees the recipes use now; undefined when that cannot be told (a recipe unreadable, apt failing). */
-async function sourcesInUse(recipes: () => Recipes): Promise<Set<string> | undefined> {
-  const keep = new Set<string>();
-  try {
-    for (const { r } of recipes()) {
-      const s = r.source;
-      const dir = s.kind === 'debian-source' ? await debianSourceDir(s.pkg, r.file, pinnedVersion(s))
-        : s.kind === 'debian-image' ? await debianImageSourceDir(s.pkg, r.file) : undefined;
-      if (dir) keep.add(dir);
-    }
-  } catch {
-    return undefined;
-  }
-  return keep;
-}
-
 /**
  * Debian source trees no recipe uses now (an earlier point release, once apt offers a
  * newer one), each with its .deb, the O= dirs built from it and the tools built from it.
  * Not one a running harness reads (its lease) or builds on or imports (its lock).
  */
-async function gcSources(recipes: () => Recipes, say: (line: string) => void): Promise<number> {
+async function gcSources(inUse: () => Promise<InUse>, say: (line: string) => void): Promise<number> {
   const trees = importedTrees();
   if (!trees.length) return 0;
-  const keep = await sourcesInUse(recipes);
+  const u = await inUse();
+  const keep = 'unknown' in u ? undefined : u.trees;
   if (!keep) {
     say('kept the imported source trees: cannot tell which the recipes use (a recipe unreadable, or apt-cache failing)');
     return 0;

@@ -7,8 +7,7 @@ import { BadInputError } from '../common/errors.js';
 import { InputFileError, readInputText } from '../common/input-file.js';
 import { repoRoot } from '../common/paths.js';
 import type { KernelArtifacts } from './recipe/artifacts.js';
-import { cachedDebianImage, fetchDebianImage } from './fetch/debian-image.js';
-import { buildKernel, cachedBuild } from './build/builder.js';
+import { kindOf } from './kinds/index.js';
 import { resolveRecipe } from './recipe/recipe.js';
 
 export const RECIPE_DIR = join(repoRoot, 'kernels');
@@ -137,7 +136,7 @@ export interface PlannedKernel {
 export function planKernel(ref: string, isRecipe: boolean): PlannedKernel {
   if (!isRecipe) return { name: ref, ref, arch: DEFAULT_ARCH };
   const r = resolveRecipe(recipeFile(ref));
-  return { name: r.name, ref, arch: DEFAULT_ARCH, source: r.source.kind };
+  return { name: r.name, ref, arch: DEFAULT_ARCH, source: kindOf(r).name };
 }
 
 /** A recipe name (one found for the run's scenarios, else kernels/NAME.yaml) or a path to a recipe file. */
@@ -162,14 +161,10 @@ export function checkKernels(names: string[]): void {
 }
 
 export async function kernelArtifacts(nameOrFile: string): Promise<KernelArtifacts> {
-  const recipe = resolveRecipe(recipeFile(nameOrFile));
-  if (recipe.source.kind === 'debian-image') return fetchDebianImage(recipe.name, recipe.source.pkg, recipe.file);
-  return buildKernel(recipe);
+  return kindOf(resolveRecipe(recipeFile(nameOrFile))).artifacts();
 }
 
 /** kernelArtifacts' answer when everything it needs is in the cache already; undefined where it would fetch or build. */
 export async function cachedKernelArtifacts(nameOrFile: string): Promise<KernelArtifacts | undefined> {
-  const recipe = resolveRecipe(recipeFile(nameOrFile));
-  if (recipe.source.kind === 'debian-image') return cachedDebianImage(recipe.name, recipe.source.pkg, recipe.file);
-  return cachedBuild(recipe);
+  return kindOf(resolveRecipe(recipeFile(nameOrFile))).cached();
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { publishOnce } from '../common/publish.js';
 import { readArtifacts, type KernelArtifacts } from '../kernels/recipe/artifacts.js';
-import { builtDir, peekKey, readBuiltKernel } from '../kernels/build/builder.js';
+import { builtDir, readBuiltKernel } from '../kernels/build/builder.js';
+import { kindOf } from '../kernels/kinds/index.js';
 import { resolveRecipe } from '../kernels/recipe/recipe.js';
 import { recipeFile } from '../kernels/resolve.js';
 import { cli } from './helpers/cli.js';
@@ -17,7 +18,7 @@ process.env.BPF_HARNESS_CACHE = cache;
 t.teardown(() => rmSync(cache, { recursive: true, force: true }));
 
 // Worked out before any subtest starts (tap ends the file once they are done).
-const scxKey = await peekKey(resolveRecipe(recipeFile('scx-6.12'))).catch(() => undefined);
+const scxKey = await kindOf(resolveRecipe(recipeFile('scx-6.12'))).key().catch(() => undefined);
 
 const ART: KernelArtifacts = { name: 'k', release: '6.12.0', origin: 'test', bzImage: '/x/bzImage', config: '/x/config' };
 

@@ -15,9 +15,6 @@ import { publishOnce } from '../../common/publish.js';
 import { lease } from '../../common/lease.js';
 import { readArtifacts, type KernelArtifacts } from '../recipe/artifacts.js';
 import type { ResolvedRecipe } from '../recipe/recipe.js';
-import { debianSource, debianSourceIdentity } from '../source/debian-source.js';
-import { gitCachedIdentity, gitSource } from '../source/git-source.js';
-import { pathSource } from '../source/path-source.js';
 import type { SourceTree } from '../source/tree.js';
 import { cacheKey, configHash, toolchainVersions } from './cache-key.js';
 import { configure } from './config.js';
@@ -34,25 +31,14 @@ export interface BuiltKernel extends KernelArtifacts {
   buildLog: string;
 }
 
-export async function sourceTree(recipe: ResolvedRecipe): Promise<SourceTree> {
-  const s = recipe.source;
-  switch (s.kind) {
-    case 'debian-source': return debianSource(s.pkg, recipe.file, pinnedVersion(s));
-    case 'git': return gitSource(s.url, s.ref);
-    case 'path': return pathSource(s.dir, recipe.file);
-    default: throw new Error(`${s.kind} sources are not built`);
-  }
-}
-
-export const pinnedVersion = (s: { version?: string }) => (s.version ? { version: s.version, pinned: true } : undefined);
-
 /** The start of the name of every O= dir built from the tree at treeDir (plain characters: make reads '=' in a path as an assignment). */
 export const buildDirPrefix = (treeDir: string) =>
   `${basename(treeDir).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}-${createHash('sha256').update(treeDir).digest('hex').slice(0, 8)}-`;
 
 export const builtDir = (key: string) => cacheDir('kernels', 'built', key);
 
-function readBuilt(key: string, name: string): BuiltKernel | undefined {
+/** The kernel built under key, named as the recipe asking for it (two recipes may build the same). */
+export function readBuilt(key: string, name: string): BuiltKernel | undefined {
   const b = readBuiltKernel(key);
   return b && { ...b, name };
 }
@@ -66,17 +52,13 @@ function keyOf(recipe: ResolvedRecipe, sourceIdentity: string, patches: string[]
 }
 
 /**
- * The key a recipe would build under now, without importing or fetching anything
- * (a git source counts as its last fetch); undefined when that cannot be known.
+ * The key the recipe builds under from a source of this identity, without fetching
+ * anything (a lore series counts only when fetched before); undefined when that cannot be known.
  */
-export async function peekKey(recipe: ResolvedRecipe): Promise<string | undefined> {
+export async function builtKey(recipe: ResolvedRecipe, sourceIdentity: string): Promise<string | undefined> {
   if (!recipe.config) return undefined;
-  const s = recipe.source;
-  const identity = s.kind === 'debian-source' ? (await debianSourceIdentity(s.pkg, recipe.file, pinnedVersion(s))).identity
-    : s.kind === 'git' ? await gitCachedIdentity(s.url, s.ref)
-      : s.kind === 'path' ? (await pathSource(s.dir, recipe.file)).identity : undefined;
   const files = await seriesFiles(recipe.patches, false);
-  return identity && files && keyOf(recipe, identity, files, await toolchainVersions());
+  return files && keyOf(recipe, sourceIdentity, files, await toolchainVersions());
 }
 
 /** The built kernel under key; undefined when absent or corrupt (then it is built again). */
@@ -84,27 +66,21 @@ export function readBuiltKernel(key: string): BuiltKernel | undefined {
   return readArtifacts<BuiltKernel>(join(builtDir(key), 'artifacts.json'), ['key', 'createdAt', 'buildLog']);
 }
 
-/** The kernel buildKernel would give, when it is built already (nothing is fetched or built). */
-export async function cachedBuild(recipe: ResolvedRecipe): Promise<BuiltKernel | undefined> {
-  const key = await peekKey(recipe);
-  return key ? readBuilt(key, recipe.name) : undefined;
-}
-
-/** The key this recipe builds under, and the tree it builds from. */
-export async function recipeKey(recipe: ResolvedRecipe): Promise<{ key: string; tree: SourceTree; patches: string[] }> {
+/** The key this recipe builds under from this tree, and its patch files. */
+async function recipeKey(recipe: ResolvedRecipe, tree: SourceTree): Promise<{ key: string; patches: string[] }> {
   if (!recipe.config) throw new BadInputError(`${recipe.file}: a recipe that builds needs config:`, { file: recipe.file });
-  const tree = await sourceTree(recipe);
   const patches = (await seriesFiles(recipe.patches))!;
   if (!tree.owned && patches.length) {
     throw new BadInputError(`${recipe.file}: patches cannot be applied to a path: source (the harness never modifies your tree)`, {
       file: recipe.file, hint: 'apply them in your tree (git am), or use a git: or debian-source: source',
     });
   }
-  return { key: keyOf(recipe, tree.identity, patches, await toolchainVersions()), tree, patches };
+  return { key: keyOf(recipe, tree.identity, patches, await toolchainVersions()), patches };
 }
 
-export async function buildKernel(recipe: ResolvedRecipe): Promise<BuiltKernel> {
-  const { key, tree, patches } = await recipeKey(recipe);
+/** The recipe's kernel built from tree (its source kind fetched or imported it), or taken from the cache. */
+export async function buildKernel(recipe: ResolvedRecipe, tree: SourceTree): Promise<BuiltKernel> {
+  const { key, patches } = await recipeKey(recipe, tree);
   // kernel gc leaves a kernel alone while a run uses it.
   lease(builtDir(key));
   const hit = readBuilt(key, recipe.name);

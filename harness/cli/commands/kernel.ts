@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import { checkKernels, kernelArtifacts, knownRecipes, recipeFile } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
-import { builtDir, peekKey, readBuiltKernel } from '../../../kernels/build/builder.js';
+import { kindOf } from '../../../kernels/kinds/index.js';
 import { gcKernels } from '../../../kernels/gc.js';
 import { allBackends } from '../../../targets/backends/index.js';
-import { duBytes } from '../../../common/disk-usage.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
@@ -17,16 +16,8 @@ export async function kernelList(): Promise<number> {
   process.stdout.write(`${'NAME'.padEnd(24)} ${'SOURCE'.padEnd(14)} STATE\n`);
   for (const name of knownRecipes()) {
     const r = resolveRecipe(recipeFile(name));
-    let state: string;
-    if (r.source.kind === 'debian-image') {
-      state = `prebuilt package ${r.source.pkg}`;
-    } else {
-      const key = await peekKey(r).catch(() => undefined);
-      const b = key ? readBuiltKernel(key) : undefined;
-      state = b ? `built ${b.createdAt.slice(0, 16).replace('T', ' ')}  ${b.release}  ${mb(duBytes(builtDir(b.key)))}  (${b.key})`
-        : key ? `not built (${key})` : 'not built (source not fetched yet)';
-    }
-    process.stdout.write(`${name.padEnd(24)} ${r.source.kind.padEnd(14)} ${state}${notesOf(name)}\n`);
+    const kind = kindOf(r);
+    process.stdout.write(`${name.padEnd(24)} ${kind.name.padEnd(14)} ${await kind.state()}${notesOf(name)}\n`);
   }
   return 0;
 }
