@@ -15,16 +15,16 @@ import { buildProgram } from '../harness/programs/build.js';
 import { repoRoot } from '../common/paths.js';
 import { setQuiet } from '../common/progress.js';
 import { runScenario } from '../harness/runner/scenario.js';
-import { loadCrashPolicy } from '../targets/crash/policy.js';
+import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { loadScenario } from '../harness/scenario/load.js';
-import { clientKey } from '../targets/transport/keys.js';
+import { clientKey } from '../vm/transport/keys.js';
 import { kernelArtifacts } from '../kernels/resolve.js';
-import { guestImage } from '../targets/qemu/image/build.js';
-import { chooseAccel } from '../targets/qemu/accel.js';
-import { freePort } from '../targets/qemu/ports.js';
+import { guestImage } from '../vm/qemu/image/build.js';
+import { chooseAccel } from '../vm/qemu/accel.js';
+import { freePort } from '../vm/qemu/ports.js';
 import { spawnGuarded } from '../common/processes.js';
-import { allSnapshots } from '../targets/qemu/snapshot.js';
-import { QemuTarget, qemuArgs } from '../targets/qemu/target.js';
+import { allSnapshots } from '../vm/qemu/snapshot.js';
+import { QemuTarget, qemuArgs } from '../vm/qemu/target.js';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '3' }, loads: { type: 'string', default: '10' }, kernel: { type: 'string', default: 'debian-6.12' } },

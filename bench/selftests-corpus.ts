@@ -15,11 +15,11 @@ import { compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR } from '../
 import type { SelftestPlan } from '../harness/selftests/run.js';
 import { readRunnerOptions } from '../harness/selftests/runner-options.js';
 import { loadScenario } from '../harness/scenario/load.js';
-import { loadCrashPolicy } from '../targets/crash/policy.js';
+import { loadCrashPolicy } from '../vm/crash/policy.js';
 import { kernelArtifacts } from '../kernels/resolve.js';
-import { guestImage, SELFTEST_LOADER } from '../targets/qemu/image/build.js';
-import { chooseAccel } from '../targets/qemu/accel.js';
-import { QemuTarget } from '../targets/qemu/target.js';
+import { guestImage, SELFTEST_LOADER } from '../vm/qemu/image/build.js';
+import { chooseAccel } from '../vm/qemu/accel.js';
+import { QemuTarget } from '../vm/qemu/target.js';
 
 const { values } = parseArgs({
   options: {

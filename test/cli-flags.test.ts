@@ -8,8 +8,8 @@ import t from 'tap';
 import { COMPARE_REPORTERS } from '../harness/cli/commands/compare.js';
 import { FLAG_MAX } from '../harness/cli/flags.js';
 import { REPORTERS } from '../harness/reporters/reporter.js';
-import { ACCEL_CHOICES } from '../targets/qemu/accel.js';
-import { allBackends } from '../targets/backends/index.js';
+import { ACCEL_CHOICES } from '../vm/qemu/accel.js';
+import { allBackends } from '../vm/backends/index.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-flags-'));

@@ -1,14 +1,14 @@
-// The crash policy (targets/crash/policy.yaml) and the scanner, on a recorded console log
+// The crash policy (vm/crash/policy.yaml) and the scanner, on a recorded console log
 // and on single lines in the formats the kernel prints them (see each case).
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCrashPolicy } from '../targets/crash/policy.js';
-import { findCrash } from '../targets/crash/scan.js';
-import { LineLog, MAX_LINE } from '../targets/crash/line-log.js';
-import { ConsoleLog } from '../targets/qemu/console.js';
-import { kmsgText } from '../targets/transport/kernel-log.js';
+import { loadCrashPolicy } from '../vm/crash/policy.js';
+import { findCrash } from '../vm/crash/scan.js';
+import { LineLog, MAX_LINE } from '../vm/crash/line-log.js';
+import { ConsoleLog } from '../vm/qemu/console.js';
+import { kmsgText } from '../vm/transport/kernel-log.js';
 import { BadInputError } from '../common/errors.js';
 import { fixture } from './helpers/cli.js';
 

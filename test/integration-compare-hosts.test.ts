@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelArtifacts } from '../kernels/resolve.js';
-import { guestImage } from '../targets/qemu/image/build.js';
-import { chooseAccel } from '../targets/qemu/accel.js';
-import { QemuTarget } from '../targets/qemu/target.js';
-import { clientKey } from '../targets/transport/keys.js';
+import { guestImage } from '../vm/qemu/image/build.js';
+import { chooseAccel } from '../vm/qemu/accel.js';
+import { QemuTarget } from '../vm/qemu/target.js';
+import { clientKey } from '../vm/transport/keys.js';
 import type { Comparison } from '../harness/compare/compare.js';
 import { cli, outDir } from './helpers/cli.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { cli, fixture, outDir } from './helpers/cli.js';
 import { kernelArtifacts } from '../kernels/resolve.js';
-import { selftestTools } from '../targets/helpers/selftest-helper.js';
+import { selftestTools } from '../vm/helpers/selftest-helper.js';
 import type { RunResult } from '../harness/results/model.js';
 import { VERISTAT_COLUMNS } from '../harness/results/csv.js';
 

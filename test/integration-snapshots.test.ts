@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelArtifacts } from '../kernels/resolve.js';
-import { guestImage } from '../targets/qemu/image/build.js';
-import { chooseAccel } from '../targets/qemu/accel.js';
-import { allSnapshots, removeSnapshot, type Snapshot } from '../targets/qemu/snapshot.js';
-import { QemuTarget, type QemuOptions } from '../targets/qemu/target.js';
+import { guestImage } from '../vm/qemu/image/build.js';
+import { chooseAccel } from '../vm/qemu/accel.js';
+import { allSnapshots, removeSnapshot, type Snapshot } from '../vm/qemu/snapshot.js';
+import { QemuTarget, type QemuOptions } from '../vm/qemu/target.js';
 import { cli } from './helpers/cli.js';
 
 const art = await kernelArtifacts('debian-6.12');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CLI, cli, outDir } from './helpers/cli.js';
 import { repoRoot } from '../common/paths.js';
 import { processes as procs, sleep } from './helpers/procs.js';
-import { freePort } from '../targets/qemu/ports.js';
+import { freePort } from '../vm/qemu/ports.js';
 import type { RunResult } from '../harness/results/model.js';
 
 const USER = 'bpfh-sudo-test';

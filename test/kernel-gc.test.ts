@@ -81,7 +81,7 @@ t.test('snapshots go with their kernel: gone kernel, unreadable or dead save rem
   const orphan = snapshot('0000000000000002', join(cache, 'kernels', 'built', 'gone', 'bzImage'));
   const unreadable = snapshot('0000000000000003', undefined);
   const deadSave = snapshot('0000000000000004.tmp-999999999', kernel);
-  const { gcSnapshots } = await import('../targets/qemu/snapshot.js');
+  const { gcSnapshots } = await import('../vm/qemu/snapshot.js');
   const first = gcSnapshots(false);
   const after = [kept, orphan, unreadable, deadSave].map((d) => existsSync(d));
   gcSnapshots(true);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { InfraError } from '../common/errors.js';
-import { hostKeyCheck, knownKeys } from '../targets/ssh-host/known-hosts.js';
+import { hostKeyCheck, knownKeys } from '../vm/ssh-host/known-hosts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'known-hosts-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -24,16 +24,16 @@ function imports(file: string): string[] {
 const LAYERS: [string, RegExp][] = [
   ['common', /^common\//],
   ['kernels', /^kernels\//],
-  ['the target interface', /^targets\/(target|session|registry)\.ts$|^targets\/(transport|crash)\//],
-  ['the guest helpers', /^targets\/helpers\//],
-  ['a backend', /^targets\/(qemu|ssh-host|fake)\//],
-  ['the backend list', /^targets\/backends\//],
+  ['the target interface', /^vm\/(target|session|registry)\.ts$|^vm\/(transport|crash)\//],
+  ['the guest helpers', /^vm\/helpers\//],
+  ['a backend', /^vm\/(qemu|ssh-host|fake)\//],
+  ['the backend list', /^vm\/backends\//],
   ['harness', /^harness\//],
 ];
 const layerOf = (f: string) => LAYERS.findIndex(([, re]) => re.test(f));
-const BACKEND = /^targets\/(qemu|ssh-host|fake)\//;
+const BACKEND = /^vm\/(qemu|ssh-host|fake)\//;
 const backendOf = (f: string) => BACKEND.exec(f)?.[1];
-const PRODUCT = ['common', 'kernels', 'targets', 'harness'];
+const PRODUCT = ['common', 'kernels', 'vm', 'harness'];
 
 t.test('every file of the product is in a layer', async (t) => {
   t.same(PRODUCT.flatMap(sources).filter((f) => layerOf(f) < 0), []);
@@ -45,9 +45,9 @@ t.test('no file imports from a layer above its own', async (t) => {
 });
 
 t.test('a backend imports no other backend, and harness/ none at all (only the registry and the backend list)', async (t) => {
-  const wrong = PRODUCT.flatMap(sources).filter((f) => !f.startsWith('targets/backends/')).flatMap((f) => imports(f).filter((i) => backendOf(i) && backendOf(i) !== backendOf(f)).map((i) => `${f} -> ${i}`));
+  const wrong = PRODUCT.flatMap(sources).filter((f) => !f.startsWith('vm/backends/')).flatMap((f) => imports(f).filter((i) => backendOf(i) && backendOf(i) !== backendOf(f)).map((i) => `${f} -> ${i}`));
   t.same(wrong, [], 'no import of another backend');
-  const helpers = sources('harness').flatMap((f) => imports(f).filter((i) => /^targets\/helpers\//.test(i)).map((i) => `${f} -> ${i}`));
+  const helpers = sources('harness').flatMap((f) => imports(f).filter((i) => /^vm\/helpers\//.test(i)).map((i) => `${f} -> ${i}`));
   t.same(helpers, [], 'the guest helpers are the backends\' business');
 });
 
@@ -82,9 +82,9 @@ t.test('no folder imports another that imports it back, directly or by a detour'
 
 t.test('every path docs/architecture.md names exists', async (t) => {
   const page = readFileSync(join(repoRoot, 'docs', 'architecture.md'), 'utf8');
-  const named = [...page.matchAll(/`((?:common|harness|targets|kernels|test)\/[^`\s]*)`/g)].map((m) => m[1]!);
+  const named = [...page.matchAll(/`((?:common|harness|vm|kernels|test)\/[^`\s]*)`/g)].map((m) => m[1]!);
   t.ok(named.length > 20, `the page names ${named.length} paths`);
-  const missing = named.filter((p) => !existsSync(join(repoRoot, p)) && !existsSync(join(repoRoot, 'harness', p)) && !existsSync(join(repoRoot, 'targets', p)));
+  const missing = named.filter((p) => !existsSync(join(repoRoot, p)) && !existsSync(join(repoRoot, 'harness', p)) && !existsSync(join(repoRoot, 'vm', p)));
   t.same(missing, [], 'each exists');
 });
 

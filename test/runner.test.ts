@@ -1,4 +1,4 @@
-// The runner against fake targets (targets/fake/backend.ts): how scenarios are shared
+// The runner against fake targets (vm/fake/backend.ts): how scenarios are shared
 // among workers, when a target is replaced, boot retries and boot failures, the pool's
 // capacity. Milliseconds a case, no QEMU.
 import t from 'tap';
@@ -9,7 +9,7 @@ import { buildPlan } from '../harness/plan.js';
 import type { Reporter } from '../harness/reporters/reporter.js';
 import type { RunResult } from '../harness/results/model.js';
 import { runPlan } from '../harness/runner/run.js';
-import { fakeTargets, type FakeScript } from '../targets/fake/backend.js';
+import { fakeTargets, type FakeScript } from '../vm/fake/backend.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runner-test-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));

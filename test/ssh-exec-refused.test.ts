@@ -5,7 +5,7 @@
 // times, then prints WORD.
 import ssh2 from 'ssh2';
 import t from 'tap';
-import { SshConnection, SshLostError } from '../targets/transport/ssh.js';
+import { SshConnection, SshLostError } from '../vm/transport/ssh.js';
 
 const asked = new Map<string, number>();
 const hostKey = ssh2.utils.generateKeyPairSync('ed25519');

@@ -12,9 +12,9 @@ import { formatScenarioDetails } from '../harness/reporters/format.js';
 import type { ScenarioContext } from '../harness/runner/context.js';
 import { runRunStep } from '../harness/runner/steps.js';
 import type { Scenario, RunStep } from '../harness/scenario/types.js';
-import type { Target } from '../targets/target.js';
-import { STEP_OUTPUT_LIMIT } from '../targets/transport/capped-output.js';
-import { SshConnection } from '../targets/transport/ssh.js';
+import type { Target } from '../vm/target.js';
+import { STEP_OUTPUT_LIMIT } from '../vm/transport/capped-output.js';
+import { SshConnection } from '../vm/transport/ssh.js';
 
 const CHUNK = 64 * 1024;
 

@@ -2,7 +2,7 @@
 // (--print shows the bpffs delegate options it would set; bad usage exits 2).
 import t from 'tap';
 import { execa } from 'execa';
-import { tokenHelper } from '../targets/helpers/guest-helpers.js';
+import { tokenHelper } from '../vm/helpers/guest-helpers.js';
 
 const helper = await tokenHelper();
 const run = (args: string[]) => execa(helper, args, { reject: false, all: true });

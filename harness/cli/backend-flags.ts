@@ -1,10 +1,10 @@
-// The backends' own flags (targets/registry.ts: BackendFlag) as commander options: the CLI
+// The backends' own flags (vm/registry.ts: BackendFlag) as commander options: the CLI
 // knows no backend, it asks the registry which flags each command offers. Values are
 // checked as the command line is read (exit 2, naming the flag); a flag not given stays
 // undefined, so backendFor tells it from a default and fills that in.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { allBackends } from '../../targets/backends/index.js';
-import { flagValueProblem, type BackendFlag, type TargetCommand } from '../../targets/registry.js';
+import { allBackends } from '../../vm/backends/index.js';
+import { flagValueProblem, type BackendFlag, type TargetCommand } from '../../vm/registry.js';
 import { parseIntFlag } from './flags.js';
 
 function optionOf(f: BackendFlag): Option {

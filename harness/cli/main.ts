@@ -81,7 +81,7 @@ function program(setExit: (n: number) => void): Command {
     .argument('[path...]', 'scenario files or directories'))
     .option('-k, --kernel <name|file>', 'kernel recipe to run on (repeatable); overrides the scenarios\' kernels:', collect, [])
     .option('--target <target>', 'where to run: qemu (guests of each kernel) or ssh://user@host[:port] (that machine\'s running kernel; never rebooted)', 'qemu')
-    .option('--crash-policy <file>', 'crash policy instead of targets/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
+    .option('--crash-policy <file>', 'crash policy instead of vm/crash/policy.yaml (regexes for panics, Oops, BUG, WARNING, ... and an allow-list)')
     .addOption(reporterOption('default: spec on stdout, and junit.xml and report.html under --out'))
     .option('-o, --out <dir>', 'artifacts directory, new or empty (verifier logs, console log, plan, results.json; default out/run-DATE-TIME)', undefined)
     .option('--force', FORCE)

@@ -14,7 +14,7 @@ import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
 import type { ProgramResult } from '../results/model.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
-import { backendFor } from '../../targets/backends/index.js';
+import { backendFor } from '../../vm/backends/index.js';
 
 export interface BisectPoint {
   /** Patches applied on top of the base (0 = the base itself). */

@@ -1,9 +1,9 @@
 // Text shared by the reporters: counts, durations, and the plain-text account of a
 // scenario's failures (spec prints it, junit puts it in <failure>, tap has YAML).
 
-import { STEP_OUTPUT_LIMIT } from '../../targets/transport/capped-output.js';
+import { STEP_OUTPUT_LIMIT } from '../../vm/transport/capped-output.js';
 import type { Failure, Outcome, ProgramResult, RunResult, ScenarioResult } from '../results/model.js';
-import { SOURCE_NAMES } from '../../targets/crash/scan.js';
+import { SOURCE_NAMES } from '../../vm/crash/scan.js';
 import { LABEL, failedTries, headline, programName, triesNote } from '../results/headline.js';
 import { isFlaky } from '../results/model.js';
 

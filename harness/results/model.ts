@@ -119,7 +119,7 @@ export interface ScenarioResult {
   network?: boolean;
   /** The guest never came up for this scenario: the crash title the console showed, or what happened instead (the reason says `boot failed: TITLE`). */
   bootFailed?: string;
-  /** The kernel crashed while the scenario ran (crash policy, targets/crash/policy.yaml). */
+  /** The kernel crashed while the scenario ran (crash policy, vm/crash/policy.yaml). */
   crash?: CrashReport;
   /** Crashes the scenario declares known on this kernel (known_crashes), seen while it ran: reported, not failed. */
   knownCrashes?: { title: string; why: string; artifact: string }[];

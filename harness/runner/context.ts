@@ -1,9 +1,9 @@
 // What a scenario's steps share while they run on one target.
-import type { CrashPolicy } from '../../targets/crash/policy.js';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { SelftestPlan } from '../selftests/run.js';
-import type { Target } from '../../targets/target.js';
+import type { Target } from '../../vm/target.js';
 import type { Scenario } from '../scenario/types.js';
-import { shellQuote } from '../../targets/transport/ssh.js';
+import { shellQuote } from '../../vm/transport/ssh.js';
 
 export interface ScenarioContext {
   target: Target;

@@ -12,7 +12,7 @@ import type { ScenarioResult } from '../results/model.js';
 import { btfObject, compileSelftest, selftestFiles, selftestTree, SELFTESTS_DIR, type Compiled } from '../selftests/compile.js';
 import type { SelftestPlan } from '../selftests/run.js';
 import { readRunnerOptions } from '../selftests/runner-options.js';
-import type { PoolKernel, TargetPool } from '../../targets/registry.js';
+import type { PoolKernel, TargetPool } from '../../vm/registry.js';
 import { readKconfig, unmetKconfig } from './kconfig.js';
 import { unrunResult } from './unrun.js';
 

@@ -3,7 +3,7 @@
 // capabilities (inheritable + ambient, so they survive exec of bpftool or sh);
 // `{token: {...}}` is uid 1000 in its own user namespace with a BPF token.
 import type { Privilege } from '../scenario/types.js';
-import { shellQuote } from '../../targets/transport/ssh.js';
+import { shellQuote } from '../../vm/transport/ssh.js';
 
 export const GUEST_USER = { uid: 1000, gid: 1000 };
 
@@ -24,7 +24,7 @@ export function privilegePrefix(as: Privilege): string {
     return `${SETPRIV} ${ids} --inh-caps=${shellQuote(caps)} --ambient-caps=${shellQuote(caps)} -- `;
   }
   // The helper drops to uid 1000 in a new user namespace with a delegated bpffs mounted
-  // and passed to libbpf (targets/helpers/guest/token/bpf-harness-token.c).
+  // and passed to libbpf (vm/helpers/guest/token/bpf-harness-token.c).
   const t = as.token;
   const lists = (['cmds', 'maps', 'progs', 'attachs'] as const)
     .filter((k) => t[k]?.length)

@@ -4,7 +4,7 @@
 // whole flow, stage by stage: docs/architecture.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCrashPolicy } from '../../targets/crash/policy.js';
+import { loadCrashPolicy } from '../../vm/crash/policy.js';
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import type { PlanEntry } from '../plan.js';
@@ -12,7 +12,7 @@ import type { PlannedKernel } from '../../kernels/resolve.js';
 import type { Reporter, ScenarioRef } from '../results/reporter.js';
 import { emit } from '../../common/progress.js';
 import type { RunKernel, RunResult, ScenarioResult } from '../results/model.js';
-import type { ConfiguredTarget, TargetPool } from '../../targets/registry.js';
+import type { ConfiguredTarget, TargetPool } from '../../vm/registry.js';
 import { prepare } from './prepare.js';
 import { unrunResult } from './unrun.js';
 import { errorResult, runOnTargets, type WorkerOptions } from './workers.js';
@@ -29,7 +29,7 @@ export interface RunOptions {
   freshGuests?: boolean;
   /** --retries: see WorkerOptions.retries. */
   retries?: number;
-  /** A crash policy file instead of targets/crash/policy.yaml. */
+  /** A crash policy file instead of vm/crash/policy.yaml. */
   crashPolicy?: string;
   reporter: Reporter;
   /** How many kernels run at once, each on its own pool of --jobs targets (default 1). */

@@ -2,16 +2,16 @@
 // sysctls put back; the kernel's messages meanwhile are scanned for crashes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findCrash, SOURCE_NAMES, type Crash } from '../../targets/crash/scan.js';
+import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../../common/errors.js';
 import { compileLinear } from '../../common/linear-regex.js';
 import type { Scenario } from '../scenario/types.js';
 import type { ProgramResult, ScenarioResult, StepResult } from '../results/model.js';
 import { runSelftests } from '../selftests/run.js';
-import type { Target } from '../../targets/target.js';
-import { shellQuote, SshLostError, SshTimeoutError } from '../../targets/transport/ssh.js';
-import type { LineLog } from '../../targets/crash/line-log.js';
-import type { CrashPolicy } from '../../targets/crash/policy.js';
+import type { Target } from '../../vm/target.js';
+import { shellQuote, SshLostError, SshTimeoutError } from '../../vm/transport/ssh.js';
+import type { LineLog } from '../../vm/crash/line-log.js';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import { cleanupCommand, dmesgMarker, endMarker, foldsCleanup, mayHoldSchedExt, type ScenarioContext } from './context.js';
 import { effectiveExpect } from './expect.js';
 import { runDmesgStep, runLoadStep, runRunStep } from './steps.js';

@@ -7,12 +7,12 @@ import { tail } from '../expect/excerpt.js';
 import { normalizeLog } from '../expect/normalize.js';
 import type { Failure, StepProgram, StepResult } from '../results/model.js';
 import type { DmesgStep, Expect, LoadStep, ProgramSource, RunStep } from '../scenario/types.js';
-import { shellQuote, type ExecResult } from '../../targets/transport/ssh.js';
-import { STEP_OUTPUT_LIMIT } from '../../targets/transport/capped-output.js';
+import { shellQuote, type ExecResult } from '../../vm/transport/ssh.js';
+import { STEP_OUTPUT_LIMIT } from '../../vm/transport/capped-output.js';
 import { cleanupCommand, dmesgMarker, type ScenarioContext } from './context.js';
 import { goldenPath, judgeGolden } from './golden.js';
 import { GUEST_USER, isRoot, privilegePrefix } from './privilege.js';
-import { stripTimestamp } from '../../targets/crash/scan.js';
+import { stripTimestamp } from '../../vm/crash/scan.js';
 
 const LOAD_TIMEOUT_MS = 120000;
 const RUN_TIMEOUT_MS = 60000;

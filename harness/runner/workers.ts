@@ -8,7 +8,7 @@
 // is run again on a fresh target (--retries more times, 2 by default): a failure that
 // repeats stays a failure, one that does not is a pass marked flaky with its failed tries.
 import { join } from 'node:path';
-import type { CrashPolicy } from '../../targets/crash/policy.js';
+import type { CrashPolicy } from '../../vm/crash/policy.js';
 import { BootError, InfraError } from '../../common/errors.js';
 import { interruptedBy } from '../../common/interrupt.js';
 import { slug } from '../../common/paths.js';
@@ -16,8 +16,8 @@ import type { PlanEntry } from '../plan.js';
 import { progress } from '../../common/progress.js';
 import { headline } from '../results/headline.js';
 import type { ScenarioResult, Tries } from '../results/model.js';
-import type { Target } from '../../targets/target.js';
-import type { TargetPool } from '../../targets/registry.js';
+import type { Target } from '../../vm/target.js';
+import type { TargetPool } from '../../vm/registry.js';
 import type { Prepared } from './prepare.js';
 import { runScenario } from './scenario.js';
 import { unrunResult } from './unrun.js';

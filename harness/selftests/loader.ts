@@ -1,4 +1,4 @@
-// The selftest loader's protocol (targets/helpers/guest/selftest/bpf-harness-selftest.c): what the
+// The selftest loader's protocol (vm/helpers/guest/selftest/bpf-harness-selftest.c): what the
 // harness sends on its stdin for a batch of objects, and what comes back per case.
 
 export interface LoaderCase {

@@ -17,8 +17,8 @@ import { prepareOutDir } from '../out-dir.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { writeCsvs } from './run.js';
-import { backendFor } from '../../../targets/backends/index.js';
-import type { ConfiguredTarget } from '../../../targets/registry.js';
+import { backendFor } from '../../../vm/backends/index.js';
+import type { ConfiguredTarget } from '../../../vm/registry.js';
 
 /** What compare's and reproduce's --reporter take. */
 export const COMPARE_REPORTERS = ['text', 'json', 'junit'] as const;

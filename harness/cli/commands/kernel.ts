@@ -5,7 +5,7 @@ import { ensureCacheWritable } from '../../../common/writable-dir.js';
 import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { kindOf } from '../../../kernels/kinds/index.js';
 import { gcKernels } from '../../../kernels/gc.js';
-import { allBackends } from '../../../targets/backends/index.js';
+import { allBackends } from '../../../vm/backends/index.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { BadInputError, InfraError } from '../../../common/errors.js';
 import { untilSignal } from '../../../common/interrupt.js';
 import { cacheDir } from '../../../common/paths.js';
-import { clientKey } from '../../../targets/transport/keys.js';
+import { clientKey } from '../../../vm/transport/keys.js';
 import { checkKernels } from '../../../kernels/resolve.js';
 import { ensureCacheWritable } from '../../../common/writable-dir.js';
-import { backendFor } from '../../../targets/backends/index.js';
-import { loadCrashPolicy } from '../../../targets/crash/policy.js';
-import type { LoginInfo } from '../../../targets/target.js';
+import { backendFor } from '../../../vm/backends/index.js';
+import { loadCrashPolicy } from '../../../vm/crash/policy.js';
+import type { LoginInfo } from '../../../vm/target.js';
 
 interface VmState {
   pid: number;

@@ -1,5 +1,5 @@
 // The guest image: an initramfs of busybox, dropbear, bpftool (with their shared
-// libraries), the kernel's network modules, and the init scripts in targets/qemu/image/guest/.
+// libraries), the kernel's network modules, and the init scripts in vm/qemu/image/guest/.
 // Cached by a hash of its content; the SSH host key is made once per image.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ import { selftestTools } from '../../helpers/selftest-helper.js';
 import { guestHelper, guestHelperPath } from '../../helpers/guest-helpers.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
 
-/** Where the selftest loader lives in guests (targets/helpers/guest/selftest/bpf-harness-selftest.c). */
+/** Where the selftest loader lives in guests (vm/helpers/guest/selftest/bpf-harness-selftest.c). */
 export const SELFTEST_LOADER = '/bin/bpf-harness-selftest';
 
 export interface GuestImage {
@@ -70,7 +70,7 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
   // The NIC's modules, then the recipe's own (bpf_testmod for the selftests kernel).
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, [...GUEST_MODULES, ...(kernel.bootModules ?? [])]) : [];
   for (const m of modules) files.push({ guest: `/lib/modules/${m}`, host: join(kernel.modulesDir!, m), mode: 0o644 });
-  const guestSrc = join(repoRoot, 'targets', 'qemu', 'image', 'guest');
+  const guestSrc = join(repoRoot, 'vm', 'qemu', 'image', 'guest');
   files.push(
     { guest: '/etc/inittab', host: join(guestSrc, 'inittab'), mode: 0o644 },
     { guest: '/etc/init.d/rcS', host: join(guestSrc, 'rcS'), mode: 0o755 },

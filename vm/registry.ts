@@ -1,6 +1,6 @@
 // Where scenarios run: a pool of targets for one kernel, made by a backend. A backend
-// registers itself under the --target values it serves (QEMU guests: targets/qemu/pool.ts;
-// SSH hosts: targets/ssh-host/pool.ts; the runner's tests add a fake one), so the runner
+// registers itself under the --target values it serves (QEMU guests: vm/qemu/pool.ts;
+// SSH hosts: vm/ssh-host/pool.ts; the runner's tests add a fake one), so the runner
 // never asks which kind it has: it asks the pool what the kernel is, what it supports,
 // how many targets it can hold, and for targets (docs/architecture.md, step 2).
 import { BadInputError } from '../common/errors.js';
@@ -177,7 +177,7 @@ export function registerBackend<C, F extends readonly BackendFlag[]>(b: TargetBa
   if (!backends.some((x) => x.name === b.name)) backends.push(b as unknown as TargetBackend);
 }
 
-/** The backends registered so far (those of targets/backends/ once it is imported). */
+/** The backends registered so far (those of vm/backends/ once it is imported). */
 export const allBackends = (): readonly TargetBackend[] => backends;
 
 /** Every flag a backend owns, as written on the command line. */

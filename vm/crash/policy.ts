@@ -6,7 +6,7 @@ import { loadYamlFile } from '../../common/yaml-file.js';
 import { repoRoot } from '../../common/paths.js';
 import { compileLinear, LINEAR_REGEX_HINT, linearRegex, type LinearRegex } from '../../common/linear-regex.js';
 
-export const DEFAULT_POLICY_FILE = join(repoRoot, 'targets', 'crash', 'policy.yaml');
+export const DEFAULT_POLICY_FILE = join(repoRoot, 'vm', 'crash', 'policy.yaml');
 
 /** A regex source RE2 takes (it runs on every kernel message line, in linear time). */
 const regex = z.string().min(1).superRefine((s, ctx) => {
@@ -46,7 +46,7 @@ const loaded = new Map<string, CrashPolicy>();
 export function loadCrashPolicy(file = DEFAULT_POLICY_FILE): CrashPolicy {
   const hit = loaded.get(file);
   if (hit) return hit;
-  const p = loadYamlFile(file, () => policySchema, { schemaRef: 'targets/crash/policy.yaml (the shipped policy)' });
+  const p = loadYamlFile(file, () => policySchema, { schemaRef: 'vm/crash/policy.yaml (the shipped policy)' });
   const policy: CrashPolicy = {
     file,
     crashes: p.crashes.map((c) => ({ kind: c.kind, match: compileLinear(c.match), title: c.title })),

@@ -1,6 +1,6 @@
 // A QEMU guest as a Target: -nodefaults, serial console to a log file, user-mode
 // network with SSH forwarded on 127.0.0.1, ready when an SSH command has run; restored
-// from a snapshot of an earlier boot where one fits (targets/qemu/snapshot.ts).
+// from a snapshot of an earlier boot where one fits (vm/qemu/snapshot.ts).
 import type { Options } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -24,7 +24,7 @@ export interface TargetDirs {
   user: string;
   /** A directory on a bpffs for pins, one subdirectory per scenario. */
   pins: string;
-  /** The reset helper (targets/helpers/guest/bpf-harness-reset); run through sh, as /run and /tmp are often noexec. */
+  /** The reset helper (vm/helpers/guest/bpf-harness-reset); run through sh, as /run and /tmp are often noexec. */
   resetHelper: string;
 }
 
@@ -87,7 +87,7 @@ export function helperSetup(d: TargetDirs, asRoot = ''): { cmd: string; input: B
   const helper = shellQuote(d.resetHelper);
   const dirs = [d.work, d.user].map(shellQuote).join(' ');
   const setup = `umask 022 && mkdir -p "$(dirname ${helper})" ${dirs} && cat > ${helper} && chmod 755 ${helper} && sh ${helper} baseline`;
-  return { cmd: `${asRoot}sh -c ${shellQuote(setup)}`, input: readFileSync(join(repoRoot, 'targets', 'helpers', 'guest', 'bpf-harness-reset')) };
+  return { cmd: `${asRoot}sh -c ${shellQuote(setup)}`, input: readFileSync(join(repoRoot, 'vm', 'helpers', 'guest', 'bpf-harness-reset')) };
 }
 
 export async function installHelper(ssh: SshConnection, d: TargetDirs, describe: string, asRoot = ''): Promise<void> {

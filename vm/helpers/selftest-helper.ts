@@ -1,4 +1,4 @@
-// The selftest loader (targets/helpers/guest/selftest/bpf-harness-selftest.c) for a kernel's tree:
+// The selftest loader (vm/helpers/guest/selftest/bpf-harness-selftest.c) for a kernel's tree:
 // linked against that tree's libbpf (built static from tools/lib/bpf), with the tree's
 // instruction printer (kernel/bpf/disasm.c and the selftests' disasm_helpers.c, as
 // test_loader prints __xlated text) and its capability helpers; and the tree's own
@@ -15,7 +15,7 @@ import { publishOnce } from '../../common/publish.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import { jobs, runMake } from '../../kernels/build/make.js';
 
-export const SELFTEST_HELPER_SOURCE = join(repoRoot, 'targets', 'helpers', 'guest', 'selftest', 'bpf-harness-selftest.c');
+export const SELFTEST_HELPER_SOURCE = join(repoRoot, 'vm', 'helpers', 'guest', 'selftest', 'bpf-harness-selftest.c');
 
 const ST = 'tools/testing/selftests/bpf';
 /** What libbpf's Makefile and the helper's sources need from the tree. */

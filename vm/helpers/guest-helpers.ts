@@ -1,4 +1,4 @@
-// The guest's small C helpers (targets/helpers/guest/NAME/bpf-harness-NAME.c) are shipped as source and
+// The guest's small C helpers (vm/helpers/guest/NAME/bpf-harness-NAME.c) are shipped as source and
 // compiled on the host with the system C compiler, once per source and compiler version.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
@@ -14,7 +14,7 @@ const HELPERS = {
 
 export type GuestHelper = keyof typeof HELPERS;
 
-export const helperSource = (name: GuestHelper) => join(repoRoot, 'targets', 'helpers', 'guest', name, `bpf-harness-${name}.c`);
+export const helperSource = (name: GuestHelper) => join(repoRoot, 'vm', 'helpers', 'guest', name, `bpf-harness-${name}.c`);
 
 /** Where a helper runs in guests. */
 export const guestHelperPath = (name: GuestHelper) => `/bin/bpf-harness-${name}`;
