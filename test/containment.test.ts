@@ -2,7 +2,7 @@
 // log_file, a program source, a selftests glob (braces included), and what a program
 // #includes; and a timeout of 0 (a watchdog switched off) is bad input. Each refusal
 // names the file, line and column, and nothing is compiled, read or written.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -104,4 +104,36 @@ t.test('a program may include its sandbox and the include path only (clang -M -M
   }
   const objects = readdirSync(path.join(cache), { recursive: true }).map(String).filter((f) => f.endsWith('.o'));
   t.equal(objects.length, 1, 'only the good program was compiled');
+});
+
+t.test('a compiled program is found again from another copy of its repository, and only while what it read is unchanged and inside', async (t) => {
+  const cache = ownCache(t);
+  // Two clones of one suite: a program including a header of a parent folder.
+  const copy = (name: string) => {
+    const r = path.join(root, name);
+    mkdirSync(path.join(r, '.git'), { recursive: true });
+    mkdirSync(path.join(r, 'include'));
+    mkdirSync(path.join(r, 'progs', 'a'), { recursive: true });
+    writeFileSync(path.join(r, 'include', 'common.h'), '#define COMMON 1\n');
+    writeFileSync(path.join(r, 'progs', 'a', 'p.bpf.c'), '#include "../../include/common.h"\nint x = COMMON;\nchar LICENSE[] __attribute__((section("license"))) = "GPL";\n');
+    return r;
+  };
+  const [one, two] = [copy('clone-1'), copy('clone-2')];
+  const objects = () => readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('.o')).length;
+  const first = await buildProgram(path.join(one, 'progs', 'a', 'p.bpf.c'), [], { sandbox: one });
+  t.equal(await buildProgram(path.join(two, 'progs', 'a', 'p.bpf.c'), [], { sandbox: two }), first, 'the other clone gets the same object');
+  t.equal(objects(), 1, 'compiled once');
+  // The parent folder's header changes in one clone: its manifest no longer matches there.
+  writeFileSync(path.join(two, 'include', 'common.h'), '#define COMMON 2\n');
+  const before = readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('.o')).map((f) => path.join(cache, f)).map((f) => readFileSync(f));
+  await buildProgram(path.join(two, 'progs', 'a', 'p.bpf.c'), [], { sandbox: two });
+  const after = readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('.o')).map((f) => path.join(cache, f)).map((f) => readFileSync(f));
+  t.notSame(after, before, 'a changed header of a parent folder compiles again');
+  // The header becomes a link out of the sandbox, with the same bytes: the cached object is not handed out.
+  rmSync(path.join(two, 'include', 'common.h'));
+  writeFileSync(path.join(outside, 'common.h'), '#define COMMON 2\n');
+  symlinkSync(path.join(outside, 'common.h'), path.join(two, 'include', 'common.h'));
+  const e = await buildProgram(path.join(two, 'progs', 'a', 'p.bpf.c'), [], { sandbox: two }).then(() => undefined, (err: unknown) => err);
+  t.ok(e instanceof BadInputError, 'refused, as a first compile would be');
+  t.match((e as Error).message, /outside the scenario's folder/);
 });

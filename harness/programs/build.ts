@@ -3,7 +3,7 @@
 import { archInfo, type Arch } from '../../common/arch.js';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isInside } from '../../common/contained.js';
 import { BadInputError } from '../../common/errors.js';
@@ -84,10 +84,61 @@ async function objectPlace(src: string, includeDirs: string[], opts: BuildOption
   const flags = [...flagsFor(opts.arch), ...(opts.flags ?? [])];
   const includes = [...[...includeDirs, ...(opts.fixed?.dirs ?? [])].flatMap((d) => ['-I', d]), ...archIncludes(opts.arch)];
   const key = createHash('sha256')
-    .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}${opts.sandbox ? `\0sandbox:${opts.sandbox}` : ''}`)
+    // Not where the source or its sandbox lies: a fresh clone of a repository finds the
+    // objects an earlier clone compiled. A sandboxed source's other reads are checked
+    // against the object's manifest instead (sandboxedHit).
+    .update(`${sourceHash(src)}\0${version}\0${flags.join(' ')}\0${includes.join(' ')}\0${includeDirs.map(includeDirHash).join(',')}${opts.fixed ? `\0${opts.fixed.identity}` : ''}${opts.sandbox ? '\0sandboxed' : ''}`)
     .digest('hex')
     .slice(0, 20);
   return { obj: join(cacheDir('objects'), `${key}.o`), flags, includes };
+}
+
+/**
+ * A sandboxed source's manifest: every file the preprocessor read for it (headers in a
+ * parent folder too, which the key does not hash), each with the hash of its bytes; the
+ * files inside the sandbox by their path from the source's folder, so that another
+ * clone's copy of the same repository matches.
+ */
+interface Manifest {
+  files: { path: string; relative: boolean; sha: string }[];
+}
+
+const manifestOf = (obj: string) => obj.replace(/\.o$/, '.deps.json');
+const fileSha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+function writeManifest(obj: string, src: string, sandbox: string, files: string[]): void {
+  const m: Manifest = {
+    files: files.map((f) => {
+      const mine = isInside(sandbox, f);
+      return { path: mine ? relative(dirname(src), f) : f, relative: mine, sha: fileSha(f) };
+    }),
+  };
+  writeFileSync(`${manifestOf(obj)}.${process.pid}.tmp`, JSON.stringify(m));
+  renameSync(`${manifestOf(obj)}.${process.pid}.tmp`, manifestOf(obj));
+}
+
+/**
+ * Whether the cached object of a sandboxed source still holds: every file its manifest
+ * names is there (relative ones beside this source), has the same bytes, and lies
+ * inside the allowed roots after symlinks. Anything else compiles again, and that
+ * compile refuses a read outside the sandbox with its own message.
+ */
+async function sandboxedHit(obj: string, src: string, roots: string[]): Promise<boolean> {
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(manifestOf(obj), 'utf8')) as Manifest;
+  } catch {
+    return false;
+  }
+  const allowed = [...roots, ...(await includeRootsOfSystem())];
+  return m.files.every(({ path, relative: rel, sha }) => {
+    const f = rel ? resolve(dirname(src), path) : path;
+    try {
+      return allowed.some((root) => isInside(root, f)) && fileSha(f) === sha;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A compile that takes this long is stuck (an include of a FIFO or device), not slow. */
@@ -115,14 +166,15 @@ export function ruleFiles(rule: string): string[] {
  * __has_include targets, missing ones too, and its messages are not shown), and a
  * program that names any other file is refused before it is compiled.
  */
-async function refuseIncludesLeaving(src: string, args: string[], roots: string[], tmp: string): Promise<void> {
+async function refuseIncludesLeaving(src: string, args: string[], roots: string[], tmp: string): Promise<string[]> {
   const dep = `${tmp}.d`;
   try {
     await execa(CLANG, [...args, '-M', '-MG', '-MF', dep, src], { reject: false, timeout: COMPILE_TIMEOUT_MS });
     const listed = existsSync(dep) ? ruleFiles(readFileSync(dep, 'utf8')) : [];
     const allowed = [...roots, ...(await includeRootsOfSystem())];
-    const outside = listed.map((f) => resolve(f)).filter((f) => existsSync(f) && !allowed.some((root) => isInside(root, f)));
-    if (!outside.length) return;
+    const read = listed.map((f) => resolve(f)).filter((f) => existsSync(f));
+    const outside = read.filter((f) => !allowed.some((root) => isInside(root, f)));
+    if (!outside.length) return read;
     const rel = relative(process.cwd(), src);
     throw new BadInputError(`${rel}: reads ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}, outside the scenario's folder (or repository) and the include path, after symlinks: not compiled`, {
       file: rel,
@@ -136,7 +188,14 @@ async function refuseIncludesLeaving(src: string, args: string[], roots: string[
 /** The object buildProgram would return, when it is compiled already; nothing is compiled. */
 export async function compiledObject(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string | undefined> {
   const { obj } = await objectPlace(src, includeDirs, opts);
-  return existsSync(obj) ? obj : undefined;
+  return (await cached(obj, src, includeDirs, opts)) ? obj : undefined;
+}
+
+const sandboxRoots = (sandbox: string, includeDirs: string[], opts: BuildOptions) => [sandbox, ...includeDirs, ...(opts.fixed?.dirs ?? [])];
+
+async function cached(obj: string, src: string, includeDirs: string[], opts: BuildOptions): Promise<boolean> {
+  if (!existsSync(obj)) return false;
+  return !opts.sandbox || sandboxedHit(obj, src, sandboxRoots(opts.sandbox, includeDirs, opts));
 }
 
 /**
@@ -146,11 +205,11 @@ export async function compiledObject(src: string, includeDirs: string[] = [], op
  */
 export async function buildProgram(src: string, includeDirs: string[] = [], opts: BuildOptions = {}): Promise<string> {
   const { obj, flags, includes } = await objectPlace(src, includeDirs, opts);
-  if (existsSync(obj)) return obj;
+  if (await cached(obj, src, includeDirs, opts)) return obj;
   mkdirSync(dirname(obj), { recursive: true });
   const tmp = `${obj}.${process.pid}.tmp`;
   const args = [...flags, '-I', dirname(src), ...includes];
-  if (opts.sandbox) await refuseIncludesLeaving(src, args, [opts.sandbox, ...includeDirs, ...(opts.fixed?.dirs ?? [])], tmp);
+  const read = opts.sandbox ? await refuseIncludesLeaving(src, args, sandboxRoots(opts.sandbox, includeDirs, opts), tmp) : undefined;
   const r = await execa(CLANG, [...args, '-c', src, '-o', tmp], { reject: false, all: true, timeout: COMPILE_TIMEOUT_MS });
   if (r.timedOut) throw new BadInputError(`${relative(process.cwd(), src)}: ${CLANG} did not finish in ${COMPILE_TIMEOUT_MS / 60000} minutes`, { file: relative(process.cwd(), src), hint: 'check what the program includes (a device or FIFO never ends)' });
   if (r.exitCode !== 0) {
@@ -163,6 +222,8 @@ export async function buildProgram(src: string, includeDirs: string[] = [], opts
       hint: 'fix the program source (the compiler output above names the line)',
     });
   }
+  // The manifest first: an object without its manifest is a miss, never a hit unchecked.
+  if (read) writeManifest(obj, src, opts.sandbox!, read);
   renameSync(tmp, obj);
   return obj;
 }
