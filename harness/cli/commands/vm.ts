@@ -99,14 +99,33 @@ export async function vmUp(kernel: string, flags: Record<string, unknown>): Prom
   return 0;
 }
 
+/**
+ * ssh's words for a connection that ended before the key exchange: nothing ran in the
+ * guest, so it may be tried again. A busy guest under TCG (or QEMU's user-mode network
+ * giving up on reaching it) drops a connection so now and then.
+ */
+const BEFORE_LOGIN = /kex_exchange_identification|Connection (closed|reset) by (remote host|127\.0\.0\.1)|ssh_exchange_identification/;
+const SSH_TRIES = 3;
+
 /** OpenSSH into the guest: a shell, or the command given; its exit status is ours. */
 export async function vmSsh(command: string[]): Promise<number> {
   const s = upState();
-  const r = await execa('ssh', [
-    '-i', s.key, '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR',
-    '-p', String(s.port), ...(command.length ? [] : ['-t']), 'root@127.0.0.1', ...command,
-  ], { stdio: 'inherit', reject: false });
-  return r.exitCode ?? 255;
+  for (let attempt = 1; ; attempt++) {
+    const ssh = execa('ssh', [
+      '-i', s.key, '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR',
+      '-p', String(s.port), ...(command.length ? [] : ['-t']), 'root@127.0.0.1', ...command,
+    ], { stdin: 'inherit', stdout: 'inherit', stderr: 'pipe', reject: false });
+    // ssh's own messages and the command's stderr, as they come; kept to tell a dropped connection.
+    let err = '';
+    ssh.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      process.stderr.write(d);
+    });
+    const r = await ssh;
+    if (r.exitCode !== 255 || !BEFORE_LOGIN.test(err) || attempt === SSH_TRIES) return r.exitCode ?? 255;
+    process.stderr.write(`bpf-harness: the guest's SSH server closed the connection before the login (${attempt} of ${SSH_TRIES}); trying again\n`);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
 }
 
 export async function vmDown(): Promise<number> {
