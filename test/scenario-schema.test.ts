@@ -37,7 +37,7 @@ interface Bad {
 }
 
 const badScenarios: Bad[] = [
-  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)' },
+  { name: 'unknown top-level key', yaml: `${HEAD}  - load: cap\ncolour: red\n`, at: '6:1', message: 'unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, memory, steps, runner, selftests, unpriv, deny, expect_by_kernel, normalize)' },
   {
     name: 'unknown expect key',
     yaml: `${HEAD}  - id: register\n    load: cap\n    expect:\n      loded: true\n`,
@@ -87,6 +87,9 @@ const badScenarios: Bad[] = [
   { name: 'bad token key', yaml: `${HEAD}  - load: cap\n    as: {token: {cmd: [prog_load]}}\n`, at: '6:18', message: 'unknown key "cmd" in step "step-1" as.token (known: cmds, maps, progs, attachs)' },
   { name: 'unknown capability', yaml: `${HEAD}  - load: cap\n    as: {caps: [bpf, CAP_PERFMON, cap_foo]}\n`, at: '6:35', message: 'step "step-1" as.caps[2]: unknown capability "cap_foo"' },
   { name: 'empty steps', yaml: 'name: t\nsteps: []\n', at: '2:8', message: 'steps: a scenario needs at least one step' },
+  { name: 'an unknown runner', yaml: 'name: t\nrunner:\n  name: test_prog\n', at: '3:9', message: 'runner.name: expected one of test_progs, test_progs-no_alu32, test_progs-cpuv4, test_verifier, test_maps, got the string "test_prog"' },
+  { name: 'a deny entry that is two names', yaml: 'name: t\nrunner:\n  name: test_progs\n  deny: {"align,bpf_cookie": flaky}\n', at: '4:10', message: 'runner.deny: key "align,bpf_cookie": expected a test name, TEST/SUBTEST or a * glob' },
+  { name: 'memory too small', yaml: 'name: t\nmemory: 32M\nrunner: {name: test_verifier}\n', at: '2:9', message: 'memory: expected from 64M to 256G' },
   // A JS object takes __proto__ as its prototype: the program would vanish unseen.
   { name: '__proto__ as a program name', yaml: 'name: t\nprograms:\n  __proto__: progs/cap.bpf.c\nsteps:\n  - run: "true"\n', at: '3:3', message: 'the key "__proto__" cannot be used' },
   { name: 'quoted "__proto__" anywhere', yaml: `${HEAD}  - load: cap\n    expect: {"__proto__": {loaded: true}}\n`, at: '6:14', message: 'the key "__proto__" cannot be used' },
@@ -167,7 +170,7 @@ t.test('several problems: all reported in file order, the first in the fields', 
       '6:5 step "step-1": "via" applies to load steps only, this is a run step',
       '7:14 step "step-1" timeout: expected a duration like 5s, 500ms, 2m or a number of seconds, got the string "10 parsecs"',
       '8:14 step "step-1" expect: "loaded" does not apply to a run step (run steps take: exit, stdout, stderr, skip)',
-      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, steps, selftests, unpriv, deny, expect_by_kernel, normalize)',
+      '9:1 unknown top-level key "colour" (known: name, seed, tags, kernels, requires, programs, skip, fresh, known_crashes, exact_logs, network, memory, steps, runner, selftests, unpriv, deny, expect_by_kernel, normalize)',
     ],
   );
   t.equal(e.problems.length, 4);
@@ -194,7 +197,7 @@ t.test('path in the message is relative to the cwd when inside it', async (t) =>
   process.chdir(dir);
   t.teardown(() => process.chdir(cwd));
   const e = badInput(() => loadScenario(path.basename(file)));
-  t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: steps: a scenario needs at least one step, or selftests`);
+  t.equal(e.message.split('\n')[0], `${path.basename(file)}:1:1: error: steps: a scenario needs at least one step, selftests or a runner`);
   t.equal(e.file, file, 'the field stays absolute');
 });
 
@@ -326,7 +329,7 @@ t.test('JSON Schema of the scenario file', async (t) => {
   t.equal(json['$schema'], 'https://json-schema.org/draft/2020-12/schema');
   t.equal(json['title'], 'bpf-harness scenario');
   t.same(json['required'], ['name']);
-  t.same(json['anyOf'], [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['skip'] }], 'steps, selftests, or both; or the reason it is skipped');
+  t.same(json['anyOf'], [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['runner'] }, { required: ['skip'] }], 'steps, selftests, a runner, or several; or the reason it is skipped');
   t.equal(json['additionalProperties'], false);
   t.same(json['properties'].steps.items.oneOf, [{ required: ['load'] }, { required: ['run'] }, { required: ['dmesg'] }]);
   t.type(json['properties'].steps.items.properties.via.description, 'string');

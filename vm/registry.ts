@@ -6,6 +6,7 @@
 import { BadInputError } from '../common/errors.js';
 import type { CrashPolicy } from './crash/policy.js';
 import type { Target } from './target.js';
+import type { Arch } from '../common/arch.js';
 
 /** What the runner needs to know of the kernel a pool runs. */
 export interface PoolKernel {
@@ -19,6 +20,10 @@ export interface PoolKernel {
   tree?: { dir: string; commit: string };
   /** uname -r, where known. */
   release?: string;
+  /** Its CPU architecture, where known (absent: DEFAULT_ARCH). */
+  arch?: Arch;
+  /** A file holding the kernel's BTF (its vmlinux, or raw BTF as /sys/kernel/btf/vmlinux gives it): what the tree's runners are built against. */
+  btf?: string;
   /** Where it came from, in words (a recipe's source and patches, a host's address). */
   origin?: string;
 }
@@ -34,6 +39,8 @@ export interface PoolFeatures {
 export interface AcquireOptions {
   /** The target may reach the host and beyond (a scenario's network: true). */
   network: boolean;
+  /** At least this much memory (a scenario's memory:); a backend that cannot choose (a host) has what it has. */
+  memoryMiB?: number;
 }
 
 export interface TargetPool {

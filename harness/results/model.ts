@@ -99,6 +99,23 @@ export interface ProgramResult {
   artifact?: string;
 }
 
+/** One test or subtest of a kernel tree's own runner (a scenario's runner:). */
+export interface RunnerTest {
+  runner: string;
+  /** The name the runner prints: "bpf_cookie" (test_progs), the description (test_verifier). */
+  test: string;
+  /** "multi_kprobe_link_api" (test_progs); "u" or "p", the unprivileged or privileged run (test_verifier); absent for a test's own row. */
+  subtest?: string;
+  /** As the runner numbers it: "#12", "#12/3", "#0/p". */
+  number: string;
+  outcome: 'pass' | 'fail' | 'skip';
+  /** skip: why (the runner's words, or the deny list and its comment); fail: the first line of what the runner said. */
+  reason?: string;
+  durationMs?: number;
+  /** fail: what the runner printed for it (cut where huge). */
+  log?: string;
+}
+
 export interface ScenarioResult {
   /** Scenario file, relative to the working directory. */
   file: string;
@@ -109,6 +126,8 @@ export interface ScenarioResult {
   steps: StepResult[];
   /** selftests: each program and mode, in file order. */
   programs?: ProgramResult[];
+  /** runner: each test and subtest the scenario selects, in the runner's order. */
+  tests?: RunnerTest[];
   /** skip: the unmet requirement; error: what broke (infrastructure). */
   reason?: string;
   /** Last lines of the guest console, attached to infrastructure errors and boot failures. */

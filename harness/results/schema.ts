@@ -65,6 +65,10 @@ const scenario = z.object({
   durationMs: ms,
   steps: z.array(step),
   programs: z.array(program).optional(),
+  tests: z.array(z.object({
+    runner: z.string(), test: z.string(), subtest: z.string().optional(), number: z.string(), outcome: z.enum(['pass', 'fail', 'skip']),
+    reason: z.string().optional(), durationMs: ms.optional(), log: z.string().optional(),
+  })).optional(),
   reason: z.string().optional(),
   consoleTail: z.string().optional(),
   bootFailed: z.string().optional(),

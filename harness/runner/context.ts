@@ -1,6 +1,7 @@
 // What a scenario's steps share while they run on one target.
 import type { CrashPolicy } from '../../vm/crash/policy.js';
 import type { SelftestPlan } from '../selftests/run.js';
+import type { RunnerPlan } from '../runners/plan.js';
 import type { Target } from '../../vm/target.js';
 import type { Scenario } from '../scenario/types.js';
 import { shellQuote } from '../../vm/transport/ssh.js';
@@ -13,6 +14,8 @@ export interface ScenarioContext {
   objects: Map<string, string>;
   /** The scenario's selftests, compiled for this kernel. */
   selftests?: SelftestPlan;
+  /** The scenario's runner, built for this kernel, and the tests it keeps. */
+  runner?: RunnerPlan;
   /** Per-scenario directory in the guest for pushed objects; root's alone. */
   guestDir: string;
   /** Per-scenario directory that the unprivileged contexts own (TargetDirs.user); made by the run steps. */

@@ -14,6 +14,7 @@ import type { SelftestPlan } from '../selftests/run.js';
 import { readRunnerOptions } from '../selftests/runner-options.js';
 import type { PoolKernel, TargetPool } from '../../vm/registry.js';
 import { readKconfig, unmetKconfig } from './kconfig.js';
+import { runnerPlan, type RunnerPlan } from '../runners/plan.js';
 import { unrunResult } from './unrun.js';
 
 /** What a kernel's scenarios need built on the host, per scenario file. */
@@ -21,6 +22,8 @@ export interface Built {
   /** scenario file -> program name -> object built for this kernel */
   objects: Map<string, Map<string, string>>;
   selftests: Map<string, SelftestPlan>;
+  /** scenario file -> its runner, built from this kernel's tree, and the tests it keeps */
+  runners: Map<string, RunnerPlan>;
 }
 
 export interface Prepared extends Built {
@@ -36,6 +39,9 @@ function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | und
   if (e.scenario.skip) return e.scenario.skip;
   if (!pool.features.tokenHelper && e.scenario.steps.some((s) => typeof s.as === 'object' && 'token' in s.as)) {
     return `as: {token: ...} needs the token helper of the guest image, which ${pool.label} does not have`;
+  }
+  if (e.scenario.runner && (!k.tree || !k.btf)) {
+    return `runner: ${e.scenario.runner.name} is built from the kernel's own tree against its BTF, and ${k.name} has ${k.tree ? 'no BTF file' : 'no tree'}`;
   }
   if (e.scenario.selftests.length && !k.tree) {
     return `selftests: need the kernel's source tree (its bpf_misc.h and the loader built from its libbpf), and ${k.name} has none`;
@@ -61,6 +67,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
       objs.set(name, await buildProgram(file, k.includeDirs, typeof src === 'string' ? { sandbox: scenarioSandbox(scenario.file) } : {}));
     }
     built.objects.set(scenario.file, objs);
+    if (scenario.runner) built.runners.set(scenario.file, await runnerPlan(scenario.runner, { name: k.name, tree: k.tree!, btf: k.btf! }, k.arch));
     if (!scenario.selftests.length) continue;
     const tree = await selftestTree(k);
     if (!tree) {
@@ -98,7 +105,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
 export async function prepare(pool: TargetPool, mine: PlanEntry[], finish: (r: ScenarioResult) => void): Promise<Prepared> {
   const k = pool.kernel;
   const config = 'file' in k.config ? readKconfig(k.config.file) : undefined;
-  const built: Built = { objects: new Map(), selftests: new Map() };
+  const built: Built = { objects: new Map(), selftests: new Map(), runners: new Map() };
   const applies = mine.filter((e) => {
     const why = unmet(e, pool, config);
     if (why) finish(skipped(e, k.name, why));

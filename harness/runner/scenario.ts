@@ -6,8 +6,9 @@ import { findCrash, SOURCE_NAMES, type Crash } from '../../vm/crash/scan.js';
 import { InfraError } from '../../common/errors.js';
 import { compileLinear } from '../../common/linear-regex.js';
 import type { Scenario } from '../scenario/types.js';
-import type { ProgramResult, ScenarioResult, StepResult } from '../results/model.js';
+import type { ProgramResult, RunnerTest, ScenarioResult, StepResult } from '../results/model.js';
 import { runSelftests } from '../selftests/run.js';
+import { runRunner } from '../runners/run.js';
 import type { Target } from '../../vm/target.js';
 import { shellQuote, SshLostError, SshTimeoutError } from '../../vm/transport/ssh.js';
 import type { LineLog } from '../../vm/crash/line-log.js';
@@ -80,9 +81,10 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
   mkdirSync(setup.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
   const programs: ProgramResult[] = [];
+  const tests: RunnerTest[] = [];
   let replace: string | undefined;
   const result = (): ScenarioResult => {
-    const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error') || programs.some((p) => p.outcome === 'fail');
+    const failed = steps.some((s) => s.outcome === 'fail' || s.outcome === 'error') || programs.some((p) => p.outcome === 'fail') || tests.some((t) => t.outcome === 'fail');
     if (setup.selftests?.programGrep && !programs.length && !broke) {
       return { file: relFile, name: scenario.name, kernel, outcome: 'skip', durationMs: Date.now() - t0, steps, programs, reason: `no program matches --grep ${setup.selftests.programGrep.source}` };
     }
@@ -93,6 +95,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
       file: relFile, name: scenario.name, kernel,
       outcome: failed ? 'fail' : 'pass', durationMs: Date.now() - t0, steps,
       ...(setup.selftests ? { programs } : {}),
+      ...(setup.runner ? { tests } : {}),
       ...(scenario.network ? { network: true } : {}),
     };
   };
@@ -105,7 +108,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     marks = markLogs(target);
     const dirty = (why: string) => (replace ??= why);
     // --keep-failed: a failed scenario's cleanup waits until the run has said whether it keeps the guest as it is.
-    await runSteps(ctx, steps, programs, dirty, !keepIfFailed);
+    await runSteps(ctx, steps, programs, tests, dirty, !keepIfFailed);
     if (keepIfFailed) {
       if (result().outcome === 'fail' && replace === undefined) {
         await target.exec(`echo ${shellQuote(endMarker(ctx))} > /dev/kmsg`, { timeoutMs: 30000 });
@@ -156,7 +159,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
 }
 
 /** The steps, then (with cleanUpAfter) the scenario's cleanup, where no step folded it into its own command. */
-async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: ProgramResult[], dirty: (why: string) => void, cleanUpAfter: boolean): Promise<void> {
+async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: ProgramResult[], tests: RunnerTest[], dirty: (why: string) => void, cleanUpAfter: boolean): Promise<void> {
   const { scenario, kernel, target } = ctx;
   const fold = cleanUpAfter && foldsCleanup(ctx);
   if (scenario.steps.some((s) => s.kind === 'dmesg')) {
@@ -193,6 +196,13 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
     programs.push(...await runSelftests({
       target, scenario, kernel, plan: ctx.selftests, artifactDir: ctx.artifactDir, artifactRel: ctx.artifactRel, workDir: ctx.guestDir, mayChangeSysctl: !target.shared,
     }));
+  }
+  if (ctx.runner) {
+    const run = await runRunner(target, ctx.runner.built, ctx.runner.selection, ctx.guestDir);
+    writeFileSync(join(ctx.artifactDir, `${ctx.runner.spec.name}.log`), run.output);
+    tests.push(...run.tests);
+    // The runner loads and unloads bpf_testmod and leaves sysctls as it found them; what it leaves otherwise is not known.
+    dirty(`${ctx.runner.spec.name} ran here`);
   }
   if (!cleanUpAfter) return;
   if (!cleaned) await cleanUp(ctx, steps, dirty);

@@ -17,7 +17,7 @@ import { progress } from '../../common/progress.js';
 import { headline } from '../results/headline.js';
 import type { ScenarioResult, Tries } from '../results/model.js';
 import type { Target } from '../../vm/target.js';
-import type { TargetPool } from '../../vm/registry.js';
+import type { AcquireOptions, TargetPool } from '../../vm/registry.js';
 import type { Prepared } from './prepare.js';
 import { runScenario } from './scenario.js';
 import { unrunResult } from './unrun.js';
@@ -67,7 +67,7 @@ class Changes {
 }
 
 export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: WorkerOptions, finish: (r: ScenarioResult) => void): Promise<void> {
-  const { runnable, objects, selftests } = prepared;
+  const { runnable, objects, selftests, runners } = prepared;
   const name = pool.kernel.name;
   const queue = [...runnable];
   let live = 0;
@@ -78,7 +78,10 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
   /** Scenarios that failed and run again: the tries so far. */
   const tries = new Map<PlanEntry, { runs: number; failed: Tries['failed']; first: ScenarioResult }>();
   /** network: true also gets a target of its own (the others must stay unable to reach out), and so does a try after a failure. */
-  const ownTarget = (e: PlanEntry) => !!(e.scenario.fresh || e.scenario.network || opts.freshGuests || tries.has(e));
+  const ownTarget = (e: PlanEntry) => !!(e.scenario.fresh || e.scenario.network || e.scenario.memory_mib || opts.freshGuests || tries.has(e));
+  /** What a scenario's target must be made with: its network, and the memory it asks for. */
+  const needs = (e: PlanEntry): AcquireOptions => ({ network: e.scenario.network, ...(e.scenario.memory_mib ? { memoryMiB: e.scenario.memory_mib } : {}) });
+  const sameNeeds = (a: AcquireOptions, b: AcquireOptions) => a.network === b.network && a.memoryMiB === b.memoryMiB;
 
   const worker = async (n: number) => {
     let target: Target | undefined;
@@ -86,7 +89,7 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
     let boots = 0;
     let failedBoots = 0;
     /** A target coming up for the next scenario while this one runs (its boot overlaps the scenario), and which network it has. */
-    let ahead: { network: boolean; target: Promise<Target> } | undefined;
+    let ahead: { needs: AcquireOptions; target: Promise<Target> } | undefined;
     const dropAhead = async () => {
       const a = ahead;
       ahead = undefined;
@@ -110,11 +113,12 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
           booting++;
           let failure: unknown;
           try {
-            // Another worker may have taken the scenario it was acquired for: usable if the network matches.
+            // Another worker may have taken the scenario it was acquired for: usable if the network and memory match.
             const a = ahead;
-            if (a && a.network !== entry.scenario.network) await dropAhead();
+            const fits = !!a && sameNeeds(a.needs, needs(entry));
+            if (a && !fits) await dropAhead();
             ahead = undefined;
-            target = await (a && a.network === entry.scenario.network ? a.target : pool.acquire(n, ++boots, { network: entry.scenario.network }));
+            target = await (a && fits ? a.target : pool.acquire(n, ++boots, needs(entry)));
             used = 0;
             live++;
           } catch (e) {
@@ -146,9 +150,9 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
         // The next scenario will need a new target: start it now, where the pool has room for one more.
         const next = queue[0];
         if (next && !ahead && (own || ownTarget(next)) && pool.capacity > jobs) {
-          const booted = pool.acquire(n, ++boots, { network: next.scenario.network });
+          const booted = pool.acquire(n, ++boots, needs(next));
           booted.catch(() => undefined);
-          ahead = { network: next.scenario.network, target: booted };
+          ahead = { needs: needs(next), target: booted };
         }
         const before = tries.get(entry);
         const attempt = (before?.runs ?? 0) + 1;
@@ -161,6 +165,7 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
           target, scenario: entry.scenario, kernel: name,
           objects: objects.get(entry.scenario.file)!,
           selftests: selftests.get(entry.scenario.file),
+          runner: runners.get(entry.scenario.file),
           slug: slug(entry.relFile), attempt,
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy: opts.crashPolicy,
           ...(opts.keep && t.loginInfo ? { keepIfFailed: () => opts.keep!(t, { file: entry.relFile, kernel: name, slug: slug(entry.relFile) }) } : {}),

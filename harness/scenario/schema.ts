@@ -10,7 +10,7 @@ import { displayPath } from '../../common/errors.js';
 import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from './comparison.js';
 import { NORMALIZE_FLAGS, parsePattern } from './pattern-grammar.js';
 import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
-import type { Expect, Scenario, Step } from './types.js';
+import { RUNNER_NAMES, type Expect, type Scenario, type Step } from './types.js';
 import { strict, type Locate, type Path } from '../../common/yaml-file.js';
 import { kernelName, KERNEL_MSG } from '../../kernels/recipe/schema.js';
 
@@ -28,6 +28,12 @@ const KCONFIG_MSG = 'expected CONFIG_NAME or CONFIG_NAME=value';
 const EXIT_MSG = 'expected an exit status, a whole number from 0 to 255';
 const PROGRAM_KEY_RE = /^[A-Za-z0-9_.+-]+\.c\/[A-Za-z_][A-Za-z0-9_]*( @unpriv)?$/;
 const PROGRAM_KEY_MSG = 'expected FILE/PROG or FILE/PROG @unpriv, e.g. verifier_and.c/invalid_range_check';
+/** 512M, 1G, 1.5G: MiB, from 64 MiB (a guest boots with no less) to 256 GiB. */
+const memorySize = z.string().regex(/^\d+(\.\d+)?[MG]$/, { error: 'expected a size like 512M or 2G' })
+  .transform((s) => Math.round(Number(s.slice(0, -1)) * (s.endsWith('G') ? 1024 : 1)))
+  .refine((mib) => mib >= 64 && mib <= 256 * 1024, { error: 'expected from 64M to 256G' });
+/** A test_progs list entry: no comma (the runner splits -a lists at commas), no space at either end, printable. */
+const testEntry = z.string().regex(/^[^\s,#][^,#]*(?<!\s)$/, { error: 'expected a test name, TEST/SUBTEST or a * glob (no commas or #, no spaces at either end)' });
 const PROGRAM_NAME_MSG = 'a program name is letters, digits, _ and - only';
 
 /** Milliseconds for "5s", "500ms", "2m", "3" or 3 (seconds). */
@@ -354,12 +360,12 @@ function crossCheck(doc: unknown, ctx: z.RefinementCtx): void {
       });
   });
   const hasSelftests = Array.isArray(doc['selftests']) && doc['selftests'].length > 0;
-  if (!steps.length && !hasSelftests && doc['skip'] === undefined && (doc['steps'] === undefined || Array.isArray(doc['steps'])))
+  if (!steps.length && !hasSelftests && doc['runner'] === undefined && doc['skip'] === undefined && (doc['steps'] === undefined || Array.isArray(doc['steps'])))
     ctx.addIssue({
       code: 'custom',
       path: doc['steps'] === undefined ? [] : ['steps'],
-      message: 'a scenario needs at least one step, or selftests',
-      params: { hint: 'add steps: (load, run, dmesg) or selftests: (files of tagged BPF selftests), or skip: with the reason it cannot run' },
+      message: 'a scenario needs at least one step, selftests or a runner',
+      params: { hint: 'add steps: (load, run, dmesg), selftests: (files of tagged BPF selftests) or runner: (one of the tree\'s test runners), or skip: with the reason it cannot run' },
     });
   const byKernel = doc['expect_by_kernel'];
   if (!isObj(byKernel)) return;
@@ -498,7 +504,17 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       .describe('compare: a kernel log (dmesg step) that differs between the kernels is a change even when the step\'s verdict is the same on both (default: it is shown, and not counted).'),
     network: z.boolean().default(false)
       .describe('Give the guest a network (a guest of its own, booted without QEMU\'s restrict=on): its commands may reach the host and beyond. Default: the guest reaches nothing; only the harness\'s SSH comes in.'),
+    memory: memorySize.optional()
+      .describe('A guest of its own with at least this much memory, e.g. 1G or 512M (the run\'s --memory when that is more). The tree\'s runners need more than the default. A host has what it has.'),
     steps: z.array(stepSchema).default([]).describe('What to do, in order.'),
+    runner: strict({
+      name: z.enum(RUNNER_NAMES, { error: `expected one of: ${RUNNER_NAMES.join(', ')}` }).describe('The runner of tools/testing/selftests/bpf, built from the kernel\'s own tree.'),
+      allow: z.array(testEntry).default([]).describe('Only these tests, in test_progs\' -a syntax: TEST or TEST/SUBTEST, * as a glob (default: every test).'),
+      deny: z.record(testEntry, z.string().min(1, { error: 'give the reason' })).default({})
+        .describe('Tests that cannot pass here (TEST or TEST/SUBTEST, * as a glob), each with the reason: reported as skipped (denied).'),
+      tree_denylist: z.boolean().default(true).describe('Merge the tree\'s DENYLIST and DENYLIST.<arch> as BPF CI does (default true).'),
+    }).optional()
+      .describe('Run one of the kernel tree\'s own runners (test_progs and its flavours, test_verifier, test_maps) and judge it test by test.'),
     selftests: z.array(selftest).default([])
       .describe('BPF selftest files (tagged with the tree\'s bpf_misc.h macros), judged program by program from their own tags, as the tree\'s test_loader.c does.'),
     unpriv: z.enum(['run', 'skip']).default('run').describe('selftests: run (default) or skip the unprivileged mode of programs that have one.'),
@@ -522,7 +538,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       title: 'bpf-harness scenario',
       description: 'A bpf-harness scenario (v1): BPF programs to load, commands to run and kernel messages to wait for, with the outcomes expected per kernel.',
       // Steps, selftests, or both; or the reason it is skipped.
-      anyOf: [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['skip'] }],
+      anyOf: [{ required: ['steps'] }, { required: ['selftests'] }, { required: ['runner'] }, { required: ['skip'] }],
     })
     .superRefine(crossCheck, { when: () => true })
     .superRefine((d, ctx) => goldensStayInDir(d.steps, dir, ctx))
@@ -539,7 +555,9 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       ...(d.exact_logs ? { exact_logs: true } : {}),
       ...(d.known_crashes.length ? { known_crashes: d.known_crashes } : {}),
       network: d.network,
+      ...(d.memory !== undefined ? { memory_mib: d.memory } : {}),
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
+      ...(d.runner ? { runner: d.runner } : {}),
       selftests: d.selftests,
       unpriv: d.unpriv,
       deny: d.deny,

@@ -76,6 +76,21 @@ export interface ProgramOverride {
   skip: string;
 }
 
+/** The runners of tools/testing/selftests/bpf that BPF CI runs (kernel-patches/vmtest's matrix). */
+export const RUNNER_NAMES = ['test_progs', 'test_progs-no_alu32', 'test_progs-cpuv4', 'test_verifier', 'test_maps'] as const;
+export type RunnerName = (typeof RUNNER_NAMES)[number];
+
+/** A scenario that runs one of the kernel tree's own runners, judged test by test. */
+export interface RunnerSpec {
+  name: RunnerName;
+  /** Entries in test_progs' -a syntax ("TEST", "TEST/SUBTEST", * globs): only these are reported; empty: every test. */
+  allow: string[];
+  /** Entry -> why it cannot pass here: reported as skipped (denied) with the reason. */
+  deny: Record<string, string>;
+  /** Merge the tree's DENYLIST and DENYLIST.<arch> as BPF CI does (default true). */
+  tree_denylist: boolean;
+}
+
 export interface Scenario {
   /** Absolute path of the file. */
   file: string;
@@ -96,7 +111,11 @@ export interface Scenario {
   exact_logs?: boolean;
   /** The guest may reach the host and beyond (booted without restrict=on, for this scenario alone). */
   network: boolean;
+  /** A guest of its own with at least this much memory (MiB): the tree's runners need more than the default. */
+  memory_mib?: number;
   steps: Step[];
+  /** One of the kernel tree's own runners, test by test. */
+  runner?: RunnerSpec;
   /** Files of BPF selftests judged program by program from their own tags (test_loader.c's rules). */
   selftests: SelftestSource[];
   /** The unprivileged mode of selftest programs that have one: run (default) or skip. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { KernelArtifacts } from '../../kernels/recipe/artifacts.js';
 import { kernelArtifacts } from '../../kernels/resolve.js';
 import { slug } from '../../common/paths.js';
-import { registerBackend, type BackendFlag, type OptionsOf, type PoolOptions, type TargetPool } from '../registry.js';
+import { registerBackend, type AcquireOptions, type BackendFlag, type OptionsOf, type PoolOptions, type TargetPool } from '../registry.js';
 import { guestImage, SELFTEST_LOADER, type GuestImage } from './image/build.js';
 import { ACCEL_CHOICES, chooseAccel, type Accel } from './accel.js';
 import { allSnapshots, gcSnapshots } from './snapshot.js';
@@ -45,7 +45,7 @@ class QemuPool implements TargetPool {
 
   get kernel() {
     const a = this.art;
-    return { name: a.name, config: { file: a.config }, includeDirs: a.includeDirs ?? [], release: a.release, origin: a.origin, ...(a.tree ? { tree: a.tree } : {}) };
+    return { name: a.name, config: { file: a.config }, includeDirs: a.includeDirs ?? [], release: a.release, origin: a.origin, ...(a.arch ? { arch: a.arch } : {}), ...(a.vmlinux ? { btf: a.vmlinux } : {}), ...(a.tree ? { tree: a.tree } : {}) };
   }
 
   async selftestLoader() {
@@ -62,10 +62,10 @@ class QemuPool implements TargetPool {
     })());
   }
 
-  async acquire(n: number, attempt: number, o: { network: boolean }) {
+  async acquire(n: number, attempt: number, o: AcquireOptions) {
     const { image, accel } = await this.prepare();
     return bootGuest(this.art, image, {
-      accel, memoryMiB: this.config.memory, cpus: this.config.cpus, append: this.config.append, extraArgs: this.config.qemuArg, network: o.network, crashPolicy: this.opts.policy, coldBoot: this.config.coldBoot,
+      accel, memoryMiB: Math.max(this.config.memory, o.memoryMiB ?? 0), cpus: this.config.cpus, append: this.config.append, extraArgs: this.config.qemuArg, network: o.network, crashPolicy: this.opts.policy, coldBoot: this.config.coldBoot,
       logDir: join(this.opts.outDir, slug(this.art.name), `guest-${n}${attempt > 1 ? `-${attempt}` : ''}`),
     });
   }

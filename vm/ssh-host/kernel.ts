@@ -18,6 +18,8 @@ import type { Target } from '../target.js';
 export type HostKernel = Pick<KernelArtifacts, 'name' | 'release' | 'origin' | 'includeDirs' | 'tree'> & {
   /** The .config, or undefined when the host does not expose it. */
   config?: string;
+  /** The host's /sys/kernel/btf/vmlinux, as read. */
+  btf: string;
 };
 
 export async function hostKernel(target: Target, name: string): Promise<HostKernel> {
@@ -44,6 +46,6 @@ export async function hostKernel(target: Target, name: string): Promise<HostKern
   });
   return {
     name, release: target.release, origin: `the running kernel of ${target.describe}`,
-    includeDirs: [...(tools?.includeDirs ?? []), join(dir, 'include')], tree: tools?.tree, config: hasConfig ? join(dir, 'config') : undefined,
+    includeDirs: [...(tools?.includeDirs ?? []), join(dir, 'include')], tree: tools?.tree, config: hasConfig ? join(dir, 'config') : undefined, btf: join(dir, 'btf'),
   };
 }

@@ -35,7 +35,7 @@ class SshHostPool implements TargetPool {
     return {
       name: this.hk.name,
       config: this.hk.config ? { file: this.hk.config } : { missing: `${this.first?.describe ?? this.url} does not expose its kernel config (/proc/config.gz or /boot/config-RELEASE)` },
-      includeDirs: this.hk.includeDirs ?? [], release: this.hk.release, origin: this.hk.origin, ...(this.hk.tree ? { tree: this.hk.tree } : {}),
+      includeDirs: this.hk.includeDirs ?? [], release: this.hk.release, origin: this.hk.origin, btf: this.hk.btf, ...(this.hk.tree ? { tree: this.hk.tree } : {}),
     };
   }
 
