@@ -46,7 +46,7 @@ t.test("the tree's files pass as test_progs would pass them", async (t) => {
 
 t.test('--csv and --veristat-csv', async (t) => {
   const rows = readFileSync(csv, 'utf8').trim().split('\n');
-  t.equal(rows[0], [...VERISTAT_COLUMNS, 'kernel', 'mode', 'outcome', 'reason', 'scenario', 'step'].join(','));
+  t.equal(rows[0], [...VERISTAT_COLUMNS, 'kernel', 'mode', 'outcome', 'reason', 'scenario', 'step', 'runner', 'test', 'subtest', 'duration_ms'].join(','));
   t.equal(rows.length, programs.length + 1, 'a row per program and mode');
   t.ok(rows.some((l) => l.startsWith('ours.c,wrong_msg,failure,')), 'veristat verdict names');
   const vfile = veristatCsv.replace('{kernel}', 'debian-6.12');

@@ -11,6 +11,7 @@ import t from 'tap';
 import { parseTestVerifier } from '../harness/runners/test-verifier.js';
 import { entryMatches, globMatch, readDenyList, selects } from '../harness/runners/select.js';
 import { repoRoot } from '../common/paths.js';
+import { programsCsv } from '../harness/results/csv.js';
 
 const recorded = readFileSync(join(repoRoot, 'test', 'fixtures', 'runners', 'test_verifier-selftests-6.12.txt'), 'utf8');
 
@@ -74,4 +75,18 @@ t.test('deny lists: the comment is the reason, with the file and line; allow kee
   t.same(selects(sel, test('bpf_cookie', 'kprobe')), test('bpf_cookie', 'kprobe'));
   t.same(selects(sel, test('bpf_cookie', 'multi_kprobe_link_api')), { ...test('bpf_cookie', 'multi_kprobe_link_api'), outcome: 'skip', reason: 'denied (DENYLIST.x86_64:3: no fprobe here)' });
   t.equal(selects(sel, test('kprobe_multi_test', 'skel_api'))?.outcome, 'skip');
+});
+
+t.test('--csv: a row per runner test after the programs, veristat\'s cells empty, the runner\'s filled', async (t) => {
+  const results = [{
+    file: 'scenarios/runners/test_verifier.yaml', name: 'tv', kernel: 'selftests-6.12', outcome: 'fail' as const, durationMs: 1, steps: [],
+    tests: [
+      { runner: 'test_verifier', test: 'junk insn, "quoted"', subtest: 'p', number: '#432/p', outcome: 'pass' as const },
+      { runner: 'test_verifier', test: 'invalid access', subtest: 'u', number: '#7/u', outcome: 'fail' as const, reason: 'Unexpected error message!', durationMs: 12 },
+    ],
+  }];
+  const lines = programsCsv(results).trim().split('\n');
+  t.match(lines[0], /,kernel,mode,outcome,reason,scenario,step,runner,test,subtest,duration_ms$/);
+  t.equal(lines[1], ',,,,,,,,,selftests-6.12,,pass,,scenarios/runners/test_verifier.yaml,,test_verifier,"junk insn, ""quoted""",p,', "veristat's cells empty; a name with a comma and quotes quoted");
+  t.equal(lines[2], ',,,,,,,,,selftests-6.12,,fail,Unexpected error message!,scenarios/runners/test_verifier.yaml,,test_verifier,invalid access,u,12');
 });

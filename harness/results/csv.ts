@@ -9,6 +9,8 @@ import type { ProgramStats, ScenarioResult } from './model.js';
 /** veristat's CSV header (tools/testing/selftests/bpf/veristat.c, 6.12), in its order. */
 export const VERISTAT_COLUMNS = ['file_name', 'prog_name', 'verdict', 'duration', 'total_insns', 'total_states', 'peak_states', 'max_states_per_insn', 'mark_read'];
 export const OUR_COLUMNS = ['kernel', 'mode', 'outcome', 'reason', 'scenario', 'step'];
+/** A runner's test (a scenario's runner:) has these filled, and veristat's left empty; a program has them empty. */
+export const RUNNER_COLUMNS = ['runner', 'test', 'subtest', 'duration_ms'];
 
 /** What a row needs, from a selftest program or a load step's program. */
 interface Row {
@@ -42,10 +44,13 @@ function rowsOf(results: ScenarioResult[]): Row[] {
   ]);
 }
 
-/** Every program, mode and kernel of the results. */
+/** Every program, mode and kernel of the results, then every runner test and subtest. */
 export function programsCsv(results: ScenarioResult[]): string {
-  const rows = rowsOf(results).map((p) => [...veristatCells(p), p.kernel, p.mode, p.outcome, p.reason ?? '', p.scenario, p.step ?? '']);
-  return stringify([[...VERISTAT_COLUMNS, ...OUR_COLUMNS], ...rows]);
+  const rows = rowsOf(results).map((p) => [...veristatCells(p), p.kernel, p.mode, p.outcome, p.reason ?? '', p.scenario, p.step ?? '', ...RUNNER_COLUMNS.map(() => '')]);
+  const tests = results.flatMap((r) => (r.tests ?? []).map((t) => [
+    ...VERISTAT_COLUMNS.map(() => ''), r.kernel, '', t.outcome, t.reason ?? '', r.file, '', t.runner, t.test, t.subtest ?? '', t.durationMs ?? '',
+  ]));
+  return stringify([[...VERISTAT_COLUMNS, ...OUR_COLUMNS, ...RUNNER_COLUMNS], ...rows, ...tests]);
 }
 
 /**
