@@ -8,8 +8,12 @@ import { shellQuote } from '../../vm/transport/ssh.js';
 import type { Target } from '../../vm/target.js';
 import type { RunnerTest } from '../results/model.js';
 import type { BuiltRunner } from './build.js';
+import type { RunnerName } from '../scenario/types.js';
 import { parseTestVerifier } from './test-verifier.js';
 import { selects, type RunnerSelection } from './select.js';
+
+/** The runners whose output is read test by test (run.ts parses test_verifier's); the others are skipped, saying so. */
+export const READ_RUNNERS: readonly RunnerName[] = ['test_verifier'];
 
 export interface RunnerRun {
   tests: RunnerTest[];
