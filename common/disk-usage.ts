@@ -13,3 +13,6 @@ export function duBytes(p: string): number {
   if (!st.isDirectory()) return st.size;
   return readdirSync(p).reduce((n, e) => n + duBytes(join(p, e)), 0);
 }
+
+/** A size as the cache listings print it ("223 MB"). */
+export const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;

@@ -1,6 +1,6 @@
 // The kinds a kernel is built from (Debian source, git, path) differ only in how their
 // tree is had and named; the key, the cache and the build are the builder's, shared.
-import { duBytes } from '../../common/disk-usage.js';
+import { duBytes, mb } from '../../common/disk-usage.js';
 import { builtDir, builtKey, buildKernel, readBuilt } from '../build/builder.js';
 import type { ResolvedRecipe, Source } from '../recipe/recipe.js';
 import type { SourceTree } from '../source/tree.js';
@@ -14,8 +14,6 @@ export interface TreeSource<S extends Source> {
   /** The cache directory its tree is imported into, where the cache holds it for this kind (kernel gc keeps it). */
   treeDir?(s: S, r: ResolvedRecipe): Promise<string | undefined>;
 }
-
-const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 export function builtKind<S extends Source>(src: TreeSource<S>): SourceKind<S> {
   const key = async (s: S, r: ResolvedRecipe) => {

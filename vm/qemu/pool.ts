@@ -9,6 +9,7 @@ import { guestImage, SELFTEST_LOADER, type GuestImage } from './image/build.js';
 import { ACCEL_CHOICES, chooseAccel, type Accel } from './accel.js';
 import { allSnapshots, gcSnapshots } from './snapshot.js';
 import { bootGuest, DEFAULT_MEMORY_MIB } from './target.js';
+import { mb } from '../../common/disk-usage.js';
 
 
 // A guest needs some memory to boot at all: a smaller value is a slip, refused before a build.
@@ -72,8 +73,6 @@ class QemuPool implements TargetPool {
 
   async close() {}
 }
-
-const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 registerBackend({
   name: 'qemu',

@@ -6,8 +6,7 @@ import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { kindOf } from '../../../kernels/kinds/index.js';
 import { gcKernels } from '../../../kernels/gc.js';
 import { allBackends } from '../../../vm/backends/index.js';
-
-const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+import { mb } from '../../../common/disk-usage.js';
 
 /** What the backends add to a built kernel's line (QEMU: "snapshots: 2, 223 MB"). */
 const notesOf = (name: string) => allBackends().map((b) => b.kernelNote?.(name) ?? '').filter(Boolean).map((n) => `  ${n}`).join('');
