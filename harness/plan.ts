@@ -79,6 +79,9 @@ function regexFlag(flag: string, source: string | undefined): LinearRegex | unde
   return r;
 }
 
+/** Scenarios tagged so run only when asked for, by --tag full or by their file's name (the whole of test_progs takes hours under TCG). */
+export const ON_REQUEST_TAG = 'full';
+
 export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
   const files = scenarioFiles(paths);
   if (files.length === 0) throw new BadInputError(`no scenario files (*.yaml) under ${paths.join(', ')}`);
@@ -108,6 +111,7 @@ export function buildPlan(paths: string[], opts: PlanOptions): PlanEntry[] {
     const matches = (re: LinearRegex) => re.test(s.name) || re.test(relFile) || s.tags.some((t) => re.test(t));
     if (exclude && matches(exclude)) continue;
     if (opts.tags?.length && !s.tags.some((t) => opts.tags!.includes(t))) continue;
+    if (s.tags.includes(ON_REQUEST_TAG) && !opts.tags?.includes(ON_REQUEST_TAG) && !paths.some((p) => resolve(p) === s.file)) continue;
     const whole = !grep || matches(grep);
     if (!whole && !s.selftests.length) continue;
     const programGrep = whole ? undefined : grep;

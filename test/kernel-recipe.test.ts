@@ -61,15 +61,15 @@ t.test('extends errors: missing parent, cycle, missing patch dir', async (t) => 
 t.test('tree fragments, drop: and modules: are inherited and added to', async (t) => {
   const d = dir({
     'base.yaml': 'name: base\nsource: {debian-source: linux-source-6.12}\nconfig:\n  base: tinyconfig\n  fragments: [a.config, {tree: tools/x/config}]\n  drop: {CONFIG_A: "why a"}\nmodules: [{tree: tools/m}]\n',
-    'child.yaml': 'name: child\nextends: base\nconfig: {base: tinyconfig, fragments: [{tree: tools/y/config}], drop: {CONFIG_B: "why b"}}\nmodules: [{tree: tools/m}, {tree: tools/n}]\n',
+    'child.yaml': 'name: child\nextends: base\nconfig: {base: tinyconfig, fragments: [{tree: tools/y/config}], drop: {CONFIG_B: "why b"}}\nmodules: [{tree: tools/n}, {tree: tools/m, boot: false}]\n',
     'a.config': 'CONFIG_A=y\n',
   });
   const r = resolveRecipe(join(d, 'child.yaml'));
   t.same(r.config?.fragments, [join(d, 'a.config'), { tree: 'tools/x/config' }, { tree: 'tools/y/config' }]);
   t.same(r.config?.drop, { CONFIG_A: 'why a', CONFIG_B: 'why b' });
-  t.same(r.modules, ['tools/m', 'tools/n'], 'once each, parent first');
+  t.same(r.modules, [{ dir: 'tools/m', boot: false }, { dir: 'tools/n', boot: true }], 'once each, parent first; a later entry decides boot');
   const sel = resolveRecipe(join(repoRoot, 'kernels', 'selftests-6.12.yaml'));
-  t.same(sel.modules, ['tools/testing/selftests/bpf/bpf_testmod']);
+  t.same(sel.modules.filter((m) => m.boot).map((m) => m.dir), ['tools/testing/selftests/bpf/bpf_testmod'], 'only bpf_testmod at boot; test_progs loads the others itself');
   t.ok(Object.values(sel.config?.drop ?? {}).every((why) => why.length > 10), 'every drop says why');
 });
 

@@ -33,6 +33,10 @@ export interface ScenarioContext {
   update: boolean;
   /** Which try of the scenario this is (1, then 2... when it failed and runs again); $BPF_HARNESS_ATTEMPT in run steps. */
   attempt?: number;
+  /** A fresh target in place of this one, mid-scenario (a runner going on after a test that crashed the kernel); absent where none can be had. */
+  replaceTarget?: (why: string) => Promise<Target>;
+  /** The kernel's messages so far were judged test by test (a runner did): the scan after the scenario starts here. */
+  logsJudged?: () => void;
 }
 
 /** struct_ops loads, and commands (which may start a user-space scheduler). */

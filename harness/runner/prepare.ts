@@ -43,7 +43,7 @@ function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | und
   }
   // The others build the same way, but their output is not read test by test yet: no result is better than a wrong one.
   if (e.scenario.runner && !READ_RUNNERS.includes(e.scenario.runner.name)) {
-    return `runner: ${e.scenario.runner.name} is not read test by test yet (only ${READ_RUNNERS.join(', ')} is)`;
+    return `runner: ${e.scenario.runner.name} is not read test by test yet (only ${READ_RUNNERS.join(", ")} ${READ_RUNNERS.length > 1 ? "are" : "is"})`;
   }
   if (e.scenario.runner && (!k.tree || !k.btf)) {
     return `runner: ${e.scenario.runner.name} is built from the kernel's own tree against its BTF, and ${k.name} has ${k.tree ? 'no BTF file' : 'no tree'}`;

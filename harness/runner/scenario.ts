@@ -77,7 +77,9 @@ export type ScenarioSetup = Omit<ScenarioContext, 'guestDir' | 'userDir' | 'pinD
 
 export async function runScenario(setup: ScenarioSetup, relFile: string): Promise<ScenarioOutcome> {
   const t0 = Date.now();
-  const { scenario, kernel, target, slug, keepIfFailed, ...rest } = setup;
+  const { scenario, kernel, slug, keepIfFailed, replaceTarget: replaceSetup, ...rest } = setup;
+  // A runner may move to a fresh target mid-scenario: what follows (cleanup, the crash scan) reads the one it ended on.
+  let target = setup.target;
   mkdirSync(setup.artifactDir, { recursive: true });
   const steps: StepResult[] = [];
   const programs: ProgramResult[] = [];
@@ -106,6 +108,17 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
     const dirs = await target.ready();
     ctx = { ...rest, scenario, kernel, target, guestDir: `${dirs.work}/${slug}`, userDir: `${dirs.user}/${slug}`, pinDir: `${dirs.pins}/${slug}`, resetHelper: dirs.resetHelper };
     marks = markLogs(target);
+    ctx.logsJudged = () => (marks = markLogs(target));
+    if (replaceSetup) {
+      const c = ctx;
+      c.replaceTarget = async (why) => {
+        target = c.target = await replaceSetup(why);
+        await target.ready();
+        // The runner judged what the old target printed; the scan after it starts on the new one.
+        marks = markLogs(target);
+        return target;
+      };
+    }
     const dirty = (why: string) => (replace ??= why);
     // --keep-failed: a failed scenario's cleanup waits until the run has said whether it keeps the guest as it is.
     await runSteps(ctx, steps, programs, tests, dirty, !keepIfFailed);
@@ -198,9 +211,11 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
     }));
   }
   if (ctx.runner) {
-    const run = await runRunner(target, ctx.runner.built, ctx.runner.selection, ctx.guestDir);
+    const env = { target, workDir: ctx.guestDir, crashPolicy: ctx.crashPolicy, ...(ctx.replaceTarget ? { replaceTarget: ctx.replaceTarget } : {}) };
+    const run = await runRunner(env, ctx.runner.built, ctx.runner.selection, ctx.runner.spec.test_timeout);
     writeFileSync(join(ctx.artifactDir, `${ctx.runner.spec.name}.log`), run.output);
     tests.push(...run.tests);
+    ctx.logsJudged?.();
     // The runner loads and unloads bpf_testmod and leaves sysctls as it found them; what it leaves otherwise is not known.
     dirty(`${ctx.runner.spec.name} ran here`);
   }

@@ -21,6 +21,7 @@ import type { AcquireOptions, TargetPool } from '../../vm/registry.js';
 import type { Prepared } from './prepare.js';
 import { runScenario } from './scenario.js';
 import { unrunResult } from './unrun.js';
+import { RETRIES_ITS_TESTS } from '../runners/run.js';
 
 export interface WorkerOptions {
   outDir: string;
@@ -168,11 +169,21 @@ export async function runOnTargets(pool: TargetPool, prepared: Prepared, opts: W
           runner: runners.get(entry.scenario.file),
           slug: slug(entry.relFile), attempt,
           artifactDir: join(opts.outDir, artifactRel), artifactRel, update: opts.update, crashPolicy: opts.crashPolicy,
-          ...(opts.keep && t.loginInfo ? { keepIfFailed: () => opts.keep!(t, { file: entry.relFile, kernel: name, slug: slug(entry.relFile) }) } : {}),
+          replaceTarget: async (why) => {
+            await retire(why);
+            target = await pool.acquire(n, ++boots, needs(entry));
+            live++;
+            used = 1;
+            changes.notify();
+            return target;
+          },
+          ...(opts.keep && t.loginInfo ? { keepIfFailed: () => opts.keep!(target ?? t, { file: entry.relFile, kernel: name, slug: slug(entry.relFile) }) } : {}),
         }, entry.relFile);
         // A scenario cut short by the interrupt did not finish: runPlan lists it as not run.
         if (interruptedBy()) return;
-        if (result.outcome === 'fail' && attempt <= retries && !kept) {
+        // A runner that runs its failed tests again itself is not run again whole.
+        const retriesItself = entry.scenario.runner && RETRIES_ITS_TESTS(entry.scenario.runner.name);
+        if (result.outcome === 'fail' && attempt <= retries && !kept && !retriesItself) {
           const reason = headline(result);
           tries.set(entry, { runs: attempt, failed: [...(before?.failed ?? []), { try: attempt, reason, artifactDir: artifactRel }], first: before?.first ?? result });
           progress(`${entry.relFile} [${name}] failed (${reason}); running it again on a fresh guest (try ${attempt + 1} of up to ${retries + 1})`);

@@ -10,7 +10,7 @@ import { displayPath } from '../../common/errors.js';
 import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from './comparison.js';
 import { NORMALIZE_FLAGS, parsePattern } from './pattern-grammar.js';
 import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
-import { RUNNER_NAMES, type Expect, type Scenario, type Step } from './types.js';
+import { DEFAULT_TEST_TIMEOUT_S, RUNNER_NAMES, type Expect, type Scenario, type Step } from './types.js';
 import { strict, type Locate, type Path } from '../../common/yaml-file.js';
 import { kernelName, KERNEL_MSG } from '../../kernels/recipe/schema.js';
 
@@ -513,6 +513,8 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       deny: z.record(testEntry, z.string().min(1, { error: 'give the reason' })).default({})
         .describe('Tests that cannot pass here (TEST or TEST/SUBTEST, * as a glob), each with the reason: reported as skipped (denied).'),
       tree_denylist: z.boolean().default(true).describe('Merge the tree\'s DENYLIST and DENYLIST.<arch> as BPF CI does (default true).'),
+      test_timeout: z.number().int().min(10).max(6 * 3600).default(DEFAULT_TEST_TIMEOUT_S)
+        .describe(`test_progs: seconds one test may run before it counts as hung (its failure, and the rest go on in a fresh guest); default ${DEFAULT_TEST_TIMEOUT_S}.`),
     }).optional()
       .describe('Run one of the kernel tree\'s own runners (test_progs and its flavours, test_verifier, test_maps) and judge it test by test.'),
     selftests: z.array(selftest).default([])

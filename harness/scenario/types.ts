@@ -89,7 +89,12 @@ export interface RunnerSpec {
   deny: Record<string, string>;
   /** Merge the tree's DENYLIST and DENYLIST.<arch> as BPF CI does (default true). */
   tree_denylist: boolean;
+  /** test_progs: seconds one test may run before it counts as hung. */
+  test_timeout: number;
 }
+
+/** 6.12's test_progs has no watchdog of its own: ten minutes, generous for one test even under TCG. */
+export const DEFAULT_TEST_TIMEOUT_S = 600;
 
 export interface Scenario {
   /** Absolute path of the file. */

@@ -14,7 +14,7 @@ import { progress } from '../../common/progress.js';
 import { publishOnce } from '../../common/publish.js';
 import { lease } from '../../common/lease.js';
 import { readArtifacts, type KernelArtifacts } from '../recipe/artifacts.js';
-import type { ResolvedRecipe } from '../recipe/recipe.js';
+import type { ResolvedRecipe, TreeModule } from '../recipe/recipe.js';
 import type { SourceTree } from '../source/tree.js';
 import { cacheKey, configHash, toolchainVersions } from './cache-key.js';
 import { configure } from './config.js';
@@ -46,9 +46,12 @@ export function readBuilt(key: string, name: string): BuiltKernel | undefined {
 let ccache: Promise<boolean> | undefined;
 const haveCcache = () => (ccache ??= execa('ccache', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false));
 
+/** The modules as the key has always held them (their directories), a module not loaded at boot marked so. */
+const moduleKeys = (ms: TreeModule[]) => ms.map((m) => (m.boot ? m.dir : `${m.dir} (not at boot)`));
+
 function keyOf(recipe: ResolvedRecipe, sourceIdentity: string, patches: string[], toolchain: string[]): string {
   const c = recipe.config!;
-  return cacheKey({ sourceIdentity, patches: seriesBytes(patches), base: c.base, fragments: c.fragments, drop: c.drop, modules: recipe.modules, toolchain });
+  return cacheKey({ sourceIdentity, patches: seriesBytes(patches), base: c.base, fragments: c.fragments, drop: c.drop, modules: moduleKeys(recipe.modules), toolchain });
 }
 
 /**
@@ -130,10 +133,10 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
     let modulesDir: string | undefined;
     if (modules) {
       await runMake(['-C', tree.dir, `O=${odir}`, `INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'modules_install'], { cwd: tree.dir, log, label: `${label} (modules_install)` });
-      await buildTreeModules(recipe.modules, tree.dir, odir, join(tmp, 'modules'), log, label);
+      await buildTreeModules(recipe.modules.map((m) => m.dir), tree.dir, odir, join(tmp, 'modules'), log, label);
       modulesDir = join(out, 'modules', 'lib', 'modules', kernelRelease);
     } else if (recipe.modules.length) {
-      throw new BadInputError(`${recipe.file}: modules: ${recipe.modules.join(', ')} need CONFIG_MODULES=y, and the config has it unset`, { file: recipe.file, hint: 'add CONFIG_MODULES=y to a fragment' });
+      throw new BadInputError(`${recipe.file}: modules: ${recipe.modules.map((m) => m.dir).join(', ')} need CONFIG_MODULES=y, and the config has it unset`, { file: recipe.file, hint: 'add CONFIG_MODULES=y to a fragment' });
     }
     const tools = await buildTools(tree.dir, odir, join(tmp, 'vmlinux'), tmp, log, label);
     copyFileSync(log, join(tmp, 'build.log'));
@@ -146,7 +149,7 @@ async function build(recipe: ResolvedRecipe, key: string, tree: SourceTree, patc
       createdAt: new Date().toISOString(), buildLog: join(out, 'build.log'),
       // A path: tree's uncommitted changes are not in this commit: {tree:} programs read HEAD.
       tree: { dir: tree.dir, commit },
-      ...(recipe.modules.length ? { bootModules: recipe.modules.map((m) => basename(m)) } : {}),
+      ...(recipe.modules.some((m) => m.boot) ? { bootModules: recipe.modules.filter((m) => m.boot).map((m) => basename(m.dir)) } : {}),
     };
     writeFileSync(join(tmp, 'artifacts.json'), JSON.stringify(artifacts, null, 2));
   }, published);

@@ -27,6 +27,12 @@ export interface RecipeConfig {
   drop: Record<string, string>;
 }
 
+export interface TreeModule {
+  /** Its directory in the kernel tree. */
+  dir: string;
+  boot: boolean;
+}
+
 export interface ResolvedRecipe {
   name: string;
   file: string;
@@ -34,8 +40,8 @@ export interface ResolvedRecipe {
   config?: RecipeConfig;
   /** Patch files or directories of them, or lore Message-IDs, in order, base recipe's first. */
   patches: PatchSource[];
-  /** Out-of-tree module directories of the kernel tree, built against it and loaded in its guests. */
-  modules: string[];
+  /** Out-of-tree module directories of the kernel tree, built against it, installed in its guests, and loaded there at boot unless boot is false. */
+  modules: TreeModule[];
   /** The chain of recipe files, this one first. */
   chain: string[];
 }
@@ -94,6 +100,8 @@ export function resolveRecipe(file: string, seen: string[] = []): ResolvedRecipe
   for (const f of config?.fragments ?? []) {
     if (typeof f === 'string' && !existsSync(f)) throw new BadInputError(`${r.file}: config fragment ${f} does not exist`, { file: r.file });
   }
-  const modules = [...new Set([...(parent?.modules ?? []), ...r.modules.map((m) => m.tree)])];
+  // A module named again (by a recipe that extends) takes the later entry's boot.
+  const byDir = new Map<string, TreeModule>([...(parent?.modules ?? []), ...r.modules.map((m) => ({ dir: m.tree, boot: m.boot }))].map((m) => [m.dir, m]));
+  const modules = [...byDir.values()];
   return { name: r.name, file: r.file, source, config, patches, modules, chain: [r.file, ...(parent?.chain ?? [])] };
 }

@@ -79,9 +79,12 @@ export const recipeSchema = strict({
     )
     .default([])
     .describe('Dirs of *.patch or mbox files (relative to this file), or {lore: MSGID}; applied in order with git am --3way.'),
-  modules: z.array(treePath("An out-of-tree module's directory in the kernel tree, e.g. tools/testing/selftests/bpf/bpf_testmod."))
+  modules: z.array(strict({
+    tree: z.string().regex(TREE_PATH, { error: 'expected a relative path inside the kernel tree' }).describe("An out-of-tree module's directory in the kernel tree, e.g. tools/testing/selftests/bpf/bpf_testmod."),
+    boot: z.boolean().default(true).describe('Loaded in its guests at boot (false: only installed, for a test that loads it itself, as test_progs does bpf_test_no_cfi.ko).'),
+  }))
     .default([])
-    .describe('Modules built from the tree against this kernel (needs CONFIG_MODULES=y) and loaded in its guests at boot.'),
+    .describe('Modules built from the tree against this kernel (needs CONFIG_MODULES=y), installed in its guests, and loaded at boot unless boot: false.'),
 })
   .meta({ title: 'bpf-harness kernel recipe', description: 'How to get a kernel: its source, config and patches, or a recipe to extend.' })
   .superRefine((r, ctx) => {

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { CappedOutput } from './capped-output.js';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface ExecResult {
   exit: number;
@@ -23,6 +24,10 @@ export interface ExecOptions {
   binary?: boolean;
   /** Keep at most this many bytes of stdout and of stderr each; the rest is counted and dropped (default: all kept). */
   maxBytesPerStream?: number;
+  /** stdout as it arrives too (a long runner read test by test, which keeps what came before a crash). */
+  onStdout?: (text: string) => void;
+  /** Stops the command (KILL) and rejects with SshTimeoutError carrying the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ConnectOptions {
@@ -161,7 +166,18 @@ export class SshConnection {
           ch.close();
           reject(new SshTimeoutError(`command timed out after ${limit} ms: ${cmd}`));
         }, limit);
-        ch.on('data', (d: Buffer) => out.push(d));
+        opts.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          this.client.removeListener('close', onClientClose);
+          ch.signal('KILL');
+          ch.close();
+          reject(new SshTimeoutError(`stopped: ${String(opts.signal!.reason)}: ${cmd}`));
+        }, { once: true });
+        const text = new StringDecoder('utf8');
+        ch.on('data', (d: Buffer) => {
+          out.push(d);
+          if (opts.onStdout) opts.onStdout(text.write(d));
+        });
         ch.stderr.on('data', (d: Buffer) => errb.push(d));
         ch.on('exit', (code: number | null, signal?: string) => {
           exit = code ?? (signal ? 128 + 9 : 255);

@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError } from '../../../common/errors.js';
@@ -69,7 +69,10 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
 
   // The NIC's modules, then the recipe's own (bpf_testmod for the selftests kernel).
   const modules = kernel.modulesDir ? moduleLoadOrder(kernel.modulesDir, [...GUEST_MODULES, ...(kernel.bootModules ?? [])]) : [];
-  for (const m of modules) files.push({ guest: `/lib/modules/${m}`, host: join(kernel.modulesDir!, m), mode: 0o644 });
+  // The recipe's other modules (installed in updates/, like bpf_test_no_cfi.ko) are there for a test to load itself.
+  const updates = kernel.modulesDir ? join(kernel.modulesDir, 'updates') : undefined;
+  const unloaded = updates && existsSync(updates) ? readdirSync(updates).map((f) => `updates/${f}`).filter((m) => !modules.includes(m)).sort() : [];
+  for (const m of [...modules, ...unloaded]) files.push({ guest: `/lib/modules/${m}`, host: join(kernel.modulesDir!, m), mode: 0o644 });
   const guestSrc = join(repoRoot, 'vm', 'qemu', 'image', 'guest');
   files.push(
     { guest: '/etc/inittab', host: join(guestSrc, 'inittab'), mode: 0o644 },
