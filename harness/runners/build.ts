@@ -46,7 +46,7 @@ const TARGET: Record<RunnerName, string> = {
 };
 
 /** What the selftests Makefile reads besides tools/: libbpf's helper generator (scripts/bpf_doc.py), the verifier's disassembler (kernel/bpf/disasm.c, linked in). */
-const TREE_PARTS = ['tools', 'scripts', 'kernel/bpf'];
+export const TREE_PARTS = ['tools', 'scripts', 'kernel/bpf'];
 
 /** The Makefile's TRUNNER_EXTRA_FILES of test_progs (6.12) without its .ko files; make expands it. */
 const EXTRA_BUILT = ['urandom_read', 'liburandom_read.so', 'xdp_synproxy', 'sign-file', 'uprobe_multi'];
@@ -110,7 +110,7 @@ async function packPayload(out: string, runner: RunnerName, binary: string): Pro
 /** Where the tree's tests that do not compile are kept, out of the build's way, with why (in the extraction, for every flavour). */
 const UNBUILDABLE = 'prog_tests.unbuildable';
 
-const readUnbuildable = (selftests: string): Unbuildable[] => {
+export const readUnbuildable = (selftests: string): Unbuildable[] => {
   const f = join(selftests, UNBUILDABLE, 'why.json');
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Unbuildable[]) : [];
 };

@@ -16,13 +16,18 @@ export interface RunnerPlan {
 
 export async function runnerPlan(spec: RunnerSpec, k: RunnerKernel, arch?: Arch): Promise<RunnerPlan> {
   const built = await buildRunner(spec.name, k);
+  return { spec, built, selection: runnerSelection(spec, built.selftests, arch) };
+}
+
+/** The scenario's allow entries, and its deny entries after the tree's lists (read from SELFTESTS, the tree's tools/testing/selftests/bpf). */
+export function runnerSelection(spec: RunnerSpec, selftests: string, arch?: Arch): RunnerSelection {
   // The tree names its per-arch lists as its configs: config.x86_64 and DENYLIST.x86_64, config.aarch64 and DENYLIST.aarch64.
   const suffix = archInfo(arch).selftestsConfig?.replace(/^config\./, '');
   const files = spec.tree_denylist ? ['DENYLIST', ...(suffix ? [`DENYLIST.${suffix}`] : [])] : [];
   const deny: DenyEntry[] = files.flatMap((f) => {
-    const p = join(built.selftests, f);
+    const p = join(selftests, f);
     return existsSync(p) ? readDenyList(readFileSync(p, 'utf8'), f) : [];
   });
   deny.push(...Object.entries(spec.deny).map(([pattern, why]) => ({ pattern, reason: `the scenario: ${why}` })));
-  return { spec, built, selection: { allow: spec.allow, deny } };
+  return { allow: spec.allow, deny };
 }

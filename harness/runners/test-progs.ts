@@ -5,6 +5,8 @@
 // runner prints the logs of failures only). "All error logs:" repeats them after the
 // last test, and "Summary: P/S PASSED, K SKIPPED, F FAILED" ends a run that got there.
 // The tests are numbered by their place in the generated prog_tests/tests.h.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunnerTest } from '../results/model.js';
 
 const SUBTEST = /^#(\d+)\/(\d+)\s+([^/\s][^/]*?)\/(.*):(OK|SKIP|FAIL)$/;
@@ -83,4 +85,11 @@ export function parseTestProgs(out: string, runner: string): TestProgsOutput {
 /** The tests in the order test_progs numbers them (#1 first), from the build's prog_tests/tests.h. */
 export function readTestList(testsH: string): string[] {
   return [...testsH.matchAll(/^DEFINE_TEST\(([A-Za-z0-9_]+)\)$/gm)].map((m) => m[1]!);
+}
+
+/** The tests of a tree's prog_tests/*.c as its Makefile lists them into tests.h (one per test_ or serial_test_ function, sorted as LC_ALL=C sorts). */
+export function testsOfTree(progTests: string): string[] {
+  const lines = readdirSync(progTests).filter((f) => f.endsWith('.c')).flatMap((f) =>
+    [...readFileSync(join(progTests, f), 'utf8').matchAll(/^void (?:serial_)?test_([a-zA-Z0-9_]+)\((?:void)?\).*$/gm)].map((m) => `DEFINE_TEST(${m[1]})`));
+  return readTestList(lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join('\n'));
 }

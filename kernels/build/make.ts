@@ -25,6 +25,8 @@ export function buildEnv(): Record<string, string> {
     KBUILD_BUILD_TIMESTAMP: 'bpf-harness',
     KBUILD_BUILD_USER: 'bpf-harness',
     KBUILD_BUILD_HOST: 'bpf-harness',
+    // Generated lists come out the same everywhere (the selftests' tests.h is sorted: test_progs' test numbers).
+    LC_ALL: 'C',
   };
 }
 

@@ -8,6 +8,7 @@ import { foundRecipes, knownRecipes, unreadRecipeFiles, useRecipesOf } from '../
 import { resolveRecipe } from '../../../kernels/recipe/recipe.js';
 import { EXIT } from '../exit-codes.js';
 import { catalogOf, type Catalog, type ListedMode } from '../../selftests/catalog.js';
+import { runnerCatalog, type RunnerCatalog } from '../../runners/catalog.js';
 
 export interface ListFlags {
   kernel: string[];
@@ -23,7 +24,9 @@ const describeSource = (s: string | { tree: string }) => (typeof s === 'string' 
  * What `run` with the same paths and flags would run: a line per scenario and kernel.
  * Selftests scenarios also show their programs, with --grep and --exclude applied as run
  * applies them, read from the objects a run compiled for that kernel; where none did yet,
- * list says so (it compiles nothing).
+ * list says so (it compiles nothing). test_progs scenarios show their tests, numbered
+ * as the runner numbers them, with those a run reports without running (denied, or left
+ * out of the build).
  */
 export async function listCommand(paths: string[], flags: ListFlags): Promise<number> {
   const entries = buildPlan(paths.length ? paths : ['scenarios'], {
@@ -31,7 +34,11 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
   });
   // One after another: entries share trees and objects, whose cache files are made on first read.
   const catalogs: (Catalog | undefined)[] = [];
-  for (const e of entries) catalogs.push(e.scenario.selftests.length ? await catalogOf(e) : undefined);
+  const runnerCatalogs: (RunnerCatalog | undefined)[] = [];
+  for (const e of entries) {
+    catalogs.push(e.scenario.selftests.length ? await catalogOf(e) : undefined);
+    runnerCatalogs.push(e.scenario.runner ? await runnerCatalog(e) : undefined);
+  }
   if (flags.json) {
     const plan = entries.map((e, i) => ({
       file: e.relFile, name: e.scenario.name, kernel: e.kernel.name, tags: e.scenario.tags,
@@ -40,6 +47,7 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
       ...(e.programGrep ? { programGrep: e.programGrep.source } : {}),
       ...(e.programExclude ? { programExclude: e.programExclude.source } : {}),
       ...catalogs[i],
+      ...(e.scenario.runner ? { runner: { name: e.scenario.runner.name, ...runnerCatalogs[i] } } : {}),
     }));
     process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     return EXIT.ok;
@@ -51,6 +59,12 @@ export async function listCommand(paths: string[], flags: ListFlags): Promise<nu
   entries.forEach((e, i) => {
     const skip = e.scenario.skip !== undefined ? '  (skips: skip: in the file)' : '';
     out.push(`${e.relFile.padEnd(w)}  ${`[${e.kernel.name}]`.padEnd(kw)}  ${e.scenario.name}${skip}`);
+    const rc = runnerCatalogs[i];
+    if (rc) {
+      out.push(`  runner: ${e.scenario.runner!.name}`);
+      if ('unknown' in rc) out.push(`  tests: not known (${rc.unknown})`);
+      else for (const t of rc.tests) out.push(`    ${t.number.padEnd(6)} ${t.test}${t.subtest ? `/${t.subtest}` : ''}${t.not ? `  (${t.not})` : ''}`);
+    }
     const c = catalogs[i];
     if (!c) return;
     const only = `${e.programGrep ? `, programs matching ${e.programGrep.source}` : ''}${e.programExclude ? `, programs not matching ${e.programExclude.source}` : ''}`;
