@@ -9,6 +9,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { isFlaky, type RunKernel, type RunResult, type ScenarioResult, type StepResult } from '../results/model.js';
 import type { Scenario } from '../scenario/types.js';
+import { compareRunnerTests, formatTestsComparison, type TestsComparison } from './runner-tests.js';
 import { comparePrograms, compareStepPrograms, formatProgramsComparison, type ProgramsComparison } from './programs.js';
 import { keepEnd, keepStart, textTable } from '../../common/text-table.js';
 
@@ -51,7 +52,9 @@ export interface Comparison {
   programs?: ProgramsComparison;
   /** The programs of load steps (each callback of a scheduler): stats deltas. */
   stepPrograms?: ProgramsComparison;
-  /** Unexpected steps and programs. */
+  /** runner: scenarios: test by test and subtest by subtest. */
+  tests?: TestsComparison;
+  /** Unexpected steps, programs and runner tests. */
   unexpected: number;
 }
 
@@ -153,10 +156,11 @@ export function compareRuns(run: RunResult, scenarios: Scenario[], base: string,
   }
   const programs = scenarios.some((s) => s.selftests.length) ? comparePrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
   const stepPrograms = run.scenarios.some((r) => r.steps.some((s) => s.programs?.length)) ? compareStepPrograms(run, scenarios, base, patched, relFile, thresholdPct) : undefined;
-  const unexpected = steps.filter((s) => !s.expected).length + (programs?.rows.filter((r) => !r.expected).length ?? 0);
+  const tests = scenarios.some((s) => s.runner) ? compareRunnerTests(run, scenarios, base, patched, relFile) : undefined;
+  const unexpected = steps.filter((s) => !s.expected).length + (programs?.rows.filter((r) => !r.expected).length ?? 0) + (tests?.rows.filter((r) => !r.expected).length ?? 0);
   const kernel = (name: string) => run.kernels?.find((k) => k.name === name);
   const [bk, pk] = [kernel(base), kernel(patched)];
-  return { base, patched, ...(bk || pk ? { kernels: { ...(bk ? { base: bk } : {}), ...(pk ? { patched: pk } : {}) } } : {}), steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), unexpected };
+  return { base, patched, ...(bk || pk ? { kernels: { ...(bk ? { base: bk } : {}), ...(pk ? { patched: pk } : {}) } } : {}), steps, ...(programs ? { programs } : {}), ...(stepPrograms ? { stepPrograms } : {}), ...(tests ? { tests } : {}), unexpected };
 }
 
 const stat = (b?: number, p?: number, d?: number) => (b === undefined || p === undefined ? '-' : `${b}/${p}/${d! >= 0 ? '+' : ''}${d}`);
@@ -188,10 +192,12 @@ export function formatComparison(c: Comparison): string {
   const changed = c.steps.filter((s) => s.changed).length;
   if (c.stepPrograms) lines.push('', formatProgramsComparison(c.stepPrograms, c.base, c.patched, 'load step programs').trimEnd());
   if (c.programs) lines.push('', formatProgramsComparison(c.programs, c.base, c.patched).trimEnd());
+  if (c.tests) lines.push('', formatTestsComparison(c.tests, c.base, c.patched).trimEnd());
   const parts = [
-    ...(c.steps.length || !c.programs ? [`${c.steps.length} steps compared: ${changed} changed`] : []),
+    ...(c.steps.length || (!c.programs && !c.tests) ? [`${c.steps.length} steps compared: ${changed} changed`] : []),
     ...(c.stepPrograms ? [`${c.stepPrograms.rows.length + c.stepPrograms.unchanged} load step programs: ${c.stepPrograms.rows.length} with stats deltas`] : []),
     ...(c.programs ? [`${c.programs.rows.length + c.programs.unchanged} program runs compared: ${c.programs.rows.filter((r) => r.changes.length).length} changed`] : []),
+    ...(c.tests ? [`${c.tests.rows.length + c.tests.unchanged} runner tests compared: ${c.tests.rows.length} changed`] : []),
   ];
   const ran = (label: string, k?: RunKernel) => k && `${label} ${k.name}: ${[k.release, k.arch, k.origin].filter(Boolean).join(', ')}`;
   const kernels = [ran('base', c.kernels?.base), ran('patched', c.kernels?.patched)].filter((l): l is string => !!l);

@@ -37,6 +37,8 @@ export interface ScenarioContext {
   replaceTarget?: (why: string) => Promise<Target>;
   /** The kernel's messages so far were judged test by test (a runner did): the scan after the scenario starts here. */
   logsJudged?: () => void;
+  /** The target went down under a runner's test (why): there is nothing left to clean up on it. */
+  down?: string;
 }
 
 /** struct_ops loads, and commands (which may start a user-space scheduler). */

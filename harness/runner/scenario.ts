@@ -132,7 +132,7 @@ export async function runScenario(setup: ScenarioSetup, relFile: string): Promis
           marks = markLogs(target);
         }
       }
-      await cleanUp(ctx, steps, dirty);
+      if (!ctx.down) await cleanUp(ctx, steps, dirty);
     }
   } catch (e) {
     broke = e;
@@ -216,6 +216,11 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
     writeFileSync(join(ctx.artifactDir, `${ctx.runner.spec.name}.log`), run.output);
     tests.push(...run.tests);
     ctx.logsJudged?.();
+    // A target its last test took down has nothing left to clean up.
+    if (run.down) {
+      ctx.down = run.down;
+      return dirty(run.down);
+    }
     // The runner loads and unloads bpf_testmod and leaves sysctls as it found them; what it leaves otherwise is not known.
     dirty(`${ctx.runner.spec.name} ran here`);
   }

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { CLANG } from '../../common/host-commands.js';
+import { elfSection } from '../../common/elf-section.js';
 import { cacheDir } from '../../common/paths.js';
 import { publishOnce } from '../../common/publish.js';
 import { jobs, runMake } from '../../kernels/build/make.js';
@@ -62,7 +63,7 @@ export interface RunnerKernel {
 }
 
 export async function buildRunner(runner: RunnerName, k: RunnerKernel): Promise<BuiltRunner> {
-  const key = createHash('sha256').update([runner, k.tree.commit, sha(k.btf), ...(await toolchainVersions())].join('\0')).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update([runner, k.tree.commit, btfSha(k.btf), ...(await toolchainVersions())].join('\0')).digest('hex').slice(0, 16);
   const out = cacheDir('runners', `${runner}-${key}`);
   const binary = join(out, TARGET[runner]);
   // Beside the published folder, so that a failed build's log outlives its scratch folder.
@@ -148,7 +149,8 @@ async function makeLeavingOut(selftests: string, out: string, log: string, make:
   }
 }
 
-const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+/** The kernel's BTF as the key holds it: a vmlinux's .BTF section (a relink that changed no type leaves the runner as it is), or a raw BTF file whole. */
+const btfSha = (f: string) => createHash('sha256').update(elfSection(f, '.BTF') ?? readFileSync(f)).digest('hex');
 
 /** The tree's UAPI headers (make headers, out of tree: the tree is only read), once per commit; the log beside them. */
 async function uapiHeaders(tree: { dir: string; commit: string }): Promise<string> {

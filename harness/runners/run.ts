@@ -36,6 +36,8 @@ export interface RunnerRun {
   exit: number;
   /** The target the run ended on (another than it began on when one was replaced). */
   target: Target;
+  /** That target is down (its last test crashed or hung it): why. Nothing more runs there. */
+  down?: string;
 }
 
 /** Long enough for test_verifier's ~1,500 runs under TCG on a loaded host. */

@@ -42,9 +42,11 @@ export function numberList(ns: number[]): string {
 /**
  * Which tests run and which are reported denied without running: a test every allow entry
  * leaves out is not chosen; one a deny entry names whole is skipped with the entry's
- * reason; the allow entries and the denied subtests go to the runner (-a/-d), which leaves those out itself.
+ * reason. The runner is told which tests to run by name (-a), each with the subtests the
+ * scenario allows of it, and the denied subtests (-d), which it leaves out itself. (Not
+ * by number: 6.12's test_progs runs a test that -a names or -n numbers, either.)
  */
-export function chooseTests(names: string[], sel: RunnerSelection, runner: string): { numbers: number[]; denied: RunnerTest[]; args: string[] } {
+export function chooseTests(names: string[], sel: RunnerSelection, runner: string): { numbers: number[]; denied: RunnerTest[]; args: (todo: number[]) => string[] } {
   const numbers: number[] = [];
   const denied: RunnerTest[] = [];
   names.forEach((test, i) => {
@@ -58,8 +60,16 @@ export function chooseTests(names: string[], sel: RunnerSelection, runner: strin
       if (!whole) denied.push({ runner, test, subtest: d.pattern.slice(d.pattern.indexOf('/') + 1), number: `#${n}/-`, outcome: 'skip', reason: `denied (${d.reason})` });
     }
   });
-  // Every allow entry (the runner leaves out a test that no -a names, once there is one), and the denied subtests.
-  const args = [...sel.allow.flatMap((a) => ['-a', a]), ...sel.deny.filter((d) => d.pattern.includes('/')).flatMap((d) => ['-d', d.pattern])];
+  const args = (todo: number[]) => {
+    const allow = todo.flatMap((n) => {
+      const test = names[n - 1]!;
+      if (!sel.allow.length) return [test];
+      // The scenario's entries for this test, its glob replaced by the name: "verif*" -> "verifier_and", "bpf_cookie/kp*" kept whole.
+      return sel.allow.filter((a) => entryMatches(a.split('/')[0]!, { test })).map((a) => (a.includes('/') ? `${test}${a.slice(a.indexOf('/'))}` : test));
+    });
+    const deny = sel.deny.filter((d) => d.pattern.includes('/')).map((d) => d.pattern);
+    return [...[...new Set(allow)].flatMap((a) => ['-a', a]), ...deny.flatMap((d) => ['-d', d])];
+  };
   return { numbers, denied, args };
 }
 
@@ -69,6 +79,8 @@ export async function runTestProgs(env: RunnerEnv, built: BuiltRunner, selection
   const outputs: string[] = [];
   const results = new Map<number, RunnerTest[]>();
   let target = env.target;
+  /** Why the current target is down (the last test run on it broke it), until it is replaced. */
+  let down: string | undefined;
 
   /** Runs these tests on the current target until they are all judged, replacing the target after each one that broke it. */
   const judge = async (todo: number[], label: string): Promise<void> => {
@@ -83,6 +95,7 @@ export async function runTestProgs(env: RunnerEnv, built: BuiltRunner, selection
         results.set(n, [...(results.get(n) ?? []), t]);
       }
       if (!round.broke) return;
+      down = `${built.name} #${round.broke.number} ${round.broke.why}`;
       const at = left.indexOf(round.broke.number);
       left = left.slice(at + 1);
       if (!left.length) return;
@@ -91,7 +104,8 @@ export async function runTestProgs(env: RunnerEnv, built: BuiltRunner, selection
         return;
       }
       progress(`${built.name}: #${round.broke.number} ${names[round.broke.number - 1]} ${round.broke.why}; the ${left.length} test(s) after it go on in a fresh guest`);
-      target = await env.replaceTarget(`${built.name} #${round.broke.number} ${round.broke.why}`);
+      target = await env.replaceTarget(down);
+      down = undefined;
       pushed = false;
     }
   };
@@ -103,6 +117,7 @@ export async function runTestProgs(env: RunnerEnv, built: BuiltRunner, selection
     const first = new Map(failed.map((n) => [n, results.get(n)!]));
     for (const n of failed) results.delete(n);
     target = await env.replaceTarget(`running the ${failed.length} failed test(s) of ${built.name} again`);
+    down = undefined;
     await judge(failed, 'again');
     for (const n of failed) {
       const before = first.get(n)!;
@@ -116,11 +131,11 @@ export async function runTestProgs(env: RunnerEnv, built: BuiltRunner, selection
     }
   }
   const tests = [...denied, ...[...results.entries()].sort(([a], [b]) => a - b).flatMap(([, ts]) => ts)];
-  return { tests, output: outputs.join('\n'), exit: tests.some((t) => t.outcome === 'fail') ? 1 : 0, target };
+  return { tests, output: outputs.join('\n'), exit: tests.some((t) => t.outcome === 'fail') ? 1 : 0, target, ...(down ? { down } : {}) };
 }
 
 /** One run of the runner over these tests, streamed, stopped where a test hangs. */
-async function runRound(target: Target, built: BuiltRunner, names: string[], todo: number[], args: string[], env: RunnerEnv, timeoutS: number): Promise<Round> {
+async function runRound(target: Target, built: BuiltRunner, names: string[], todo: number[], args: (todo: number[]) => string[], env: RunnerEnv, timeoutS: number): Promise<Round> {
   const dir = shellQuote(env.workDir);
   let text = '';
   let seen = 0;
@@ -152,7 +167,7 @@ async function runRound(target: Target, built: BuiltRunner, names: string[], tod
   const hook = panicIn && /^[A-Za-z0-9_]+$/.test(panicIn)
     ? ` | awk -v t=${panicIn} '$0 ~ ("^#[0-9]+ +" t ":") { system("echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger") } { print; fflush() }'`
     : '';
-  const cmd = `cd ${dir}/run && { ./${built.target} -n ${numberList(todo)} ${args.map(shellQuote).join(' ')} 2>&1${hook}; }`;
+  const cmd = `cd ${dir}/run && { ./${built.target} ${args(todo).map(shellQuote).join(' ')} 2>&1${hook}; }`;
   arm();
   let lost: Error | undefined;
   try {
