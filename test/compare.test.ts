@@ -213,3 +213,27 @@ t.test('compare --base-results/--patched-results: two saved runs, no guests', as
   t.equal(withPaths.exitCode, 2);
   t.match(withPaths.stderr, /scenario paths given with saved results/);
 });
+
+t.test('runner tests: new failures first with their log, then fixes, then tests that appear or vanish', async (t) => {
+  const sc: Scenario = { ...scenario, steps: [], expect_by_kernel: {}, runner: { name: 'test_progs', allow: [], deny: {}, tree_denylist: true, test_timeout: 600 } };
+  const tp = (test: string, subtest: string | undefined, outcome: 'pass' | 'fail' | 'skip', more: object = {}) => ({ runner: 'test_progs', test, ...(subtest ? { subtest } : {}), number: '#1', outcome, ...more });
+  const runs: RunResult = {
+    startedAt: '', durationMs: 0, target: 'qemu', outDir: '', scenarios: [
+      { file: 's.yaml', name: 's', kernel: 'a', outcome: 'fail', durationMs: 1, steps: [], tests: [
+        tp('align', 'mov', 'pass'), tp('bpf_cookie', 'kprobe', 'pass'), tp('atomics', undefined, 'fail', { reason: 'was broken', log: 'old log' }), tp('gone', undefined, 'pass'), tp('same', undefined, 'pass'),
+      ] },
+      { file: 's.yaml', name: 's', kernel: 'b', outcome: 'fail', durationMs: 1, steps: [], tests: [
+        tp('align', 'mov', 'pass'), tp('bpf_cookie', 'kprobe', 'fail', { reason: 'bpf_cookie:FAIL:attach', log: 'line 1\nline 2' }), tp('atomics', undefined, 'pass'), tp('new_one', undefined, 'pass'), tp('same', undefined, 'pass'),
+      ] },
+    ],
+  };
+  const c = compareRuns(runs, [sc], 'a', 'b', () => 's.yaml');
+  t.same(c.tests?.rows.map((r) => [r.name, r.change, r.expected]), [
+    ['bpf_cookie/kprobe', 'new failure', false], ['atomics', 'fixed', true], ['new_one', 'appeared', true], ['gone', 'vanished', true],
+  ]);
+  t.equal(c.tests?.unchanged, 2);
+  t.equal(c.unexpected, 1, 'a new failure is unexpected');
+  const text = formatComparison(c);
+  t.match(text, /bpf_cookie\/kprobe +pass +fail +new failure UNEXPECTED\n +bpf_cookie:FAIL:attach\n +\| line 1\n +\| line 2/);
+  t.match(text, /6 runner tests compared: 4 changed, 1 unexpected/);
+});

@@ -1,11 +1,13 @@
-// The tree's own runners in a real guest: test_verifier built from selftests-6.12's tree
-// (the tree's selftests Makefile, the kernel's BTF and UAPI headers), run in a 1 GiB
-// guest, and read test by test; the scenario's allow list keeps some, its deny list
-// skips one with its reason.
+// The tree's own runners in a real guest: test_verifier and test_progs built from
+// selftests-6.12's tree (the tree's selftests Makefile, the kernel's BTF and UAPI
+// headers), run in a 1 GiB guest, and read test by test; the scenario's allow list keeps
+// some, its deny list skips one with its reason; a test that panics the kernel costs that
+// test, and the rest run on a fresh guest.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { RunResult } from '../harness/results/model.js';
+import type { RunResult, RunnerTest } from '../harness/results/model.js';
+import { PANIC_HOOK_ENV } from '../harness/runners/test-progs-run.js';
 import { cli, fixture, outDir } from './helpers/cli.js';
 
 t.test('test_verifier on selftests-6.12: the allowed tests judged mode by mode, the denied one skipped with its reason', async (t) => {
@@ -32,4 +34,37 @@ t.test('a runner not read test by test yet is skipped, saying so, before anythin
   const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
   t.same(run.scenarios.map((s) => [s.outcome, s.reason]), [['skip', 'runner: test_maps is not read test by test yet (only test_verifier, test_progs, test_progs-no_alu32, test_progs-cpuv4 are)']]);
   t.notMatch(r.all, /booting|building test_progs/, 'nothing booted or built');
+});
+
+const testsOf = (out: string): RunnerTest[] => (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult).scenarios[0]?.tests ?? [];
+const row = (x: RunnerTest) => `${x.number} ${x.test}${x.subtest ? `/${x.subtest}` : ''} ${x.outcome}`;
+
+t.test('test_progs on selftests-6.12: the allowed tests judged subtest by subtest; list shows them numbered', async (t) => {
+  const file = fixture('scenarios', 'runners', 'test_progs-small.yaml');
+  const listed = await cli(['list', file]);
+  t.equal(listed.exitCode, 0, 'list', { output: listed.all });
+  t.match(listed.stdout, /^ {4}#2 +align$/m, 'numbered as the runner numbers them');
+  t.match(listed.stdout, /#24 +bpf_nf {2}\(denied \(the scenario: denied by this fixture/);
+  const out = outDir();
+  const r = await cli(['run', file, '--out', out]);
+  t.equal(r.exitCode, 0, 'exit 0', { output: r.all });
+  const tests = testsOf(out);
+  const rows = tests.map(row);
+  t.ok(rows.includes('#2/1 align/mov pass') && rows.includes('#2 align pass'), 'subtests and the test itself', { rows });
+  t.same(tests.filter((x) => x.test === 'bpf_cookie').map(row), ['#17/1 bpf_cookie/kprobe pass', '#17 bpf_cookie pass'], 'only the allowed subtest');
+  t.same(tests.filter((x) => x.test === 'bpf_nf').map((x) => [row(x), x.reason]), [['#24 bpf_nf skip', 'denied (the scenario: denied by this fixture, to see a deny reason reach the results)']]);
+  t.ok(tests.filter((x) => x.test !== 'bpf_nf').every((x) => x.outcome === 'pass'), 'the others pass', { rows });
+});
+
+t.test('test_progs: a test that panics the kernel fails with the console tail; the tests after it run on a fresh guest', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', fixture('scenarios', 'runners', 'test_progs-crash.yaml'), '--out', out], { [PANIC_HOOK_ENV]: 'atomics' });
+  t.equal(r.exitCode, 1, 'a failure', { output: r.all });
+  const tests = testsOf(out);
+  t.same(tests.filter((x) => !x.subtest).map(row), ['#2 align pass', '#10 atomics fail', '#458 verifier_and pass'], 'the crash cost atomics only', { rows: tests.map(row) });
+  const crashed = tests.find((x) => x.test === 'atomics')!;
+  t.match(crashed.reason, /^crashed the kernel \(kernel panic: sysrq triggered crash\) \(again on a fresh guest\)$/, 'run once more alone, and it crashed again');
+  t.match(crashed.log, /--- console tail ---[\s\S]*sysrq/);
+  t.match(r.all, /atomics crashed the kernel .*the 1 test\(s\) after it go on in a fresh guest/);
+  t.ok(tests.filter((x) => x.test === 'verifier_and').length > 1, 'verifier_and ran its subtests on the new guest');
 });

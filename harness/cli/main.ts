@@ -126,6 +126,7 @@ function program(setExit: (n: number) => void): Command {
     .requiredOption('--scenario <file>', 'the scenario to run on each prefix')
     .option('--step <id>', 'the step whose verdict to follow (default: any step)')
     .option('--program <file/prog>', 'selftests: the program (FILE/PROG, both modes) whose verdict to follow')
+    .option('--test <test[/subtest]>', 'runner scenarios: the test (with its subtests) or subtest whose verdict to follow; only it runs at each prefix')
     .option('--json', 'print the result as JSON')
     .option('-o, --out <dir>', 'artifacts directory, new or empty (one run per prefix)')
     .option('--force', FORCE)

@@ -12,7 +12,7 @@ import { runPlan } from '../runner/run.js';
 import { ensureCacheWritable } from '../../common/writable-dir.js';
 import { firstSubject, patchFiles } from '../../kernels/build/patches.js';
 import { stepVerdict } from './compare.js';
-import type { ProgramResult } from '../results/model.js';
+import type { ProgramResult, RunnerTest } from '../results/model.js';
 import { INPUT_LIMITS, readUserFile } from '../../common/input-file.js';
 import { backendFor } from '../../vm/backends/index.js';
 
@@ -32,6 +32,8 @@ export interface BisectResult {
   step?: string;
   /** --program FILE/PROG: its modes' verdicts are the ones followed. */
   program?: string;
+  /** --test TEST[/SUBTEST] of a runner scenario: that test's (and its subtests') verdicts. */
+  test?: string;
   points: BisectPoint[];
   /** The first point whose verdicts differ from the base's (for `step`, or any step). */
   first?: BisectPoint;
@@ -64,11 +66,15 @@ function programVerdict(p: ProgramResult): string {
 export interface BisectTarget {
   step?: string;
   program?: string;
+  test?: string;
 }
+
+/** A runner test's key among a point's verdicts: "test_progs bpf_cookie/kprobe". */
+const testKey = (t: RunnerTest) => `${t.runner} ${t.test}${t.subtest ? `/${t.subtest}` : ''}`;
 
 /** prepareOut makes the artifacts directory; it is called once the inputs are known good. */
 export async function bisect(base: string, series: string, scenarioFile: string, target: BisectTarget, prepareOut: () => string, reporter: Reporter): Promise<BisectResult> {
-  const { step, program } = target;
+  const { step, program, test } = target;
   const patches = bisectPatches(series);
   const work = mkdtempSync(join(tmpdir(), 'bpf-harness-bisect-'));
   const points: BisectPoint[] = [];
@@ -83,6 +89,9 @@ export async function bisect(base: string, series: string, scenarioFile: string,
       }
       const entries = buildPlan([scenarioFile], { kernels: [kernel] });
       const sc = entries[0]!.scenario;
+      if (test && !sc.runner) throw new BadInputError(`--test ${test}: ${scenarioFile} runs none of the tree's runners`, { hint: 'name a scenario with runner:, or follow a program with --program' });
+      // Only the followed test runs at each point: the runner's other tests cost time and say nothing here.
+      if (test && sc.runner) sc.runner.allow = [test];
       if (step && !sc.steps.some((s) => s.id === step)) {
         throw new BadInputError(`--step ${step}: ${scenarioFile} has no such step`, { hint: `steps: ${sc.steps.map((s) => s.id).join(', ')}` });
       }
@@ -100,7 +109,8 @@ export async function bisect(base: string, series: string, scenarioFile: string,
       const booted = r?.bootFailed === undefined;
       const verdicts = Object.fromEntries([
         ...sc.steps.map((s) => [s.id, stepVerdict(r?.steps.find((x) => x.id === s.id), r)]),
-        ...(booted ? (r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)])
+        ...(booted ? [...(r?.programs ?? []).map((p) => [`${p.file}/${p.prog}${p.mode === 'unpriv' ? ' @unpriv' : ''}`, programVerdict(p)]),
+          ...(r?.tests ?? []).map((t) => [testKey(t), t.outcome])]
           : Object.keys(points[0]?.verdicts ?? {}).filter((k) => !sc.steps.some((s) => s.id === k)).map((k) => [k, `boot failed: ${r!.bootFailed}`])),
       ]);
       points.push({ applied: i, ...(i > 0 ? { patch: basename(patches[i - 1]!), subject: firstSubject(patches[i - 1]!) } : {}), kernel: r?.kernel ?? kernel, verdicts });
@@ -110,12 +120,15 @@ export async function bisect(base: string, series: string, scenarioFile: string,
     rmSync(work, { recursive: true, force: true });
   }
   const followed = followedKeys(points, target);
+  if (test && !followed.length) {
+    throw new BadInputError(`--test ${test}: the runner reported no such test on any kernel of the bisection`, { hint: 'name it TEST or TEST/SUBTEST as the runner prints it (bpf-harness list shows a scenario\'s tests)' });
+  }
   if (program && !followed.length) {
     throw new BadInputError(`--program ${program}: no such program in ${scenarioFile} on any kernel of the bisection`, { hint: 'name it FILE/PROG, e.g. verifier_and.c/invalid_and_of_negative_number' });
   }
   const differs = (p: BisectPoint) => followed.some((id) => p.verdicts[id] !== points[0]!.verdicts[id]);
   const first = points.slice(1).find(differs);
-  return { base, scenario: scenarioFile, ...(step ? { step } : {}), ...(program ? { program } : {}), points, ...(first ? { first } : {}) };
+  return { base, scenario: scenarioFile, ...(step ? { step } : {}), ...(program ? { program } : {}), ...(test ? { test } : {}), points, ...(first ? { first } : {}) };
 }
 
 /** What the bisection follows: the step, the program's modes, or every step and program seen at any point. */
@@ -123,6 +136,8 @@ function followedKeys(points: BisectPoint[], t: BisectTarget): string[] {
   const all = [...new Set(points.flatMap((p) => Object.keys(p.verdicts)))];
   if (t.step) return [t.step];
   if (t.program) return all.filter((k) => k === t.program || k === `${t.program} @unpriv`);
+  // A test's key is "RUNNER TEST[/SUBTEST]": a test named whole follows its subtests too.
+  if (t.test) return all.filter((k) => { const name = k.slice(k.indexOf(' ') + 1); return name === t.test || (!t.test!.includes('/') && name.startsWith(`${t.test}/`)); });
   return all;
 }
 
@@ -138,6 +153,6 @@ export function formatBisect(b: BisectResult): string {
       })();
     lines.push(`  ${p.applied === 0 ? 'base' : `+${p.applied}`.padEnd(4)}  ${shown}${p.subject ? `   (${p.subject})` : ''}`);
   }
-  lines.push(b.first ? `first patch that changes ${b.step ?? b.program ?? 'the outcome'}: ${b.first.patch} "${b.first.subject}"` : 'no patch in the series changes it');
+  lines.push(b.first ? `first patch that changes ${b.step ?? b.program ?? b.test ?? 'the outcome'}: ${b.first.patch} "${b.first.subject}"` : 'no patch in the series changes it');
   return `${lines.join('\n')}\n`;
 }

@@ -17,6 +17,12 @@ export function headline(r: ScenarioResult): string {
     const more = failedPrograms.length > 1 ? ` (+${failedPrograms.length - 1} more)` : '';
     return `${programName(failedPrograms[0]!)}: ${failedPrograms[0]!.reason}${more}`;
   }
+  const failedTests = (r.tests ?? []).filter((t) => t.outcome === 'fail');
+  if (!first && failedTests.length) {
+    const t = failedTests[0]!;
+    const more = failedTests.length > 1 ? ` (+${failedTests.length - 1} more)` : '';
+    return `${t.runner} ${t.number} ${t.test}${t.subtest ? `/${t.subtest}` : ''}: ${t.reason ?? 'failed'}${more}`;
+  }
   if (!first) return r.reason ?? LABEL[r.outcome];
   const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : '';
   return `step ${first.step}: ${first.f.message}${more}`;

@@ -19,6 +19,9 @@ import { pushRunner, type RunnerEnv, type RunnerRun } from './run.js';
 /** The test-only hook of the crash test: the kernel panics (sysrq c) as this test reports, before the harness sees its verdict. */
 export const PANIC_HOOK_ENV = 'BPF_HARNESS_TEST_PANIC_IN';
 
+/** How often a long run says how far it got. */
+const PROGRESS_MS = 15_000;
+
 interface Round {
   tests: RunnerTest[];
   output: string;
@@ -146,6 +149,7 @@ async function runRound(target: Target, built: BuiltRunner, names: string[], tod
   /** Tests during which the kernel warned (the crash policy's findings in the kernel log). */
   const warned = new Map<number, Crash>();
   const stop = new AbortController();
+  let said = Date.now();
   let hung: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     clearTimeout(hung);
@@ -162,6 +166,11 @@ async function runRound(target: Target, built: BuiltRunner, names: string[], tod
     if (crash && before !== undefined) warned.set(before, crash);
     mark = target.kernelLogs.dmesg.mark();
     arm();
+    if (Date.now() - said >= PROGRESS_MS && running < order.length) {
+      said = Date.now();
+      const failed = parsed.tests.filter((t) => !t.subtest && t.outcome === 'fail').length;
+      progress(`${built.name} on ${target.describe}: ${running} of ${order.length} tests judged${failed ? ` (${failed} failed)` : ''}, now #${order[running]} ${names[order[running]! - 1]}`);
+    }
   };
   const panicIn = process.env[PANIC_HOOK_ENV];
   const hook = panicIn && /^[A-Za-z0-9_]+$/.test(panicIn)

@@ -14,7 +14,7 @@ import { emit } from '../../../common/progress.js';
 import type { KernelArtifacts } from '../../../kernels/recipe/artifacts.js';
 import { clientKey } from '../../transport/keys.js';
 import { requireCommand } from '../../../common/host-commands.js';
-import { sharedLibraries } from './host-files.js';
+import { hostLibrary, sharedLibraries } from './host-files.js';
 import { selftestTools } from '../../helpers/selftest-helper.js';
 import { guestHelper, guestHelperPath } from '../../helpers/guest-helpers.js';
 import { GUEST_MODULES, moduleLoadOrder } from './modules.js';
@@ -45,6 +45,9 @@ function guestTools(kernel: KernelArtifacts) {
     bpftool: kernel.bpftool ?? requireCommand('bpftool', 'bpftool'),
     // util-linux's: busybox's setpriv cannot change uid (as: user, as: {caps}).
     setpriv: requireCommand('setpriv', 'util-linux'),
+    // iproute2's, in place of busybox's applets: test_progs' network tests run `ip netns add`, `ip link add ... type veth`, `tc qdisc`.
+    ip: requireCommand('ip', 'iproute2'),
+    tc: requireCommand('tc', 'iproute2'),
   };
 }
 
@@ -60,11 +63,16 @@ async function imageFiles(kernel: KernelArtifacts, authorizedKey: string): Promi
     { guest: '/bin/dropbear', host: tools.dropbear, mode: 0o755 },
     { guest: '/bin/bpftool', host: tools.bpftool, mode: 0o755 },
     { guest: '/bin/setpriv', host: tools.setpriv, mode: 0o755 },
+    { guest: '/bin/ip', host: tools.ip, mode: 0o755 },
+    { guest: '/bin/tc', host: tools.tc, mode: 0o755 },
     { guest: guestHelperPath('token'), host: tools.token, mode: 0o755 },
     { guest: guestHelperPath('resume'), host: tools.resume, mode: 0o755 },
   ];
   const libs = new Set<string>();
-  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.token, tools.resume, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  for (const bin of [tools.dropbear, tools.bpftool, tools.busybox, tools.setpriv, tools.ip, tools.tc, tools.token, tools.resume, ...stBins]) for (const l of await sharedLibraries(bin)) libs.add(l);
+  // Statically linked programs (the tree's test_progs) still dlopen it for pthread_exit and pthread_cancel.
+  const gcc = await hostLibrary('libgcc_s.so.1');
+  if (gcc) libs.add(gcc);
   for (const l of [...libs].sort()) files.push({ guest: l, host: l, mode: 0o755 });
 
   // The NIC's modules, then the recipe's own (bpf_testmod for the selftests kernel).

@@ -1,6 +1,7 @@
 // Host binaries go into the guest together with the shared libraries they load,
 // resolved with ldd so no library list is written down by hand.
 import { execa } from 'execa';
+import { findCommand } from '../../../common/host-commands.js';
 
 export interface HostBinary {
   /** Path in the guest, e.g. /bin/bpftool. */
@@ -21,4 +22,13 @@ export async function sharedLibraries(bin: string): Promise<string[]> {
     if (m) libs.push(m[1]!);
   }
   return libs;
+}
+
+/** A library by its soname, where the host's dynamic loader cache has it (for one a program dlopens, which ldd does not show). */
+export async function hostLibrary(soname: string): Promise<string | undefined> {
+  const ldconfig = findCommand('ldconfig');
+  if (!ldconfig) return undefined;
+  const r = await execa(ldconfig, ['-p'], { reject: false });
+  const line = r.stdout.split('\n').find((l) => l.trim().startsWith(`${soname} `) && l.includes('x86-64'));
+  return line?.split('=>')[1]?.trim();
 }
