@@ -68,3 +68,16 @@ t.test('test_progs: a test that panics the kernel fails with the console tail; t
   t.match(r.all, /atomics crashed the kernel .*the 1 test\(s\) after it go on in a fresh guest/);
   t.ok(tests.filter((x) => x.test === 'verifier_and').length > 1, 'verifier_and ran its subtests on the new guest');
 });
+
+t.test('test_progs: a failing subtest carries its log; it ran once more on a fresh guest before it was believed', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', fixture('scenarios', 'runners', 'test_progs-fails.yaml'), '--out', out]);
+  t.equal(r.exitCode, 1, 'a failure', { output: r.all });
+  const tests = testsOf(out);
+  const failed = tests.find((x) => x.subtest === 'nofault-paged-out')!;
+  t.equal(failed?.outcome, 'fail', 'the subtest failed', { rows: tests.map(row) });
+  t.match(failed.reason, /build_id_status.*\(again on a fresh guest\)$/, 'the failed check, twice');
+  t.match(failed.log, /subtest_nofault:FAIL:build_id_status/, "the runner's log of that subtest");
+  t.equal(tests.find((x) => x.test === 'build_id' && !x.subtest)?.outcome, 'fail');
+  t.match(r.all, /test_progs #\d+ build_id\/nofault-paged-out: subtest_nofault:FAIL:build_id_status/, 'the headline names it');
+});

@@ -5,6 +5,8 @@
 import t from 'tap';
 import { cutLog, LOG_LIMIT, parseTestProgs, readTestList } from '../harness/runners/test-progs.js';
 import { chooseTests, numberList } from '../harness/runners/test-progs-run.js';
+import { junitXml } from '../harness/reporters/junit.js';
+import type { RunResult } from '../harness/results/model.js';
 
 const out = [
   '#1/1     align/mov:OK',
@@ -83,4 +85,20 @@ t.test('allow and deny: whole tests chosen or denied here, subtests left to the 
   const some = chooseTests(names, { allow: ['attach_*', 'bpf_cookie/kprobe'], deny }, 'test_progs');
   t.same(some.numbers, [2, 3]);
   t.same(some.args(some.numbers), ['-a', 'attach_probe', '-a', 'bpf_cookie/kprobe', '-d', 'bpf_cookie/multi_kprobe*'], 'a glob becomes the names it chose; a subtest entry stays whole');
+});
+
+t.test('JUnit: a testcase per runner test and subtest, a failure with its log', async (t) => {
+  const run: RunResult = {
+    startedAt: '', durationMs: 1000, target: 'qemu', outDir: '', scenarios: [{
+      file: 'scenarios/runners/x.yaml', name: 'x', kernel: 'k', outcome: 'fail', durationMs: 1000, steps: [], tests: [
+        { runner: 'test_progs', test: 'align', subtest: 'mov', number: '#2/1', outcome: 'pass' },
+        { runner: 'test_progs', test: 'build_id', subtest: 'nofault-paged-out', number: '#42/1', outcome: 'fail', reason: 'subtest_nofault:FAIL:build_id_status', log: 'the log & more' },
+        { runner: 'test_progs', test: 'bpf_nf', number: '#24', outcome: 'skip', reason: 'denied (DENYLIST:1)' },
+      ],
+    }],
+  };
+  const xml = junitXml(run);
+  t.match(xml, /<testsuites name="bpf-harness" tests="4" failures="2" errors="0" skipped="1"/, 'the scenario and its three tests');
+  t.match(xml, /<testcase name="#42\/1 build_id\/nofault-paged-out" classname="scenarios.runners.x.test_progs"[^>]*>\s*<failure message="subtest_nofault:FAIL:build_id_status" type="fail">the log &amp; more<\/failure>/);
+  t.match(xml, /<testcase name="#24 bpf_nf"[^>]*>\s*<skipped message="denied \(DENYLIST:1\)"\/>/);
 });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { html as diffHtml } from 'diff2html';
-import type { Failure, ProgramResult, RunResult, ScenarioResult, StepResult } from '../results/model.js';
+import type { Failure, ProgramResult, RunnerTest, RunResult, ScenarioResult, StepResult } from '../results/model.js';
 import { changeLabel, type Comparison } from '../compare/compare.js';
 import type { Reporter } from './reporter.js';
 import { countOutcomes, headline, LABEL, notPassed, seconds, summaryLine, triesNote } from './format.js';
@@ -52,6 +52,13 @@ function programsHtml(programs: ProgramResult[]): string {
     `<div class="failure"><div class="what"><code>${esc(`${p.file}/${p.prog}`)}</code> ${p.mode}: ${esc(p.reason ?? '')}</div>${p.failures.map((f) => failureHtml(p.mode, f)).join('\n')}</div>`).join('\n')}</div>`;
 }
 
+function runnerTestsHtml(tests: RunnerTest[]): string {
+  const bad = tests.filter((t) => t.outcome === 'fail');
+  if (!bad.length) return '';
+  return `<div class="step"><h4>runner tests that failed (${bad.length} of ${tests.length})</h4>${bad.map((t) =>
+    `<div class="failure"><div class="what"><code>${esc(`${t.number} ${t.test}${t.subtest ? `/${t.subtest}` : ''}`)}</code>: ${esc(t.reason ?? '')}</div>${t.log ? `<details><summary>log</summary><pre class="listing">${esc(t.log)}</pre></details>` : ''}</div>`).join('\n')}</div>`;
+}
+
 const anchor = (r: ScenarioResult) => `s-${Buffer.from(`${r.file} ${r.kernel}`).toString('hex').slice(0, 40)}`;
 
 function detailsHtml(r: ScenarioResult): string {
@@ -61,6 +68,7 @@ function detailsHtml(r: ScenarioResult): string {
     r.consoleTail && r.outcome === 'error' ? `<details><summary>console tail</summary><pre class="listing">${esc(r.consoleTail)}</pre></details>` : '',
     ...r.steps.map(stepHtml),
     programsHtml(r.programs ?? []),
+    runnerTestsHtml(r.tests ?? []),
   ].filter(Boolean).join('\n');
   return `<section class="scenario" id="${anchor(r)}" data-outcome="${r.outcome}" data-kernel="${esc(r.kernel)}">
 <h3><span class="badge ${r.outcome}">${LABEL[r.outcome]}</span> ${esc(r.file)} <span class="kernel">[${esc(r.kernel)}]</span></h3>

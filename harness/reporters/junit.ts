@@ -3,7 +3,7 @@
 
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { isFlaky, type ProgramResult, type RunResult, type ScenarioResult } from '../results/model.js';
+import { isFlaky, type ProgramResult, type RunnerTest, type RunResult, type ScenarioResult } from '../results/model.js';
 import { failedTries, triesNote } from '../results/headline.js';
 import type { Reporter } from './reporter.js';
 import { countOutcomes, formatFailure, formatScenarioDetails, headline } from './format.js';
@@ -44,6 +44,19 @@ function addCase(suite: XMLBuilder, r: ScenarioResult): void {
   const logs = clean(note + stepLogs(r));
   if (logs) tc.ele('system-out').txt(logs);
   for (const p of r.programs ?? []) addProgramCase(suite, r, p);
+  for (const t of r.tests ?? []) addRunnerCase(suite, r, t);
+}
+
+/** runner scenarios: a testcase per test and subtest, named as the runner prints it. */
+function addRunnerCase(suite: XMLBuilder, r: ScenarioResult, t: RunnerTest): void {
+  const tc = suite.ele('testcase', {
+    name: `${t.number} ${t.test}${t.subtest ? `/${t.subtest}` : ''}`,
+    classname: `${r.file.replace(/\.ya?ml$/, '').replace(/\//g, '.')}.${t.runner}`,
+    file: r.file,
+    time: secs(t.durationMs ?? 0),
+  });
+  if (t.outcome === 'fail') tc.ele('failure', { message: clean(t.reason ?? 'fail'), type: 'fail' }).txt(clean(t.log ?? ''));
+  else if (t.outcome === 'skip') tc.ele('skipped', { message: clean(t.reason ?? '') });
 }
 
 /** selftests: a testcase per program and mode, named as test_progs names its subtests. */
@@ -65,10 +78,10 @@ function addProgramCase(suite: XMLBuilder, r: ScenarioResult, p: ProgramResult):
 /** Scenario testcases plus a testcase per selftest program and mode. */
 function caseCounts(results: ScenarioResult[]) {
   const c = countOutcomes(results);
-  const programs = results.flatMap((r) => r.programs ?? []);
+  const cases = [...results.flatMap((r) => r.programs ?? []), ...results.flatMap((r) => r.tests ?? [])];
   return {
-    total: c.total + programs.length, fail: c.fail + programs.filter((p) => p.outcome === 'fail').length,
-    error: c.error, skip: c.skip + programs.filter((p) => p.outcome === 'skip').length,
+    total: c.total + cases.length, fail: c.fail + cases.filter((p) => p.outcome === 'fail').length,
+    error: c.error, skip: c.skip + cases.filter((p) => p.outcome === 'skip').length,
   };
 }
 
