@@ -45,7 +45,7 @@ const spec = loadScenario(scenarioFile).runner!;
 const art = await kernelArtifacts(values.kernel!);
 if (!art.tree || !art.vmlinux) throw new Error(`${art.name} has no tree and vmlinux to build the runner from`);
 process.stderr.write(`building ${spec.name} (cached after the first time)\n`);
-const plan = await runnerPlan(spec, { name: art.name, tree: art.tree, btf: art.vmlinux }, art.arch);
+const plan = await runnerPlan(spec, { name: art.name, tree: art.tree, btf: art.vmlinux }, scenarioFile, art.arch);
 const image = await guestImage(art);
 const accel = await chooseAccel('auto', art.bzImage);
 const guest = await QemuTarget.boot(art, image, { accel, logDir: join(work, 'guest'), memoryMiB: 1024 });

@@ -81,3 +81,12 @@ t.test('test_progs: a failing subtest carries its log; it ran once more on a fre
   t.equal(tests.find((x) => x.test === 'build_id' && !x.subtest)?.outcome, 'fail');
   t.match(r.all, /test_progs #\d+ build_id\/nofault-paged-out: subtest_nofault:FAIL:build_id_status/, 'the headline names it');
 });
+
+t.test('test_progs: allow and deny entries that name no test are bad input, where they are written', async (t) => {
+  const out = outDir();
+  const r = await cli(['run', fixture('scenarios', 'runners', 'test_progs-typo.yaml'), '--out', out]);
+  t.equal(r.exitCode, 2, 'exit 2', { output: r.all });
+  t.match(r.stderr, /test_progs-typo\.yaml:6:18: error: runner\.allow: "bpf_cookiez\/kprobe" names no test of selftests-6\.12's test_progs/);
+  t.match(r.stderr, /test_progs-typo\.yaml:8:5: error: runner\.deny: "no_such_test" names no test/);
+  t.notMatch(r.all, /booting|building test_progs/, 'nothing booted or built');
+});

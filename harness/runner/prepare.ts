@@ -72,7 +72,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
       objs.set(name, await buildProgram(file, k.includeDirs, typeof src === 'string' ? { sandbox: scenarioSandbox(scenario.file) } : {}));
     }
     built.objects.set(scenario.file, objs);
-    if (scenario.runner) built.runners.set(scenario.file, await runnerPlan(scenario.runner, { name: k.name, tree: k.tree!, btf: k.btf! }, k.arch));
+    if (scenario.runner) built.runners.set(scenario.file, await runnerPlan(scenario.runner, { name: k.name, tree: k.tree!, btf: k.btf! }, scenario.file, k.arch));
     if (!scenario.selftests.length) continue;
     const tree = await selftestTree(k);
     if (!tree) {

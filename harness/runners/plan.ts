@@ -5,8 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { archInfo, type Arch } from '../../common/arch.js';
 import type { RunnerSpec } from '../scenario/types.js';
-import { buildRunner, type BuiltRunner, type RunnerKernel } from './build.js';
-import { readDenyList, type DenyEntry, type RunnerSelection } from './select.js';
+import { buildRunner, readUnbuildable, TREE_PARTS, type BuiltRunner, type RunnerKernel } from './build.js';
+import { BadInputError, type Problem } from '../../common/errors.js';
+import { extracted } from '../../kernels/source/tree-extract.js';
+import { testsOfTree } from './test-progs.js';
+import { entryMatches, readDenyList, type DenyEntry, type RunnerSelection } from './select.js';
 
 export interface RunnerPlan {
   spec: RunnerSpec;
@@ -14,7 +17,8 @@ export interface RunnerPlan {
   selection: RunnerSelection;
 }
 
-export async function runnerPlan(spec: RunnerSpec, k: RunnerKernel, arch?: Arch): Promise<RunnerPlan> {
+export async function runnerPlan(spec: RunnerSpec, k: RunnerKernel, scenarioFile: string, arch?: Arch): Promise<RunnerPlan> {
+  if (spec.name.startsWith('test_progs')) await checkEntries(spec, k, scenarioFile);
   const built = await buildRunner(spec.name, k);
   return { spec, built, selection: runnerSelection(spec, built.selftests, arch) };
 }
@@ -30,4 +34,26 @@ export function runnerSelection(spec: RunnerSpec, selftests: string, arch?: Arch
   });
   deny.push(...Object.entries(spec.deny).map(([pattern, why]) => ({ pattern, reason: `the scenario: ${why}` })));
   return { allow: spec.allow, deny };
+}
+
+/**
+ * Each allow and deny entry of the scenario names a test of this kernel's test_progs (its
+ * test part, a glob): an entry that names none is a typo or a test of another tree, and
+ * bad input (exit 2, where it is written), found before anything is built.
+ */
+async function checkEntries(spec: RunnerSpec, k: RunnerKernel, scenarioFile: string): Promise<void> {
+  const src = await extracted(k.tree.dir, k.tree.commit, TREE_PARTS);
+  if (!src) return;
+  const selftests = join(src, 'tools', 'testing', 'selftests', 'bpf');
+  const names = [...testsOfTree(join(selftests, 'prog_tests')), ...readUnbuildable(selftests).map((u) => u.test)];
+  const names_ = (entry: string) => names.some((test) => entryMatches(entry.split('/')[0]!, { test }));
+  const problems: Problem[] = [];
+  const hint = `names are as test_progs -l prints them; bpf-harness list ${scenarioFile} shows ${k.name}'s`;
+  spec.allow.forEach((a, i) => {
+    if (!names_(a)) problems.push({ file: scenarioFile, ...(spec.at?.allow[i] ?? { line: 0, col: 0 }), message: `runner.allow: "${a}" names no test of ${k.name}'s test_progs`, hint });
+  });
+  for (const d of Object.keys(spec.deny)) {
+    if (!names_(d)) problems.push({ file: scenarioFile, ...(spec.at?.deny[d] ?? { line: 0, col: 0 }), message: `runner.deny: "${d}" names no test of ${k.name}'s test_progs`, hint });
+  }
+  if (problems.length) throw BadInputError.fromProblems(problems);
 }

@@ -10,7 +10,7 @@ import { displayPath } from '../../common/errors.js';
 import { COMPARISON_HINT, COMPARISON_MSG, COMPARISON_RE, formatComparison, parseComparison } from './comparison.js';
 import { NORMALIZE_FLAGS, parsePattern } from './pattern-grammar.js';
 import { LINEAR_REGEX_HINT, linearRegex } from '../../common/linear-regex.js';
-import { DEFAULT_TEST_TIMEOUT_S, RUNNER_NAMES, type Expect, type Scenario, type Step } from './types.js';
+import { DEFAULT_TEST_TIMEOUT_S, RUNNER_NAMES, type Expect, type RunnerSpec, type Scenario, type Step } from './types.js';
 import { strict, type Locate, type Path } from '../../common/yaml-file.js';
 import { kernelName, KERNEL_MSG } from '../../kernels/recipe/schema.js';
 
@@ -559,13 +559,21 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
       network: d.network,
       ...(d.memory !== undefined ? { memory_mib: d.memory } : {}),
       steps: d.steps.map((s, i) => toStep(s, i, locate)),
-      ...(d.runner ? { runner: d.runner } : {}),
+      ...(d.runner ? { runner: { ...d.runner, at: entryPositions(d.runner, locate) } } : {}),
       selftests: d.selftests,
       unpriv: d.unpriv,
       deny: d.deny,
       ...splitOverrides(d.expect_by_kernel),
       normalize: d.normalize,
     }));
+}
+
+/** Where each allow and deny entry of a runner: is written, for the errors found once the kernel's tests are known. */
+function entryPositions(r: { allow: string[]; deny: Record<string, string> }, locate: Locate): RunnerSpec['at'] {
+  return {
+    allow: r.allow.map((_, i) => locate(['runner', 'allow', i])),
+    deny: Object.fromEntries(Object.keys(r.deny).map((k) => [k, locate(['runner', 'deny', k])])),
+  };
 }
 
 /** expect_by_kernel keys with a "/" are selftest programs; the rest are steps. */

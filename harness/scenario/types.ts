@@ -91,6 +91,8 @@ export interface RunnerSpec {
   tree_denylist: boolean;
   /** test_progs: seconds one test may run before it counts as hung. */
   test_timeout: number;
+  /** Where each entry is written: allow by index, deny by entry (errors that need the kernel's test list). */
+  at?: { allow: { line: number; col: number }[]; deny: Record<string, { line: number; col: number }> };
 }
 
 /** 6.12's test_progs has no watchdog of its own: ten minutes, generous for one test even under TCG. */
