@@ -3,6 +3,10 @@
 // The lines below are shaped as the tree's test_progs.c (6.12) prints them (print_test_result,
 // print_subtest_name, dump_test_log, calculate_summary_and_print_errors).
 import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configGaps } from '../harness/runners/plan.js';
 import { cutLog, LOG_LIMIT, parseTestProgs, readTestList } from '../harness/runners/test-progs.js';
 import { chooseTests, numberList } from '../harness/runners/test-progs-run.js';
 import { junitXml } from '../harness/reporters/junit.js';
@@ -101,4 +105,12 @@ t.test('JUnit: a testcase per runner test and subtest, a failure with its log', 
   t.match(xml, /<testsuites name="bpf-harness" tests="4" failures="2" errors="0" skipped="1"/, 'the scenario and its three tests');
   t.match(xml, /<testcase name="#42\/1 build_id\/nofault-paged-out" classname="scenarios.runners.x.test_progs"[^>]*>\s*<failure message="subtest_nofault:FAIL:build_id_status" type="fail">the log &amp; more<\/failure>/);
   t.match(xml, /<testcase name="#24 bpf_nf"[^>]*>\s*<skipped message="denied \(DENYLIST:1\)"\/>/);
+});
+
+t.test("the kernel's gaps against the tree's config fragments", async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'bpf-harness-gaps-'));
+  writeFileSync(join(d, 'config'), 'CONFIG_BPF=y\nCONFIG_NET_SCH_BPF=y\nCONFIG_BPF_TEST_MOD=m\n# a comment\n');
+  writeFileSync(join(d, 'config.x86_64'), 'CONFIG_X86_KERNEL_IBT=y\n');
+  const config = new Map([['CONFIG_BPF', 'y'], ['CONFIG_BPF_TEST_MOD', 'y']]);
+  t.same(configGaps(d, config, 'x86_64'), ['CONFIG_NET_SCH_BPF (wants y, has unset)', 'CONFIG_X86_KERNEL_IBT (wants y, has unset)'], '=m is met by =y');
 });

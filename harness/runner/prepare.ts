@@ -62,7 +62,7 @@ function unmet(e: PlanEntry, pool: TargetPool, config: Map<string, string> | und
  * target starts; a compile error is bad input. Selftest files compile with the selftests
  * Makefile's flags, each kernel against its own tree. Returns why a scenario was skipped.
  */
-async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, built: Built): Promise<Map<string, string>> {
+async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, built: Built, config?: Map<string, string>): Promise<Map<string, string>> {
   const skips = new Map<string, string>();
   for (const { scenario, programGrep, programExclude } of entries) {
     if (built.objects.has(scenario.file)) continue;
@@ -72,7 +72,7 @@ async function buildFor(entries: PlanEntry[], k: PoolKernel, pool: TargetPool, b
       objs.set(name, await buildProgram(file, k.includeDirs, typeof src === 'string' ? { sandbox: scenarioSandbox(scenario.file) } : {}));
     }
     built.objects.set(scenario.file, objs);
-    if (scenario.runner) built.runners.set(scenario.file, await runnerPlan(scenario.runner, { name: k.name, tree: k.tree!, btf: k.btf! }, scenario.file, k.arch));
+    if (scenario.runner) built.runners.set(scenario.file, await runnerPlan(scenario.runner, { name: k.name, tree: k.tree!, btf: k.btf! }, scenario.file, k.arch, config));
     if (!scenario.selftests.length) continue;
     const tree = await selftestTree(k);
     if (!tree) {
@@ -116,7 +116,7 @@ export async function prepare(pool: TargetPool, mine: PlanEntry[], finish: (r: S
     if (why) finish(skipped(e, k.name, why));
     return !why;
   });
-  const skips = applies.length ? await buildFor(applies, k, pool, built) : new Map<string, string>();
+  const skips = applies.length ? await buildFor(applies, k, pool, built, config) : new Map<string, string>();
   const runnable = applies.filter((e) => {
     const why = skips.get(e.scenario.file);
     if (why) finish(skipped(e, k.name, why));

@@ -212,7 +212,7 @@ async function runSteps(ctx: ScenarioContext, steps: StepResult[], programs: Pro
   }
   if (ctx.runner) {
     const env = { target, workDir: ctx.guestDir, crashPolicy: ctx.crashPolicy, ...(ctx.replaceTarget ? { replaceTarget: ctx.replaceTarget } : {}) };
-    const run = await runRunner(env, ctx.runner.built, ctx.runner.selection, ctx.runner.spec.test_timeout);
+    const run = await runRunner(env, ctx.runner.built, ctx.runner.selection, ctx.runner.spec.test_timeout, ctx.runner.configGaps);
     writeFileSync(join(ctx.artifactDir, `${ctx.runner.spec.name}.log`), run.output);
     tests.push(...run.tests);
     ctx.logsJudged?.();

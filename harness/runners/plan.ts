@@ -9,18 +9,35 @@ import { buildRunner, readUnbuildable, TREE_PARTS, type BuiltRunner, type Runner
 import { BadInputError, type Problem } from '../../common/errors.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import { testsOfTree } from './test-progs.js';
+import { parseConfig } from '../../kernels/build/fragments.js';
 import { entryMatches, readDenyList, type DenyEntry, type RunnerSelection } from './select.js';
 
 export interface RunnerPlan {
   spec: RunnerSpec;
   built: BuiltRunner;
   selection: RunnerSelection;
+  /** The options the tree's config (and config.<arch>) asks for that the kernel's .config does not have, as "CONFIG_X (wants y, has unset)". */
+  configGaps: string[];
 }
 
-export async function runnerPlan(spec: RunnerSpec, k: RunnerKernel, scenarioFile: string, arch?: Arch): Promise<RunnerPlan> {
+export async function runnerPlan(spec: RunnerSpec, k: RunnerKernel, scenarioFile: string, arch?: Arch, config?: Map<string, string>): Promise<RunnerPlan> {
   if (spec.name.startsWith('test_progs')) await checkEntries(spec, k, scenarioFile);
   const built = await buildRunner(spec.name, k);
-  return { spec, built, selection: runnerSelection(spec, built.selftests, arch) };
+  return { spec, built, selection: runnerSelection(spec, built.selftests, arch), configGaps: config ? configGaps(built.selftests, config, arch) : [] };
+}
+
+/** What the tree's config fragments ask for that the kernel lacks ("=m" is met by "=y"). */
+export function configGaps(selftests: string, config: Map<string, string>, arch?: Arch): string[] {
+  const files = ['config', archInfo(arch).selftestsConfig].filter((f): f is string => !!f).map((f) => join(selftests, f)).filter(existsSync);
+  const gaps: string[] = [];
+  for (const f of files) {
+    for (const [name, want] of parseConfig(readFileSync(f, 'utf8'))) {
+      const have = config.get(name);
+      const met = have === want || (want === 'm' && have === 'y') || (want === 'n' && have === undefined);
+      if (!met) gaps.push(`${name} (wants ${want}, has ${have ?? 'unset'})`);
+    }
+  }
+  return [...new Set(gaps)];
 }
 
 /** The scenario's allow entries, and its deny entries after the tree's lists (read from SELFTESTS, the tree's tools/testing/selftests/bpf). */

@@ -56,14 +56,17 @@ export async function pushRunner(target: Target, built: BuiltRunner, workDir: st
   if (r.exit !== 0) throw new Error(`sending ${built.dir}/payload.tar to ${target.describe}: ${r.stderr.trim()}`);
 }
 
-export async function runRunner(env: RunnerEnv, built: BuiltRunner, selection: RunnerSelection, testTimeoutS: number): Promise<RunnerRun> {
+export async function runRunner(env: RunnerEnv, built: BuiltRunner, selection: RunnerSelection, testTimeoutS: number, configGaps: string[] = []): Promise<RunnerRun> {
   const unbuildable: RunnerTest[] = built.unbuildable.flatMap((u) => {
     const t = selects(selection, { runner: built.name, test: u.test, number: '-', outcome: 'fail', reason: `does not compile in this tree (left out of the build): ${u.error}` });
     return t ? [t] : [];
   });
   if (built.name.startsWith('test_progs')) {
     const run = await runTestProgs(env, built, selection, testTimeoutS);
-    return { ...run, tests: [...unbuildable, ...run.tests] };
+    // The runner says why it skipped only with -v: where the kernel lacks some of what the tree's config asks for, the skip says so.
+    const gaps = configGaps.length ? `; the kernel lacks ${configGaps.length} option(s) the tree's config asks for: ${configGaps.slice(0, 8).join(', ')}${configGaps.length > 8 ? ', ...' : ''}` : '';
+    const tests = run.tests.map((t) => (gaps && t.outcome === 'skip' && !t.reason?.startsWith('denied') ? { ...t, reason: `${t.reason}${gaps}` } : t));
+    return { ...run, tests: [...unbuildable, ...tests] };
   }
   const { target } = env;
   await pushRunner(target, built, env.workDir);
