@@ -9,7 +9,8 @@ import { InputFileError, MAX_INPUT_BYTES, readInputText } from './input-file.js'
 import { binaryProblem, keyProblems, toData, type Found } from './yaml-checks.js';
 
 export type Path = (string | number)[];
-export type Locate = (p: Path) => { line: number; col: number };
+/** Where the value at a path is written (with key: its key, for a mapping entry). */
+export type Locate = (p: Path, opts?: { key?: boolean }) => { line: number; col: number };
 /** What a schema's custom issues may carry for the positions and hints. */
 export interface IssueParams {
   hint?: string;
@@ -71,9 +72,9 @@ export function loadYamlFile<T>(file: string, makeSchema: (locate: Locate) => z.
   syntax.push(...keyProblems(doc).map(problem));
   if (syntax.length > 0) throw BadInputError.fromProblems(sortUnique(syntax));
 
-  const locate: Locate = (p) => {
+  const locate: Locate = (p, opts) => {
     const { node, keyNode } = find(doc, p);
-    const target = node ?? keyNode;
+    const target = opts?.key ? keyNode ?? node : node ?? keyNode;
     return target?.range ? at(target.range[0]) : { line: 1, col: 1 };
   };
   const js = toData(doc);

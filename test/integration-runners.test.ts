@@ -79,7 +79,8 @@ t.test('test_progs: a failing subtest carries its log; it ran once more on a fre
   t.match(failed.reason, /build_id_status.*\(again on a fresh guest\)$/, 'the failed check, twice');
   t.match(failed.log, /subtest_nofault:FAIL:build_id_status/, "the runner's log of that subtest");
   t.equal(tests.find((x) => x.test === 'build_id' && !x.subtest)?.outcome, 'fail');
-  t.match(r.all, /test_progs #\d+ build_id\/nofault-paged-out: subtest_nofault:FAIL:build_id_status/, 'the headline names it');
+  t.match(r.all, /test_progs #\d+\/\d+ build_id\/nofault-paged-out:\s+subtest_nofault:FAIL:build_id_status/, 'the headline names it');
+  t.match(r.all, /runner tests and subtests: \d+ passed, 2 failed, 0 skipped/, 'the subtest and its test');
 });
 
 t.test('test_progs: allow and deny entries that name no test are bad input, where they are written', async (t) => {

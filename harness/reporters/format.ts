@@ -33,7 +33,14 @@ export function summaryLine(run: RunResult): string {
   const flaky = run.scenarios.filter(isFlaky).length;
   const line = `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped, ${c.error} errors${flaky ? `, ${flaky} of the passed flaky` : ''} (${seconds(run.durationMs)})${stopped}`;
   const programs = run.scenarios.flatMap((r) => r.programs ?? []);
-  return programs.length ? `selftest programs: ${programCounts(programs)}\n${line}` : line;
+  const tests = run.scenarios.flatMap((r) => r.tests ?? []);
+  const n = (o: string) => tests.filter((t) => t.outcome === o).length;
+  return [
+    ...(programs.length ? [`selftest programs: ${programCounts(programs)}`] : []),
+    // Tests and subtests each count, as test_progs' own summary counts subtests.
+    ...(tests.length ? [`runner tests and subtests: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped`] : []),
+    line,
+  ].join('\n');
 }
 
 /** "N passed, N failed, N skipped" over program x mode runs. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { archInfo, type Arch } from '../../common/arch.js';
 import type { RunnerSpec } from '../scenario/types.js';
 import { buildRunner, readUnbuildable, TREE_PARTS, type BuiltRunner, type RunnerKernel } from './build.js';
-import { BadInputError, type Problem } from '../../common/errors.js';
+import { BadInputError, displayPath, type Problem } from '../../common/errors.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import { testsOfTree } from './test-progs.js';
 import { parseConfig } from '../../kernels/build/fragments.js';
@@ -65,7 +65,7 @@ async function checkEntries(spec: RunnerSpec, k: RunnerKernel, scenarioFile: str
   const names = [...testsOfTree(join(selftests, 'prog_tests')), ...readUnbuildable(selftests).map((u) => u.test)];
   const names_ = (entry: string) => names.some((test) => entryMatches(entry.split('/')[0]!, { test }));
   const problems: Problem[] = [];
-  const hint = `names are as test_progs -l prints them; bpf-harness list ${scenarioFile} shows ${k.name}'s`;
+  const hint = `names are as test_progs -l prints them; bpf-harness list ${displayPath(scenarioFile)} shows ${k.name}'s`;
   spec.allow.forEach((a, i) => {
     if (!names_(a)) problems.push({ file: scenarioFile, ...(spec.at?.allow[i] ?? { line: 0, col: 0 }), message: `runner.allow: "${a}" names no test of ${k.name}'s test_progs`, hint });
   });

@@ -572,7 +572,7 @@ export function scenarioSchema(opts: ScenarioSchemaOptions = {}) {
 function entryPositions(r: { allow: string[]; deny: Record<string, string> }, locate: Locate): RunnerSpec['at'] {
   return {
     allow: r.allow.map((_, i) => locate(['runner', 'allow', i])),
-    deny: Object.fromEntries(Object.keys(r.deny).map((k) => [k, locate(['runner', 'deny', k])])),
+    deny: Object.fromEntries(Object.keys(r.deny).map((k) => [k, locate(['runner', 'deny', k], { key: true })])),
   };
 }
 
