@@ -62,7 +62,7 @@ function withSelection(c: Command): Command {
   return c
     .option('-g, --grep <regex>', 'only scenarios whose name, file or tag matches (selftests: else only the programs whose FILE/PROG or description matches)')
     .option('--exclude <regex>', 'leave out scenarios whose name, file or tag matches (selftests: else the programs whose FILE/PROG or description matches, as test_progs -d)')
-    .option('-t, --tag <tag>', 'only scenarios with this tag, exactly (repeatable: any of them)', collect, []);
+    .option('-t, --tag <tag>', 'only scenarios with this tag, exactly (repeatable: any of them); scenarios tagged full run only when --tag full names them (or their file is named)', collect, []);
 }
 
 function program(setExit: (n: number) => void): Command {
