@@ -62,3 +62,10 @@ t.test('--version and -V print the package version', async (t) => {
     t.equal(r.stdout, `bpf-harness ${version}`);
   }
 });
+
+t.test('scenarios tagged full run only when --tag full or their file names them', async (t) => {
+  const names = (l: Listed[]) => l.map((e) => e.file).sort();
+  t.same(names(await listed('scenarios/runners')), ['scenarios/runners/test_progs-quick.yaml', 'scenarios/runners/test_verifier.yaml'], 'left out by default');
+  t.same(names(await listed('scenarios/runners', '--tag', 'full')), ['scenarios/runners/test_progs.yaml'], '--tag full');
+  t.same(names(await listed('scenarios/runners/test_progs.yaml')), ['scenarios/runners/test_progs.yaml'], 'its file named');
+});
