@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configGaps } from '../harness/runners/plan.js';
-import { cutLog, LOG_LIMIT, parseTestProgs, readTestList } from '../harness/runners/test-progs.js';
+import { cutLog, LOG_LIMIT, parseTestProgs, readTestList, testVerdict } from '../harness/runners/test-progs.js';
 import { chooseTests, numberList } from '../harness/runners/test-progs-run.js';
 import { junitXml } from '../harness/reporters/junit.js';
 import type { RunResult } from '../harness/results/model.js';
@@ -52,6 +52,13 @@ t.test('test_progs: a run cut short has no summary, and the tests after the last
   const r = parseTestProgs(['#1       align:OK', '#2/1     attach_probe/manual-default:OK', 'partial log'].join('\n'), 'test_progs');
   t.equal(r.summary, undefined);
   t.same([...r.finished], [1]);
+});
+
+t.test('a test verdict read as the output streams', async (t) => {
+  t.same(testVerdict('#2       attach_probe:FAIL'), { number: 2, outcome: 'fail' });
+  t.same(testVerdict('#4       btf:OK (SKIP: 1/2)'), { number: 4, outcome: 'pass' });
+  t.equal(testVerdict('#2/1     attach_probe/manual-default:FAIL'), undefined, 'a subtest is not its test');
+  t.equal(testVerdict('test_attach:FAIL:attach_kprobe unexpected error'), undefined);
 });
 
 t.test('a long log keeps its head and its tail', async (t) => {

@@ -13,7 +13,7 @@ import { progress } from '../../common/progress.js';
 import type { RunnerTest } from '../results/model.js';
 import type { BuiltRunner } from './build.js';
 import { entryMatches, type RunnerSelection } from './select.js';
-import { cutLog, parseTestProgs, readTestList } from './test-progs.js';
+import { cutLog, parseTestProgs, readTestList, testVerdict } from './test-progs.js';
 import { pushRunner, type RunnerEnv, type RunnerRun } from './run.js';
 
 /** The test-only hook of the crash test: the kernel panics (sysrq c) as this test reports, before the harness sees its verdict. */
@@ -155,20 +155,35 @@ async function runRound(target: Target, built: BuiltRunner, names: string[], tod
     clearTimeout(hung);
     hung = setTimeout(() => stop.abort(`no verdict from #${order[running]} in ${timeoutS} s`), timeoutS * 1000);
   };
+  /** Where the lines not read yet start, and what was read of them: each line once (the whole output of a long run is megabytes). */
+  let readTo = 0;
+  const finished = new Set<number>();
+  let failed = 0;
+  let repeats = false;
   const onStdout = (chunk: string) => {
     text += chunk;
-    const parsed = parseTestProgs(text.slice(0, text.lastIndexOf('\n') + 1), built.name);
-    if (parsed.finished.size === seen) return;
-    seen = parsed.finished.size;
+    const end = text.lastIndexOf('\n') + 1;
+    if (end <= readTo) return;
+    const lines = text.slice(readTo, end).split('\n');
+    readTo = end;
+    for (const line of lines) {
+      // After the last test the runner repeats the failures' logs and verdicts.
+      if (line === 'All error logs:') repeats = true;
+      const v = repeats ? undefined : testVerdict(line);
+      if (!v) continue;
+      finished.add(v.number);
+      if (v.outcome === 'fail') failed++;
+    }
+    if (finished.size === seen) return;
+    seen = finished.size;
     const before = order[running];
-    while (running < order.length && parsed.finished.has(order[running]!)) running++;
+    while (running < order.length && finished.has(order[running]!)) running++;
     const crash = findCrash(target.kernelLogs.dmesg.since(mark), env.crashPolicy, 'dmesg');
     if (crash && before !== undefined) warned.set(before, crash);
     mark = target.kernelLogs.dmesg.mark();
     arm();
     if (Date.now() - said >= PROGRESS_MS && running < order.length) {
       said = Date.now();
-      const failed = parsed.tests.filter((t) => !t.subtest && t.outcome === 'fail').length;
       progress(`${built.name} on ${target.describe}: ${running} of ${order.length} tests judged${failed ? ` (${failed} failed)` : ''}, now #${order[running]} ${names[order[running]! - 1]}`);
     }
   };

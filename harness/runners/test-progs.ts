@@ -82,6 +82,12 @@ export function parseTestProgs(out: string, runner: string): TestProgsOutput {
   return { tests, finished, ...(summary ? { summary } : {}) };
 }
 
+/** A test's own verdict line ("#12 name:OK"), read as it streams; undefined for any other line. */
+export function testVerdict(line: string): { number: number; outcome: RunnerTest['outcome'] } | undefined {
+  const m = TEST.exec(line);
+  return m ? { number: Number(m[1]), outcome: OUTCOME[m[3] as keyof typeof OUTCOME] } : undefined;
+}
+
 /** The tests in the order test_progs numbers them (#1 first), from the build's prog_tests/tests.h. */
 export function readTestList(testsH: string): string[] {
   return [...testsH.matchAll(/^DEFINE_TEST\(([A-Za-z0-9_]+)\)$/gm)].map((m) => m[1]!);
