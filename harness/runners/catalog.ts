@@ -3,8 +3,7 @@
 // of the build, read from the kernel's tree in the cache (nothing is fetched or built).
 // Subtests are known only to a run (6.12's test_progs -l lists tests, not subtests).
 import { join } from 'node:path';
-import { BadInputError, InfraError } from '../../common/errors.js';
-import { cachedKernelArtifacts } from '../../kernels/resolve.js';
+import { listedKernel } from '../selftests/catalog.js';
 import { extracted } from '../../kernels/source/tree-extract.js';
 import type { PlanEntry } from '../plan.js';
 import { readUnbuildable, TREE_PARTS } from './build.js';
@@ -26,14 +25,8 @@ export type RunnerCatalog = { tests: ListedTest[] } | { unknown: string };
 export async function runnerCatalog(entry: PlanEntry): Promise<RunnerCatalog> {
   const spec = entry.scenario.runner!;
   if (!spec.name.startsWith('test_progs')) return { unknown: `${spec.name} names its tests only as it runs them` };
-  let art;
-  try {
-    art = await cachedKernelArtifacts(entry.kernel.ref);
-  } catch (e) {
-    if (!(e instanceof BadInputError) && !(e instanceof InfraError)) throw e;
-    return { unknown: `${entry.kernel.name}: ${e.message.split('\n')[0]}` };
-  }
-  if (!art) return { unknown: `${entry.kernel.name} is not built or fetched yet` };
+  const art = await listedKernel(entry);
+  if ('unknown' in art) return art;
   if (!art.tree) return { unknown: `${art.name} has no source tree to build the runner from: a run skips the scenario there` };
   const src = await extracted(art.tree.dir, art.tree.commit, TREE_PARTS);
   if (!src) return { unknown: `git cannot read ${TREE_PARTS.join(', ')} of ${art.tree.dir} at ${art.tree.commit}` };

@@ -3,6 +3,7 @@
 // built or compiled; what is not in the cache yet is said to be unknown, and why.
 import { BadInputError, InfraError } from '../../common/errors.js';
 import { cachedKernelArtifacts } from '../../kernels/resolve.js';
+import type { KernelArtifacts } from '../../kernels/recipe/artifacts.js';
 import type { PlanEntry } from '../plan.js';
 import { compiledSelftest, selftestFiles, selftestTree, SELFTESTS_DIR } from './compile.js';
 import { scenarioSandbox } from '../../common/contained.js';
@@ -24,7 +25,8 @@ export type Catalog =
   | { programs: ListedProgram[]; /** Files no run has compiled for this kernel yet. */ uncompiled: string[] }
   | { unknown: string };
 
-export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
+/** The entry's kernel as the cache holds it, or why list cannot say more of it (nothing is fetched or built). */
+export async function listedKernel(entry: PlanEntry): Promise<KernelArtifacts | { unknown: string }> {
   let art;
   try {
     art = await cachedKernelArtifacts(entry.kernel.ref);
@@ -33,7 +35,12 @@ export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
     if (!(e instanceof BadInputError) && !(e instanceof InfraError)) throw e;
     return { unknown: `${entry.kernel.name}: ${e.message.split('\n')[0]}` };
   }
-  if (!art) return { unknown: `${entry.kernel.name} is not built or fetched yet` };
+  return art ?? { unknown: `${entry.kernel.name} is not built or fetched yet` };
+}
+
+export async function catalogOf(entry: PlanEntry): Promise<Catalog> {
+  const art = await listedKernel(entry);
+  if ('unknown' in art) return art;
   const tree = await selftestTree(art);
   if (!tree) return { unknown: `${art.name}'s tree has no ${SELFTESTS_DIR}/test_loader.c and progs/bpf_misc.h: a run skips the scenario there` };
   const files = await selftestFiles(entry.scenario.selftests, tree);
