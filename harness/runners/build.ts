@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { CLANG } from '../../common/host-commands.js';
 import { elfSection } from '../../common/elf-section.js';
+import { testsInFile } from './test-progs.js';
 import { cacheDir } from '../../common/paths.js';
 import { publishOnce } from '../../common/publish.js';
 import { jobs, runMake } from '../../kernels/build/make.js';
@@ -137,7 +138,7 @@ async function makeLeavingOut(selftests: string, out: string, log: string, make:
       const why = readUnbuildable(selftests);
       for (const [file, error] of broken) {
         const src = join(selftests, 'prog_tests', `${file}.c`);
-        const tests = [...readFileSync(src, 'utf8').matchAll(/^void (?:serial_)?test_([a-zA-Z0-9_]+)\((?:void)?\)/gm)].map((m) => m[1]!);
+        const tests = testsInFile(readFileSync(src, 'utf8'));
         renameSync(src, join(aside, `${file}.c`));
         why.push(...tests.map((test) => ({ test, file: `prog_tests/${file}.c`, error })));
       }

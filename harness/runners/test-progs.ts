@@ -93,9 +93,13 @@ export function readTestList(testsH: string): string[] {
   return [...testsH.matchAll(/^DEFINE_TEST\(([A-Za-z0-9_]+)\)$/gm)].map((m) => m[1]!);
 }
 
+/** The tests one prog_tests/*.c file defines: its test_ and serial_test_ functions, as the Makefile's sed finds them. */
+export function testsInFile(source: string): string[] {
+  return [...source.matchAll(/^void (?:serial_)?test_([a-zA-Z0-9_]+)\((?:void)?\)/gm)].map((m) => m[1]!);
+}
+
 /** The tests of a tree's prog_tests/*.c as its Makefile lists them into tests.h (one per test_ or serial_test_ function, sorted as LC_ALL=C sorts). */
 export function testsOfTree(progTests: string): string[] {
-  const lines = readdirSync(progTests).filter((f) => f.endsWith('.c')).flatMap((f) =>
-    [...readFileSync(join(progTests, f), 'utf8').matchAll(/^void (?:serial_)?test_([a-zA-Z0-9_]+)\((?:void)?\).*$/gm)].map((m) => `DEFINE_TEST(${m[1]})`));
+  const lines = readdirSync(progTests).filter((f) => f.endsWith('.c')).flatMap((f) => testsInFile(readFileSync(join(progTests, f), 'utf8')).map((t) => `DEFINE_TEST(${t})`));
   return readTestList(lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join('\n'));
 }
